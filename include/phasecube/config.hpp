@@ -1,0 +1,54 @@
+#pragma once
+// Config layer: INI files and --section.key overrides (Boost.Program_options), the [axes]
+// grammar, and the run settings. The one place axis specs are parsed.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "phasecube/model.hpp"
+
+namespace phasecube {
+
+// Bad input: one line naming what is wrong; the CLI prints it and exits with code 2.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class SamplerKind { Auto, Wishart, Direct };
+const char* sampler_name(SamplerKind s);
+
+struct Axis {
+  std::string name;            // a model parameter name, e.g. "kappa"
+  std::string spec;            // as written, e.g. "linspace(0, 3, 31)"
+  std::vector<double> values;  // resolved grid values, in order
+};
+
+struct RunSettings {
+  long trials = 100;
+  std::uint64_t seed = 1;
+  SamplerKind sampler = SamplerKind::Auto;
+  std::string output;  // may be empty until the CLI resolves it
+};
+
+struct Config {
+  ParamValues fixed;       // every model parameter that is not swept (defaults filled in)
+  std::vector<Axis> axes;  // swept parameters, in file order (= cube dimension order)
+  RunSettings run;
+  std::string source_path;  // the config file
+  // The resolved config as INI text (every key, overrides applied): stored in the cube and
+  // enough to rerun the sweep.
+  std::string resolved_text() const;
+};
+
+// Parses an axis value: linspace(a, b, m), logspace(a, b, m) (base-10 exponents) or an
+// explicit list "0.1, 0.5, 0.9". Throws InputError naming `key`.
+std::vector<double> parse_axis(const std::string& key, const std::string& spec);
+// Parses one number or a comma-separated list. Throws InputError naming `key`.
+std::vector<double> parse_number_list(const std::string& key, const std::string& text);
+
+// Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), validates every
+// key, every value and every cell of the grid. Throws InputError on any bad input.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+
+}  // namespace phasecube

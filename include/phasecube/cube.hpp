@@ -1,0 +1,61 @@
+#pragma once
+// The cube layer (DESIGN 3): the HDF5 phase-diagram cube. Only this layer and hdf5.hpp
+// know HDF5 exists.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "phasecube/config.hpp"
+#include "phasecube/schema.hpp"
+
+namespace phasecube {
+
+// Everything the root attributes record about a run.
+struct RunInfo {
+  std::vector<Axis> axes;
+  ParamValues fixed;        // fixed model parameters -> one root attribute each
+  std::string config_text;  // Config::resolved_text()
+  std::uint64_t seed = 0;
+  long trials = 0;
+  std::string sampler;  // "auto", "wishart" or "direct"
+  std::string command_line;
+  int mpi_ranks = 1;
+  int threads = 1;
+  bool theory_only = false;  // `phasecube theory`: no Monte Carlo variables are computed
+};
+
+class CubeWriter {
+ public:
+  // Creates the file with every axis, variable (filled with its fill value) and attribute,
+  // status "partial". Fails if it exists unless `overwrite`. Throws InputError when the
+  // path cannot be created.
+  CubeWriter(const std::string& path, const RunInfo& info, bool overwrite);
+  ~CubeWriter();
+  CubeWriter(CubeWriter&&) noexcept;
+  CubeWriter& operator=(CubeWriter&&) noexcept;
+
+  // Writes the records of the given cells (linear indices, row-major) to every variable.
+  void write_cells(std::span<const std::size_t> cells, std::span<const CellRecord> records);
+  // Sets status ("complete" or "partial") and wall_seconds, flushes.
+  void finish(bool complete, double wall_seconds);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Read side, used by `inspect` and tests.
+struct CubeContents {
+  std::vector<Axis> axes;                                        // names and values (spec empty)
+  std::map<std::string, std::vector<double>> variables;          // every data variable, as double
+  std::map<std::string, std::string> string_attributes;          // root string attributes
+  std::map<std::string, std::vector<double>> number_attributes;  // root numeric attributes
+};
+// Throws InputError if the file is missing or is not a phasecube cube.
+CubeContents read_cube(const std::string& path);
+
+}  // namespace phasecube

@@ -1,0 +1,89 @@
+#pragma once
+// Finite-sample estimators (DESIGN 1.2): CA (CCA), CP x->y and y->x (reduced-rank
+// regression), CA+probe and joint(lambda). Pure linear algebra on sample covariances.
+//
+// Everything is computed in whitened coordinates with a whitening G, G^T G = Sxx^+ (a
+// Cholesky inverse, or the eigen pseudo-inverse square root when Sxx is singular, e.g.
+// n < d or a zero-variance coordinate). Any such G spans the same subspaces as Sxx^-1/2:
+//   CA:    C^ C^T   = Gx Sxy Syy^+ Syx Gx^T   -> top-k eigenvectors P_k, encoder Gx^T P_k
+//   CP:    A^T A^   = Gx Sxy Syx Gx^T         -> top-k eigenvectors V_k, encoder Gx^T V_k
+//   joint: A^T A^ + lambda (C^ C^T - I)
+// The encoder is returned as d x k columns spanning the recovered subspace.
+#include <Eigen/Dense>
+
+namespace phasecube {
+
+struct Subspace {
+  Eigen::VectorXd values;   // all d singular values (eigenvalues for joint), descending
+  Eigen::MatrixXd encoder;  // d x k, columns span the recovered subspace
+};
+
+// Symmetric eigenproblem, top part only: all eigenvalues (descending) and an orthonormal
+// basis of the top-k invariant subspace. The hot loop's only eigen-solver.
+//
+// Every metric depends on the top-k subspace alone, so instead of accumulating all d
+// eigenvectors (most of the cost of a full solver) it tridiagonalises, takes the
+// eigenvalues from the tridiagonal form, and finds just k eigenvectors by inverse iteration
+// on the tridiagonal (as LAPACK's dstein: shifted solves with partial pivoting, shifts
+// separated and vectors reorthogonalised within clusters), then applies the Householder Q.
+class TopEigen {
+ public:
+  void compute(const Eigen::MatrixXd& a, int k);
+  const Eigen::VectorXd& values() const { return values_; }
+  const Eigen::MatrixXd& vectors() const { return vectors_; }
+
+ private:
+  Eigen::Tridiagonalization<Eigen::MatrixXd> tri_;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;
+  Eigen::VectorXd diag_, sub_, values_, rhs_;
+  Eigen::VectorXd u0_, u1_, u2_, mult_;
+  Eigen::Matrix<bool, Eigen::Dynamic, 1> swapped_;
+  Eigen::MatrixXd x_, vectors_;
+  void solve_shifted(double shift, double tiny, Eigen::VectorXd& y);
+};
+
+// G with G^T G = S^+ (see above). Reuses its buffers across calls.
+class Whitener {
+ public:
+  void compute(const Eigen::MatrixXd& s);
+  const Eigen::MatrixXd& matrix() const { return g_; }
+  bool used_pseudo_inverse() const { return pseudo_; }
+
+ private:
+  Eigen::LLT<Eigen::MatrixXd> llt_;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;
+  Eigen::MatrixXd g_;
+  bool pseudo_ = false;
+};
+
+class CrossModalFit {
+ public:
+  // Fits CA, CP and CPrev with k components from sample covariances (d x d each).
+  void fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy, const Eigen::MatrixXd& sxy,
+           int k);
+  // Convenience: the joint modality-major covariance [Sxx Sxy; Syx Syy] (2d x 2d).
+  void fit_joint_covariance(const Eigen::MatrixXd& s, int k);
+
+  const Subspace& ca() const { return ca_; }
+  const Subspace& cp() const { return cp_; }
+  const Subspace& cp_rev() const { return cp_rev_; }  // subspace in y-space
+
+  // 2 sum_{i<=k} 1 / phi_i over the top-k canonical correlations (+inf if one is 0).
+  double ca_encoder_norm() const;
+  // CP predictor B = U_k Sigma_k V_k^T Sxx^-1/2 = Syx E E^T (E = Gx^T V_k), d x d.
+  Eigen::MatrixXd cp_predictor() const;
+  // CA+probe: least squares B = Syx W^T (W Sxx W^T)^+ W, W = CA encoder rows.
+  Eigen::MatrixXd ca_probe() const;
+  // Joint(lambda) encoder: top-k eigenvectors of A^T A^ + lambda (C^ C^T - I).
+  Subspace joint(double lambda) const;
+
+ private:
+  int d_ = 0, k_ = 0;
+  Eigen::MatrixXd sxx_, sxy_;
+  Whitener wx_, wy_;
+  Eigen::MatrixXd kx_, ky_, cct_, aat_, tmp_;
+  TopEigen eig_;
+  Subspace ca_, cp_, cp_rev_;
+};
+
+}  // namespace phasecube

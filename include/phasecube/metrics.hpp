@@ -1,0 +1,34 @@
+#pragma once
+// Metrics (DESIGN 1.3), in the canonical basis where the signal subspace is span(e_1..e_k).
+#include <Eigen/Dense>
+
+#include "phasecube/model.hpp"
+
+namespace phasecube {
+
+// An overlap o_i >= this counts signal direction i as recovered.
+inline constexpr double kRecoveredOverlap = 0.8;
+
+struct SubspaceScore {
+  double distance = 1.0;    // 1 - (1/k) sum cos^2(theta_i), 0 perfect, 1 orthogonal
+  int recovered = 0;        // #{i <= k : o_i >= 0.8}
+  Eigen::VectorXd overlap;  // o_i = |projection of e_i onto the recovered subspace|^2
+};
+
+// Scores the span of `encoder`'s columns against span(e_1..e_k). Columns that are zero or
+// linearly dependent (degenerate whitening) simply do not add to the span.
+SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k);
+
+// sigma_k / sigma_(k+1) of descending singular values: +inf when sigma_(k+1) = 0 < sigma_k,
+// NaN when both are 0 (no spectrum to separate).
+double spectral_gap(const Eigen::VectorXd& values_desc, int k);
+
+// Exact population risk E|target - B x|^2 = target_power - 2 tr(B E[x target^T]) + tr(B Sxx B^T)
+// for the model's diagonal population covariances.
+double prediction_risk(const Eigen::MatrixXd& b, const PopulationCovariance& pop);
+// The same against y_signal = (s, 0): target power sum kappa_i^2, E[x y_signal^T] = diag(kappa^2,
+// 0).
+double signal_risk(const Eigen::MatrixXd& b, const PopulationCovariance& pop,
+                   const Eigen::VectorXd& kappa);
+
+}  // namespace phasecube

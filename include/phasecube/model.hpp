@@ -1,0 +1,93 @@
+#pragma once
+// Model layer (DESIGN 1): the parameters of one grid cell, their validation, and the
+// population covariance of the spiked signal-plus-nuisance model.
+//
+// The model is coordinate-separable: the joint covariance of all modalities splits into
+// d independent M x M blocks, one per coordinate (M = 2 modalities, x and y, for the
+// two-view model). Samplers and the many-modality extension work on those blocks.
+#include <Eigen/Dense>
+#include <array>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phasecube {
+
+// A value that breaks the contract of a parameter. `key` is the parameter name (e.g. "nu");
+// the config layer adds the section and where the value came from.
+struct ParamError : std::runtime_error {
+  ParamError(std::string key_, std::string value_, const std::string& why)
+      : std::runtime_error(why), key(std::move(key_)), value(std::move(value_)) {}
+  std::string key;
+  std::string value;
+};
+
+// How many values a parameter takes: Integer/Scalar one value; Signal one or k values
+// (one per signal coordinate); Nuisance one or d-k values (one per nuisance coordinate).
+enum class ParamShape { Integer, Scalar, Signal, Nuisance };
+
+struct ParamSpec {
+  std::string_view name;
+  ParamShape shape;
+  double default_value;
+  std::string_view doc;
+};
+
+// Every model parameter: the one list the config, the grid and the cube attributes share.
+inline constexpr std::array kModelParams = {
+    ParamSpec{"d", ParamShape::Integer, 10, "ambient dimension of each modality"},
+    ParamSpec{"k", ParamShape::Integer, 2, "number of shared signal coordinates, 1 <= k < d"},
+    ParamSpec{"n", ParamShape::Integer, 1000, "samples per trial"},
+    ParamSpec{"kappa", ParamShape::Signal, 1.0,
+              "signal strength (std of s_i); one value or k values"},
+    ParamSpec{"kappa_decay", ParamShape::Scalar, 1.0,
+              "kappa_i = kappa * kappa_decay^(i-1); must be 1 when kappa is a list"},
+    ParamSpec{"gamma_x", ParamShape::Signal, 1.0, "noise variance of x on signal coordinates"},
+    ParamSpec{"gamma_y", ParamShape::Signal, 1.0, "noise variance of y on signal coordinates"},
+    ParamSpec{"gamma_tilde_x", ParamShape::Nuisance, 1.0, "variance of x on nuisance coordinates"},
+    ParamSpec{"gamma_tilde_y", ParamShape::Nuisance, 1.0, "variance of y on nuisance coordinates"},
+    ParamSpec{"nu", ParamShape::Scalar, 0.5,
+              "normalised cross-modal nuisance correlation in [0, 1]"},
+    ParamSpec{"lambda", ParamShape::Scalar, 0.0, "weight of the CA term in the joint objective"},
+};
+
+// Raw values by parameter name: one value, or a list for Signal/Nuisance parameters.
+using ParamValues = std::map<std::string, std::vector<double>, std::less<>>;
+
+// Defaults of every model parameter.
+ParamValues default_param_values();
+
+// One fully resolved grid cell (two modalities).
+struct CellParams {
+  int d = 0, k = 0, n = 0;
+  Eigen::VectorXd kappa;          // k signal strengths kappa_i (decay applied)
+  Eigen::VectorXd gamma_x;        // k
+  Eigen::VectorXd gamma_y;        // k
+  Eigen::VectorXd gamma_tilde_x;  // d - k
+  Eigen::VectorXd gamma_tilde_y;  // d - k
+  double nu = 0;
+  double lambda = 0;
+
+  // eta_j = nu sqrt(gt^x_j gt^y_j), j = 1..d-k
+  Eigen::VectorXd eta() const;
+};
+
+// Builds and validates a cell. Throws ParamError naming the first offending parameter.
+CellParams make_cell(const ParamValues& values);
+
+// Population covariance, per coordinate: block i (i < k signal, i >= k nuisance) is the
+// 2 x 2 covariance of (x_i, y_i). Ready for M modalities: blocks are M x M.
+std::vector<Eigen::MatrixXd> coordinate_blocks(const CellParams& p);
+
+// Population Sxx, Syy, Sxy (diagonal d x d matrices, returned as their diagonals).
+struct PopulationCovariance {
+  Eigen::VectorXd sxx, syy, sxy;
+};
+PopulationCovariance population_covariance(const CellParams& p);
+
+// Formats a double for messages and attributes ("0.5", "1e-06", "inf").
+std::string format_number(double v);
+
+}  // namespace phasecube

@@ -1,0 +1,42 @@
+#pragma once
+// Random streams (DESIGN 1.5): Philox4x64-10, keyed by (seed, cell) and counted by
+// (trial, block, purpose). A trial's numbers therefore depend only on (seed, cell, trial),
+// never on ranks, threads, chunking or restarts. Normal and gamma variates are our own
+// portable code (std:: distributions are implementation-defined).
+#include <Random123/philox.h>
+
+#include <cstdint>
+
+namespace phasecube {
+
+// What a trial's stream is used for; distinct purposes never share counters.
+enum class StreamPurpose : std::uint64_t { Sampler = 0, Labels = 1 };
+
+class Stream {
+ public:
+  Stream(std::uint64_t seed, std::uint64_t cell, std::uint64_t trial,
+         StreamPurpose purpose = StreamPurpose::Sampler);
+
+  std::uint64_t next_u64() {
+    if (used_ == 4) refill();
+    return block_.v[used_++];
+  }
+  // Uniform on the open interval (0, 1), 53 random bits.
+  double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+  // Standard normal (Doornik's ZIGNOR ziggurat, 128 layers).
+  double normal();
+  // Gamma(shape, 1), shape > 0 (Marsaglia-Tsang; boosted for shape < 1). O(1) expected draws.
+  double gamma(double shape);
+  // Chi-square with `dof` degrees of freedom: 2 Gamma(dof / 2).
+  double chi_square(double dof) { return 2.0 * gamma(0.5 * dof); }
+
+ private:
+  void refill();
+  using Philox = r123::Philox4x64;
+  Philox::key_type key_;
+  Philox::ctr_type ctr_;
+  Philox::ctr_type block_;
+  int used_ = 4;
+};
+
+}  // namespace phasecube

@@ -1,0 +1,41 @@
+#pragma once
+// Samplers (DESIGN 1.4): draw the joint sample covariance of one trial.
+//
+// Both samplers produce S = L W L^T / n, where L L^T = Sigma is the coordinate-wise factor
+// of the population covariance and W is a standard Wishart(n, I) matrix: `direct` forms
+// W = Z^T Z from n rows of normals (O(n d^2)); `wishart` forms W = A A^T with Bartlett's
+// triangular A (O(d^3), independent of n). Any number M of modalities works.
+#include <Eigen/Dense>
+#include <vector>
+
+#include "phasecube/config.hpp"
+#include "phasecube/rng.hpp"
+
+namespace phasecube {
+
+// Lower-triangular C with C C^T = a for a symmetric positive SEMI-definite a (a zero pivot
+// zeroes its column: singular covariances such as nu = 1 are allowed).
+Eigen::MatrixXd cholesky_psd(const Eigen::MatrixXd& a);
+
+class CovarianceSampler {
+ public:
+  // `blocks`: d per-coordinate M x M population covariances (model.hpp coordinate_blocks).
+  // `kind` must be Wishart or Direct (resolve Auto first); Wishart needs n >= M d.
+  CovarianceSampler(const std::vector<Eigen::MatrixXd>& blocks, int n, SamplerKind kind);
+
+  int dimension() const { return d_; }
+  int modalities() const { return m_; }
+
+  // The joint sample covariance in modality-major order: block (a, b) of size d x d is the
+  // sample covariance of modality a with modality b (for two modalities [Sxx Sxy; Syx Syy]).
+  void draw(Stream& rng, Eigen::MatrixXd& s);
+
+ private:
+  void draw_standard_wishart(Stream& rng);  // fills w_ (coordinate-major), unscaled
+  int d_, m_, p_, n_;
+  SamplerKind kind_;
+  std::vector<Eigen::MatrixXd> factors_;  // per coordinate, M x M lower
+  Eigen::MatrixXd w_, t_, z_;             // workspaces, reused across trials
+};
+
+}  // namespace phasecube

@@ -1,0 +1,33 @@
+#pragma once
+// Closed-form population theory (DESIGN 1.1): the one place the separation ratios live.
+#include <Eigen/Dense>
+
+#include "phasecube/model.hpp"
+
+namespace phasecube {
+
+enum class Regime : int { Neither = 0, CaOnly = 1, CpOnly = 2, Both = 3 };
+
+constexpr Regime regime_of(bool ca_recovers, bool cp_recovers) {
+  return static_cast<Regime>((ca_recovers ? 1 : 0) + (cp_recovers ? 2 : 0));
+}
+const char* regime_name(Regime r);
+
+struct Theory {
+  Eigen::VectorXd rho, nu;          // CA signal / nuisance singular values (k, d-k)
+  Eigen::VectorXd tau, xi;          // CP x->y
+  Eigen::VectorXd tau_rev, xi_rev;  // CP y->x
+  double delta_ca = 0, delta_cp = 0, delta_cp_rev = 0;
+  int r_ca = 0, r_cp = 0, r_cp_rev = 0;
+  Regime regime = Regime::Neither;
+};
+
+// Separation ratio min(signal) / max(nuisance) with the DESIGN conventions: zero signal
+// gives 0, no nuisance correlation with positive signal gives +inf; never NaN.
+double separation_ratio(const Eigen::VectorXd& signal, const Eigen::VectorXd& nuisance);
+// #{i : signal_i > max nuisance}
+int recovered_count(const Eigen::VectorXd& signal, const Eigen::VectorXd& nuisance);
+
+Theory theory(const CellParams& p);
+
+}  // namespace phasecube

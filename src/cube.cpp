@@ -1,0 +1,306 @@
+#include "phasecube/cube.hpp"
+
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <stdexcept>
+#include <type_traits>
+
+#include "phasecube/hdf5.hpp"
+#include "phasecube/version.hpp"
+
+namespace phasecube {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Calls f(T{}) with the C++ type that stores a variable of type t.
+template <class F>
+void with_type(VarType t, F&& f) {
+  switch (t) {
+    case VarType::Float64:
+      return f(double{});
+    case VarType::Int8:
+      return f(std::int8_t{});
+    case VarType::Int32:
+      return f(std::int32_t{});
+    case VarType::UInt8:
+      return f(std::uint8_t{});
+  }
+}
+
+std::vector<hsize_t> shape_of(const std::vector<Axis>& axes) {
+  std::vector<hsize_t> shape;
+  for (const Axis& a : axes) shape.push_back(a.values.size());
+  return shape;
+}
+
+// Chunks of at most ~64k elements, whole trailing dimensions first: a row of the last axis is
+// what a cell batch usually touches, and it keeps chunk count low for small cubes.
+std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& dims) {
+  std::vector<hsize_t> chunk(dims.size());
+  hsize_t budget = 65536;
+  for (std::size_t i = dims.size(); i-- > 0;) {
+    chunk[i] = std::clamp<hsize_t>(dims[i], 1, budget);
+    budget = std::max<hsize_t>(1, budget / chunk[i]);
+  }
+  return chunk;
+}
+
+std::string axis_long_name(const std::string& name) {
+  for (const ParamSpec& p : kModelParams)
+    if (p.name == name) return std::string(p.doc);
+  return name;
+}
+
+void validate_axes(const std::vector<Axis>& axes) {
+  std::set<std::string> seen;
+  for (const Axis& a : axes) {
+    if (a.values.empty()) throw InputError("axis " + a.name + " has no values");
+    if (!seen.insert(a.name).second) throw InputError("axis " + a.name + " appears twice");
+    for (const VariableSpec& v : kVariables)
+      if (v.name == a.name) throw InputError("axis name " + a.name + " clashes with a variable");
+  }
+}
+
+}  // namespace
+
+struct CubeWriter::Impl {
+  // Declared first so it is closed last, after every object in it.
+  h5::File file;
+  h5::Group root;
+  std::vector<h5::Dataset> axes;
+  std::vector<h5::Dataset> vars;
+  std::vector<hsize_t> shape;
+  std::size_t cell_count = 1;
+
+  void create(const RunInfo& info);
+};
+
+void CubeWriter::Impl::create(const RunInfo& info) {
+  root = h5::Group(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
+  const hid_t r = root.get();
+
+  std::string axis_names;
+  for (const Axis& a : info.axes) axis_names += (axis_names.empty() ? "" : ",") + a.name;
+  h5::write_string_attribute(r, "Conventions", "CF-1.8");
+  h5::write_string_attribute(r, "axes", axis_names);
+  h5::write_string_attribute(r, "status", "partial", 8);  // wide enough for "complete"
+  for (const auto& [name, values] : info.fixed) {
+    if (values.size() == 1)
+      h5::write_attribute<double>(r, name, values[0]);
+    else if (!values.empty())
+      h5::write_attribute<double>(r, name, std::span(values));
+  }
+  h5::write_string_attribute(r, "config", info.config_text);
+  h5::write_attribute<std::uint64_t>(r, "seed", info.seed);
+  h5::write_attribute<std::int64_t>(r, "trials", info.trials);
+  h5::write_string_attribute(r, "sampler", info.sampler);
+  h5::write_attribute<std::uint8_t>(r, "theory_only", static_cast<std::uint8_t>(info.theory_only));
+  h5::write_string_attribute(r, "software_version", kVersion);
+  h5::write_string_attribute(r, "git_commit", kGitCommit);
+  h5::write_string_attribute(r, "command_line", info.command_line);
+  h5::write_attribute<std::int32_t>(r, "mpi_ranks", info.mpi_ranks);
+  h5::write_attribute<std::int32_t>(r, "threads", info.threads);
+  h5::write_attribute<double>(r, "wall_seconds", std::numeric_limits<double>::quiet_NaN());
+
+  for (const Axis& a : info.axes) {
+    const hsize_t n = a.values.size();
+    h5::Dataset ds = h5::create_dataset(r, a.name, H5T_IEEE_F64LE, std::span(&n, 1));
+    h5::check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()),
+              "writing axis " + a.name);
+    h5::write_string_attribute(ds.get(), "long_name", axis_long_name(a.name));
+    h5::write_string_attribute(ds.get(), "spec", a.spec);
+    h5::check(H5DSset_scale(ds.get(), a.name.c_str()), "making " + a.name + " a dimension scale");
+    axes.push_back(std::move(ds));
+  }
+
+  shape = shape_of(info.axes);
+  for (hsize_t n : shape) cell_count *= n;
+  const std::vector<hsize_t> chunk = chunk_shape(shape);
+  for (const VariableSpec& v : kVariables) {
+    const std::string name(v.name);
+    h5::PropList dcpl = h5::make_plist(H5P_DATASET_CREATE);
+    if (!shape.empty())
+      h5::check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+                "chunking " + name);
+    h5::Dataset ds;
+    with_type(v.type, [&]<class T>(T) {
+      const auto fill = static_cast<T>(fill_value(v.type));
+      h5::check(H5Pset_fill_value(dcpl.get(), h5::native_type<T>(), &fill), "filling " + name);
+      ds = h5::create_dataset(r, name, h5::file_type<T>(), shape, dcpl.get());
+      h5::write_string_attribute(ds.get(), "long_name", v.long_name);
+      // netCDF/xarray mask _FillValue as missing: right for NaN and the -1 of codes, wrong
+      // for the counters (trials_done, done), whose 0 is a real value.
+      if (v.type != VarType::Int32 && v.type != VarType::UInt8)
+        h5::write_attribute<T>(ds.get(), "_FillValue", fill);
+    });
+    for (std::size_t i = 0; i < axes.size(); ++i)
+      h5::check(H5DSattach_scale(ds.get(), axes[i].get(), static_cast<unsigned>(i)),
+                "attaching " + info.axes[i].name + " to " + name);
+    vars.push_back(std::move(ds));
+  }
+  h5::check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing");
+}
+
+CubeWriter::CubeWriter(const std::string& path, const RunInfo& info, bool overwrite)
+    : impl_(std::make_unique<Impl>()) {
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw InputError("output directory " + dir.string() + " does not exist (output " + path + ")");
+  if (fs::exists(p, ec) && !overwrite)
+    throw InputError("output " + path + " exists; pass --overwrite to replace it");
+  validate_axes(info.axes);
+  try {
+    impl_->file = h5::create_file(path, overwrite);
+  } catch (const h5::Error& e) {
+    throw InputError("cannot create output " + path + " (" + e.what() + ")");
+  }
+  try {
+    impl_->create(info);
+  } catch (...) {
+    impl_ = std::make_unique<Impl>();  // closes the half-written file before removing it
+    fs::remove(p, ec);
+    throw;
+  }
+}
+
+CubeWriter::~CubeWriter() = default;
+CubeWriter::CubeWriter(CubeWriter&&) noexcept = default;
+CubeWriter& CubeWriter::operator=(CubeWriter&&) noexcept = default;
+
+void CubeWriter::write_cells(std::span<const std::size_t> cells,
+                             std::span<const CellRecord> records) {
+  if (!impl_) throw std::logic_error("CubeWriter used after move");
+  if (cells.size() != records.size())
+    throw std::invalid_argument("write_cells: " + std::to_string(cells.size()) + " cells but " +
+                                std::to_string(records.size()) + " records");
+  if (cells.empty()) return;
+  Impl& m = *impl_;
+  const std::size_t rank = m.shape.size();
+  const hsize_t count = cells.size();
+
+  // One point selection shared by every variable (all have the cube's shape); the i-th
+  // selected point receives the i-th element of the memory buffer.
+  h5::Dataspace file_space = h5::make_space(m.shape);
+  h5::Dataspace mem_space =
+      h5::make_space(rank == 0 ? std::span<const hsize_t>{} : std::span<const hsize_t>(&count, 1));
+  if (rank == 0) {
+    if (cells.size() != 1 || cells[0] != 0)
+      throw std::out_of_range("write_cells: a cube without axes has the single cell 0");
+  } else {
+    std::vector<hsize_t> coords(cells.size() * rank);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      std::size_t c = cells[i];
+      if (c >= m.cell_count)
+        throw std::out_of_range("write_cells: cell " + std::to_string(c) + " outside the cube of " +
+                                std::to_string(m.cell_count) + " cells");
+      for (std::size_t d = rank; d-- > 0;) {  // row-major: last axis fastest
+        coords[i * rank + d] = c % m.shape[d];
+        c /= m.shape[d];
+      }
+    }
+    h5::check(H5Sselect_elements(file_space.get(), H5S_SELECT_SET, cells.size(), coords.data()),
+              "selecting cells");
+  }
+
+  std::vector<double> column(cells.size());
+  for (std::size_t v = 0; v < kNumVariables; ++v) {
+    for (std::size_t i = 0; i < cells.size(); ++i) column[i] = records[i][v];
+    const VarType type = kVariables[v].type;
+    with_type(type, [&]<class T>(T) {
+      std::vector<T> converted;
+      const void* data = column.data();
+      if constexpr (!std::is_same_v<T, double>) {
+        const auto fill = static_cast<T>(fill_value(type));
+        converted.reserve(column.size());
+        for (double x : column)
+          converted.push_back(std::isfinite(x) ? static_cast<T>(std::nearbyint(x)) : fill);
+        data = converted.data();
+      }
+      h5::check(H5Dwrite(m.vars[v].get(), h5::native_type<T>(), mem_space.get(), file_space.get(),
+                         H5P_DEFAULT, data),
+                "writing " + std::string(kVariables[v].name));
+    });
+  }
+}
+
+void CubeWriter::finish(bool complete, double wall_seconds) {
+  if (!impl_) throw std::logic_error("CubeWriter used after move");
+  const hid_t r = impl_->root.get();
+  h5::write_string_attribute(r, "status", complete ? "complete" : "partial", 8);
+  h5::write_attribute<double>(r, "wall_seconds", wall_seconds);
+  h5::check(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flushing");
+}
+
+CubeContents read_cube(const std::string& path) {
+  auto not_cube = [&](const std::string& why) {
+    return InputError(path + ": not a phasecube cube (" + why + ")");
+  };
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw not_cube(fs::exists(path, ec) ? "not a regular file" : "no such file");
+  try {
+    h5::File file = h5::open_file(path, true);
+    h5::Group root(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
+    const hid_t r = root.get();
+    if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
+
+    CubeContents c;
+    for (const std::string& name : h5::attribute_names(r)) {
+      const H5T_class_t cls = h5::attribute_class(r, name);
+      if (cls == H5T_STRING)
+        c.string_attributes[name] = h5::read_string_attribute(r, name);
+      else if (cls == H5T_INTEGER || cls == H5T_FLOAT)
+        c.number_attributes[name] = h5::read_numeric_attribute(r, name);
+    }
+
+    const std::string& names = c.string_attributes.at("axes");
+    std::vector<hsize_t> shape;
+    for (std::size_t pos = 0; pos < names.size();) {
+      const std::size_t end = std::min(names.find(',', pos), names.size());
+      Axis a;
+      a.name = names.substr(pos, end - pos);
+      pos = end + 1;
+      if (a.name.empty()) continue;
+      if (!h5::has_link(r, a.name)) throw not_cube("axis dataset '" + a.name + "' missing");
+      h5::Dataset ds = h5::open_dataset(r, a.name);
+      const std::vector<hsize_t> dims = h5::dims_of(ds.get());
+      if (dims.size() != 1) throw not_cube("axis '" + a.name + "' is not 1-D");
+      a.values.resize(dims[0]);
+      h5::check(
+          H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()),
+          "reading axis " + a.name);
+      shape.push_back(dims[0]);
+      c.axes.push_back(std::move(a));
+    }
+
+    std::size_t cells = 1;
+    for (hsize_t n : shape) cells *= n;
+    for (const VariableSpec& v : kVariables) {
+      const std::string name(v.name);
+      if (!h5::has_link(r, name)) throw not_cube("variable '" + name + "' missing");
+      h5::Dataset ds = h5::open_dataset(r, name);
+      if (h5::dims_of(ds.get()) != shape)
+        throw not_cube("variable '" + name + "' has the wrong shape");
+      std::vector<double>& values = c.variables[name];
+      values.resize(cells);
+      if (cells > 0)
+        h5::check(
+            H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            "reading " + name);
+    }
+    return c;
+  } catch (const h5::Error& e) {
+    throw not_cube(e.what());
+  }
+}
+
+}  // namespace phasecube

@@ -1,0 +1,203 @@
+#include "phasecube/estimators.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace phasecube {
+
+namespace {
+// Relative size below which a pivot or eigenvalue of a covariance counts as zero.
+constexpr double kSingularTolerance = 1e-10;
+
+// Pseudo-inverse of a small symmetric PSD matrix.
+Eigen::MatrixXd pinv_symmetric(const Eigen::MatrixXd& a) {
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a);
+  const Eigen::VectorXd& w = eig.eigenvalues();
+  const double cutoff = kSingularTolerance * std::max(w.maxCoeff(), 0.0);
+  Eigen::VectorXd inv = Eigen::VectorXd::Zero(w.size());
+  for (Eigen::Index i = 0; i < w.size(); ++i)
+    if (w(i) > cutoff && w(i) > 0) inv(i) = 1.0 / w(i);
+  return eig.eigenvectors() * inv.asDiagonal() * eig.eigenvectors().transpose();
+}
+}  // namespace
+
+// Solves (T - shift I) x = y in place for the tridiagonal T (diag_, sub_), by Gaussian
+// elimination with partial pivoting; pivots below `tiny` are replaced by it so that an
+// exact eigenvalue shift still gives the (huge) inverse-iteration step.
+void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
+  const Eigen::Index d = diag_.size();
+  double c0 = diag_(0) - shift, c1 = d > 1 ? sub_(0) : 0.0;  // current row, cols i and i+1
+  for (Eigen::Index i = 0; i + 1 < d; ++i) {
+    const double below = sub_(i), next_diag = diag_(i + 1) - shift;
+    const double next_sup = i + 2 < d ? sub_(i + 1) : 0.0;
+    if (std::fabs(c0) >= std::fabs(below)) {
+      if (c0 == 0.0) c0 = tiny;
+      const double m = below / c0;
+      u0_(i) = c0, u1_(i) = c1, u2_(i) = 0.0;
+      swapped_(i) = false;
+      mult_(i) = m;
+      c0 = next_diag - m * c1;
+      c1 = next_sup;
+      y(i + 1) -= m * y(i);
+    } else {
+      const double m = c0 / below;
+      u0_(i) = below, u1_(i) = next_diag, u2_(i) = next_sup;
+      swapped_(i) = true;
+      mult_(i) = m;
+      const double old_c1 = c1;
+      c0 = old_c1 - m * next_diag;
+      c1 = -m * next_sup;
+      const double yi = y(i);
+      y(i) = y(i + 1);
+      y(i + 1) = yi - m * y(i);
+    }
+  }
+  u0_(d - 1) = c0;
+  for (Eigen::Index i = d - 1; i >= 0; --i) {
+    double v = y(i);
+    if (i + 1 < d) v -= u1_(i) * y(i + 1);
+    if (i + 2 < d) v -= u2_(i) * y(i + 2);
+    double pivot = u0_(i);
+    if (std::fabs(pivot) < tiny) pivot = pivot < 0 ? -tiny : tiny;
+    y(i) = v / pivot;
+  }
+}
+
+void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
+  const Eigen::Index d = a.rows();
+  tri_.compute(a);
+  diag_ = tri_.diagonal();
+  sub_ = tri_.subDiagonal();
+  eig_.computeFromTridiagonal(diag_, sub_, Eigen::EigenvaluesOnly);
+  values_ = eig_.eigenvalues().reverse();
+
+  u0_.resize(d), u1_.resize(d), u2_.resize(d), mult_.resize(d), swapped_.resize(d);
+  x_.resize(d, k);
+  double tnorm = diag_.cwiseAbs().maxCoeff() + (d > 1 ? 2 * sub_.cwiseAbs().maxCoeff() : 0.0);
+  if (!(tnorm > 0)) tnorm = 1.0;  // T = 0: every vector is an eigenvector
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double tiny = std::max(eps * tnorm, std::numeric_limits<double>::min());
+  const double cluster = 1e-3 * tnorm;  // LAPACK's reorthogonalisation threshold
+  double shift = 0;
+  Eigen::Index cluster_start = 0;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    double target = values_(j);
+    if (j > 0 && values_(j - 1) - values_(j) > cluster) cluster_start = j;
+    // Equal shifts would give equal vectors: separate them by a few ulps of ||T||.
+    if (j > 0 && shift - target < 10 * eps * tnorm) target = shift - 10 * eps * tnorm;
+    shift = target;
+    // A fixed, generic start vector: deterministic and not orthogonal to any eigenvector
+    // in practice.
+    rhs_.resize(d);
+    for (Eigen::Index i = 0; i < d; ++i)
+      rhs_(i) = 1.0 + 0.3 * std::sin(static_cast<double>(3 * i + 7 * j + 1));
+    for (int iteration = 0; iteration < 3; ++iteration) {
+      rhs_ /= rhs_.cwiseAbs().maxCoeff();  // keep the solve in range
+      solve_shifted(shift, tiny, rhs_);
+      for (Eigen::Index c = cluster_start; c < j; ++c) rhs_ -= x_.col(c).dot(rhs_) * x_.col(c);
+      rhs_.normalize();
+    }
+    x_.col(j) = rhs_;
+  }
+  vectors_ = tri_.matrixQ() * x_;
+}
+
+void Whitener::compute(const Eigen::MatrixXd& s) {
+  const Eigen::Index d = s.rows();
+  llt_.compute(s);
+  pseudo_ = llt_.info() != Eigen::Success;
+  if (!pseudo_) {
+    // A pivot that is tiny relative to its own variance means the coordinate is (almost)
+    // a combination of earlier ones: the covariance is singular and Cholesky is unsafe.
+    const auto l = llt_.matrixLLT();
+    for (Eigen::Index i = 0; i < d && !pseudo_; ++i)
+      pseudo_ = !(s(i, i) > 0) || l(i, i) * l(i, i) <= kSingularTolerance * s(i, i);
+  }
+  if (!pseudo_) {
+    g_.setIdentity(d, d);
+    llt_.matrixL().solveInPlace(g_);  // G = L^-1, G^T G = S^-1
+    return;
+  }
+  eig_.compute(s);
+  const Eigen::VectorXd& w = eig_.eigenvalues();
+  const double cutoff = kSingularTolerance * std::max(w.maxCoeff(), 0.0);
+  Eigen::VectorXd inv_sqrt = Eigen::VectorXd::Zero(d);
+  for (Eigen::Index i = 0; i < d; ++i)
+    if (w(i) > cutoff && w(i) > 0) inv_sqrt(i) = 1.0 / std::sqrt(w(i));
+  g_.noalias() = inv_sqrt.asDiagonal() * eig_.eigenvectors().transpose();  // G^T G = S^+
+}
+
+namespace {
+void fill_subspace(const TopEigen& eig, const Eigen::MatrixXd& g, bool singular_values,
+                   Subspace& out) {
+  out.values = eig.values();
+  if (singular_values) out.values = out.values.cwiseMax(0.0).cwiseSqrt();
+  out.encoder.noalias() = g.transpose() * eig.vectors();
+}
+}  // namespace
+
+void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
+                        const Eigen::MatrixXd& sxy, int k) {
+  d_ = static_cast<int>(sxx.rows());
+  k_ = k;
+  sxx_ = sxx;
+  sxy_ = sxy;
+  wx_.compute(sxx);
+  wy_.compute(syy);
+  const Eigen::MatrixXd& gx = wx_.matrix();
+  const Eigen::MatrixXd& gy = wy_.matrix();
+  kx_.noalias() = gx * sxy;               // whitened x against raw y
+  ky_.noalias() = gy * sxy.transpose();   // whitened y against raw x
+  tmp_.noalias() = kx_ * gy.transpose();  // C^ = Gx Sxy Gy^T
+  // Symmetric rank updates fill only the lower triangle, all TopEigen reads.
+  cct_.setZero(d_, d_);
+  cct_.selfadjointView<Eigen::Lower>().rankUpdate(tmp_);
+  aat_.setZero(d_, d_);
+  aat_.selfadjointView<Eigen::Lower>().rankUpdate(kx_);
+
+  eig_.compute(cct_, k);
+  fill_subspace(eig_, gx, true, ca_);
+  eig_.compute(aat_, k);
+  fill_subspace(eig_, gx, true, cp_);
+  tmp_.setZero(d_, d_);
+  tmp_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
+  eig_.compute(tmp_, k);
+  fill_subspace(eig_, gy, true, cp_rev_);
+}
+
+void CrossModalFit::fit_joint_covariance(const Eigen::MatrixXd& s, int k) {
+  const Eigen::Index d = s.rows() / 2;
+  fit(s.topLeftCorner(d, d), s.bottomRightCorner(d, d), s.topRightCorner(d, d), k);
+}
+
+double CrossModalFit::ca_encoder_norm() const {
+  double sum = 0;
+  for (int i = 0; i < k_; ++i) {
+    if (!(ca_.values(i) > 0)) return std::numeric_limits<double>::infinity();
+    sum += 1.0 / ca_.values(i);
+  }
+  return 2.0 * sum;
+}
+
+Eigen::MatrixXd CrossModalFit::cp_predictor() const {
+  return (sxy_.transpose() * cp_.encoder) * cp_.encoder.transpose();  // O(d^2 k)
+}
+
+Eigen::MatrixXd CrossModalFit::ca_probe() const {
+  const Eigen::MatrixXd& e = ca_.encoder;  // W^T
+  const Eigen::MatrixXd gram = e.transpose() * sxx_ * e;
+  return sxy_.transpose() * e * pinv_symmetric(gram) * e.transpose();
+}
+
+Subspace CrossModalFit::joint(double lambda) const {
+  // Lower triangles only (see fit).
+  Eigen::MatrixXd m = aat_ + lambda * (cct_ - Eigen::MatrixXd::Identity(d_, d_));
+  TopEigen eig;
+  eig.compute(m, k_);
+  Subspace out;
+  fill_subspace(eig, wx_.matrix(), false, out);
+  return out;
+}
+
+}  // namespace phasecube

@@ -1,0 +1,307 @@
+// The `phasecube` executable: subcommands run, theory and inspect.
+//
+// Exit status: 0 success, 2 bad input (one line on stderr, no file created or changed),
+// 1 any other failure. Every check that can exit with 2 runs before anything is written,
+// and MPI is started only by `run`, so `theory`, `inspect` and `--help` work anywhere.
+#include <mpi.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "phasecube/config.hpp"
+#include "phasecube/inspect.hpp"
+#include "phasecube/sweep.hpp"
+#include "phasecube/version.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using phasecube::InputError;
+
+namespace {
+
+constexpr const char* kUsage = R"(phasecube: Monte Carlo sweeps of the cross-modal alignment (CA) vs
+cross-modal prediction (CP) phase diagram, written to one HDF5 cube.
+
+Usage:
+  phasecube run     --config FILE.ini [--output OUT.h5] [--overwrite] [--section.key=value ...]
+  phasecube theory  --config FILE.ini --output OUT.h5 [--overwrite] [--section.key=value ...]
+  phasecube inspect OUT.h5
+  phasecube --version
+  phasecube <subcommand> --help
+
+Subcommands:
+  run      simulate every cell of the grid (closed forms and Monte Carlo trials)
+  theory   the same grid, closed forms only (instant)
+  inspect  summarise a cube: axes, fixed parameters, completeness, regimes
+
+Example:
+  phasecube run --config sweeps/quickstart.ini --output results/quickstart.h5
+  phasecube inspect results/quickstart.h5
+
+Exit status: 0 success, 2 bad input (nothing written), 1 other failure.
+)";
+
+// Generated from kModelParams so the help never lists a parameter the code does not know.
+std::string overrides_help() {
+  std::string s =
+      "\nOverrides:\n"
+      "  Every config key is also an option --section.key=value (or --section.key value),\n"
+      "  and the command line wins over the file, also across sections: --axes.nu=... sweeps\n"
+      "  a parameter the file fixes, --model.nu=... fixes one it sweeps.\n"
+      "  [model] fixed parameters; per-coordinate ones take 1 value or a list (k values on\n"
+      "          the signal, d-k on the nuisance coordinates):\n";
+  for (const auto& p : phasecube::kModelParams) {
+    std::string name(p.name);
+    name.resize(16, ' ');
+    s += "    " + name + std::string(p.doc) + "\n";
+  }
+  s += "  [axes] any model parameter: linspace(a, b, m), logspace(a, b, m) (base-10\n"
+       "         exponents) or a list 0.1, 0.5, 0.9; file order = cube dimension order\n"
+       "  [run]  trials, seed, sampler = auto|wishart|direct, output\n";
+  return s;
+}
+
+constexpr const char* kRunHelp =
+    R"(Usage: phasecube run --config FILE.ini [--output OUT.h5] [--overwrite] [--section.key=value ...]
+
+Simulates every cell of the grid in FILE.ini: closed-form theory plus run.trials Monte
+Carlo trials of CA, CP and CP-reverse per cell, written to one HDF5 cube. The output is
+--output, else run.output from the config, else FILE.h5 (the config's name) in the
+current directory; an existing file is replaced only with --overwrite.
+)";
+
+constexpr const char* kRunExample = R"(
+Example:
+  phasecube run --config sweeps/quickstart.ini --output results/quickstart.h5 \
+      --run.trials=200 --axes.nu='linspace(0, 1, 21)'
+)";
+
+constexpr const char* kTheoryHelp =
+    R"(Usage: phasecube theory --config FILE.ini --output OUT.h5 [--overwrite] [--section.key=value ...]
+
+Writes the same grid and cube as `run`, with only the closed-form variables (separation
+ratios, regimes, partial recovery counts); the Monte Carlo variables keep their fill
+values. Instant, and needs no MPI.
+)";
+
+constexpr const char* kTheoryExample = R"(
+Example:
+  phasecube theory --config sweeps/quickstart.ini --output results/quickstart_theory.h5 \
+      --axes.kappa='linspace(0, 3, 301)' --axes.nu='linspace(0, 1, 201)'
+)";
+
+constexpr const char* kInspectHelp = R"(Usage: phasecube inspect OUT.h5
+
+Prints a summary of a cube: run metadata, axes, fixed parameters, completeness, and a
+table of cells per regime, theory against simulation, with the agreement percentage.
+
+Example:
+  phasecube inspect results/quickstart.h5
+)";
+
+// Prefix matching of long options would let a typo silently pick another option.
+constexpr int kStyle =
+    po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
+// The command line as a shell would need it, recorded in the cube so the run can be repeated.
+std::string shell_quote(const std::string& s) {
+  static const std::string safe =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:,@%^";
+  if (!s.empty() && s.find_first_not_of(safe) == std::string::npos) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string joined_command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) s += ' ';
+    s += shell_quote(argv[i]);
+  }
+  return s;
+}
+
+bool wants_help(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+// The options Boost did not recognise must all be config overrides "--section.key=value"
+// or "--section.key value"; they come back as "--section.key=value".
+std::vector<std::string> config_overrides(const std::vector<std::string>& tokens) {
+  std::vector<std::string> overrides;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& t = tokens[i];
+    const auto eq = t.find('=');
+    const bool dotted = t.starts_with("--") && t.substr(2, eq - 2).find('.') != std::string::npos;
+    if (!dotted)
+      throw InputError(t.starts_with("-") ? "unknown option '" + t + "'"
+                                          : "unexpected argument '" + t + "'");
+    if (eq != std::string::npos) {
+      overrides.push_back(t);
+    } else if (i + 1 < tokens.size() && !tokens[i + 1].starts_with("--")) {
+      overrides.push_back(t + "=" + tokens[i + 1]);
+      ++i;
+    } else {
+      throw InputError("option '" + t + "' needs a value (" + t + "=VALUE)");
+    }
+  }
+  return overrides;
+}
+
+// Bad output paths are input errors, found before MPI starts or any file is written.
+void check_output(const std::string& output, bool overwrite) {
+  const fs::path path(output);
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::error_code ec;
+  if (!fs::exists(dir, ec))
+    throw InputError("output directory '" + dir.string() + "' does not exist");
+  if (!fs::is_directory(dir, ec))
+    throw InputError("output directory '" + dir.string() + "' is not a directory");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw InputError("output directory '" + dir.string() + "' is not writable");
+  // symlink_status: a dangling link is still something we would write through.
+  if (fs::symlink_status(path, ec).type() == fs::file_type::not_found) return;
+  if (fs::is_directory(path, ec)) throw InputError("output '" + output + "' is a directory");
+  if (!overwrite)
+    throw InputError("output '" + output + "' exists; pass --overwrite to replace it");
+}
+
+// Owns MPI for the lifetime of `run`; MPI_Finalize also runs when the sweep throws.
+class MpiSession {
+ public:
+  MpiSession() { MPI_Init(nullptr, nullptr); }
+  ~MpiSession() {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Finalize();
+  }
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+};
+
+// `run` and `theory`: the same command line, the same checks.
+int sweep_command(const std::vector<std::string>& args, bool theory,
+                  const std::string& command_line) {
+  po::options_description opts("Options");
+  opts.add_options()                                                            //
+      ("config,c", po::value<std::string>()->required(), "sweep config (INI)")  //
+      ("output,o", theory ? po::value<std::string>()->required() : po::value<std::string>(),
+       theory ? "output cube (HDF5)" : "output cube (HDF5); default: run.output, else FILE.h5")  //
+      ("overwrite", po::bool_switch(), "replace an existing output file")                        //
+      ("help,h", "this help");
+  if (wants_help(args)) {
+    std::cout << (theory ? kTheoryHelp : kRunHelp) << "\n"
+              << opts << overrides_help() << (theory ? kTheoryExample : kRunExample);
+    return 0;
+  }
+  const auto parsed =
+      po::command_line_parser(args).options(opts).style(kStyle).allow_unregistered().run();
+  po::variables_map vm;
+  po::store(parsed, vm);
+  po::notify(vm);
+  const auto overrides =
+      config_overrides(po::collect_unrecognized(parsed.options, po::include_positional));
+
+  phasecube::Config config = phasecube::load_config(vm["config"].as<std::string>(), overrides);
+  phasecube::SweepOptions options;
+  options.overwrite = vm["overwrite"].as<bool>();
+  options.theory_only = theory;
+  options.command_line = command_line;
+  if (vm.count("output")) {
+    options.output = vm["output"].as<std::string>();
+    if (options.output.empty()) throw InputError("--output is empty");
+  } else if (!config.run.output.empty()) {
+    options.output = config.run.output;
+  } else {
+    options.output = fs::path(config.source_path).stem().string() + ".h5";
+  }
+  check_output(options.output, options.overwrite);
+  config.run.output = options.output;  // the cube's resolved config says where it went
+
+  if (theory) {
+    phasecube::run_serial_sweep(config, options, std::cerr);
+  } else {
+    MpiSession mpi;
+    phasecube::run_serial_sweep(config, options, std::cerr);
+  }
+  return 0;
+}
+
+int inspect_command(const std::vector<std::string>& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "this help");
+  po::options_description all;
+  all.add(opts).add_options()("cube", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("cube", 1);
+  if (wants_help(args)) {
+    std::cout << kInspectHelp << "\n" << opts;
+    return 0;
+  }
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(kStyle).run(),
+              vm);
+  } catch (const po::too_many_positional_options_error&) {
+    throw InputError("inspect takes one cube: phasecube inspect OUT.h5");
+  }
+  if (!vm.count("cube")) throw InputError("inspect needs a cube: phasecube inspect OUT.h5");
+  return phasecube::inspect_cube(vm["cube"].as<std::string>(), std::cout);
+}
+
+int dispatch(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    throw InputError("missing subcommand (run, theory or inspect); see phasecube --help");
+  const std::string& first = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (first == "--help" || first == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (first == "--version") {
+    std::cout << "phasecube " << phasecube::kVersion << " (git " << phasecube::kGitCommit << ")\n";
+    return 0;
+  }
+  if (first == "run" || first == "theory" || first == "inspect") {
+    try {
+      if (first == "inspect") return inspect_command(rest);
+      return sweep_command(rest, first == "theory", joined_command_line(argc, argv));
+    } catch (const po::error& e) {
+      // Boost's own wording, plus where to look.
+      throw InputError(std::string(e.what()) + "; see phasecube " + first + " --help");
+    }
+  }
+  if (first.starts_with("-"))
+    throw InputError("unknown option '" + first + "'; see phasecube --help");
+  throw InputError("unknown subcommand '" + first +
+                   "' (expected run, theory or inspect); see phasecube --help");
+}
+
+// Messages are promised to be one line.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const InputError& e) {
+    std::cerr << "phasecube: error: " << one_line(e.what()) << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "phasecube: fatal: " << one_line(e.what()) << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,147 @@
+#include "phasecube/model.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace phasecube {
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // Shortest text that reads back to the same double: "10", "0.1", "1e-06".
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+ParamValues default_param_values() {
+  ParamValues v;
+  for (const auto& spec : kModelParams) v[std::string(spec.name)] = {spec.default_value};
+  return v;
+}
+
+Eigen::VectorXd CellParams::eta() const {
+  return nu * (gamma_tilde_x.array() * gamma_tilde_y.array()).sqrt().matrix();
+}
+
+namespace {
+
+const std::vector<double>& get(const ParamValues& values, const std::string& key) {
+  auto it = values.find(key);
+  if (it == values.end() || it->second.empty()) throw ParamError(key, "", "missing value");
+  return it->second;
+}
+
+std::string list_text(const std::vector<double>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
+  return s;
+}
+
+int integer_param(const ParamValues& values, const std::string& key, int min_value) {
+  const auto& v = get(values, key);
+  if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single integer");
+  const double x = v[0];
+  if (!std::isfinite(x) || x != std::floor(x) || x > 1e9)
+    throw ParamError(key, format_number(x), "must be an integer");
+  if (x < min_value)
+    throw ParamError(key, format_number(x), "must be >= " + std::to_string(min_value));
+  return static_cast<int>(x);
+}
+
+double scalar_param(const ParamValues& values, const std::string& key) {
+  const auto& v = get(values, key);
+  if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single value");
+  if (!std::isfinite(v[0])) throw ParamError(key, format_number(v[0]), "must be finite");
+  return v[0];
+}
+
+// One value broadcast to `count` coordinates, or exactly `count` values.
+Eigen::VectorXd coordinate_param(const ParamValues& values, const std::string& key, int count,
+                                 const char* what) {
+  const auto& v = get(values, key);
+  if (v.size() != 1 && v.size() != static_cast<std::size_t>(count))
+    throw ParamError(key, list_text(v),
+                     "needs 1 value or " + std::to_string(count) + " (" + what + ") values, got " +
+                         std::to_string(v.size()));
+  Eigen::VectorXd out(count);
+  for (int i = 0; i < count; ++i) {
+    const double x = v.size() == 1 ? v[0] : v[static_cast<std::size_t>(i)];
+    if (!std::isfinite(x)) throw ParamError(key, list_text(v), "must be finite");
+    out(i) = x;
+  }
+  return out;
+}
+
+void require_nonnegative(const Eigen::VectorXd& x, const std::string& key, const char* what) {
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (x(i) < 0) throw ParamError(key, format_number(x(i)), std::string(what) + " must be >= 0");
+}
+
+}  // namespace
+
+CellParams make_cell(const ParamValues& values) {
+  CellParams p;
+  p.d = integer_param(values, "d", 2);
+  p.k = integer_param(values, "k", 1);
+  if (p.k >= p.d)
+    throw ParamError(
+        "k", std::to_string(p.k),
+        "must be < d = " + std::to_string(p.d) + " (at least one nuisance coordinate)");
+  p.n = integer_param(values, "n", 1);
+  const int nk = p.d - p.k;
+
+  p.kappa = coordinate_param(values, "kappa", p.k, "k signal coordinates");
+  require_nonnegative(p.kappa, "kappa", "signal strength");
+  const double decay = scalar_param(values, "kappa_decay");
+  if (decay < 0) throw ParamError("kappa_decay", format_number(decay), "must be >= 0");
+  if (decay != 1.0) {
+    if (get(values, "kappa").size() != 1)
+      throw ParamError("kappa_decay", format_number(decay),
+                       "must be 1 when kappa is given as a list of k values");
+    for (int i = 1; i < p.k; ++i) p.kappa(i) = p.kappa(i - 1) * decay;
+  }
+  p.gamma_x = coordinate_param(values, "gamma_x", p.k, "k signal coordinates");
+  p.gamma_y = coordinate_param(values, "gamma_y", p.k, "k signal coordinates");
+  p.gamma_tilde_x = coordinate_param(values, "gamma_tilde_x", nk, "d-k nuisance coordinates");
+  p.gamma_tilde_y = coordinate_param(values, "gamma_tilde_y", nk, "d-k nuisance coordinates");
+  require_nonnegative(p.gamma_x, "gamma_x", "variance");
+  require_nonnegative(p.gamma_y, "gamma_y", "variance");
+  require_nonnegative(p.gamma_tilde_x, "gamma_tilde_x", "variance");
+  require_nonnegative(p.gamma_tilde_y, "gamma_tilde_y", "variance");
+  p.nu = scalar_param(values, "nu");
+  if (p.nu < 0 || p.nu > 1) throw ParamError("nu", format_number(p.nu), "must be in [0, 1]");
+  p.lambda = scalar_param(values, "lambda");
+  if (p.lambda < 0) throw ParamError("lambda", format_number(p.lambda), "must be >= 0");
+  return p;
+}
+
+std::vector<Eigen::MatrixXd> coordinate_blocks(const CellParams& p) {
+  std::vector<Eigen::MatrixXd> blocks(static_cast<std::size_t>(p.d), Eigen::MatrixXd(2, 2));
+  const Eigen::VectorXd eta = p.eta();
+  for (int i = 0; i < p.d; ++i) {
+    auto& b = blocks[static_cast<std::size_t>(i)];
+    if (i < p.k) {
+      const double k2 = p.kappa(i) * p.kappa(i);
+      b << k2 + p.gamma_x(i), k2, k2, k2 + p.gamma_y(i);
+    } else {
+      const int j = i - p.k;
+      b << p.gamma_tilde_x(j), eta(j), eta(j), p.gamma_tilde_y(j);
+    }
+  }
+  return blocks;
+}
+
+PopulationCovariance population_covariance(const CellParams& p) {
+  PopulationCovariance c{Eigen::VectorXd(p.d), Eigen::VectorXd(p.d), Eigen::VectorXd(p.d)};
+  const auto blocks = coordinate_blocks(p);
+  for (int i = 0; i < p.d; ++i) {
+    const auto& b = blocks[static_cast<std::size_t>(i)];
+    c.sxx(i) = b(0, 0);
+    c.syy(i) = b(1, 1);
+    c.sxy(i) = b(0, 1);
+  }
+  return c;
+}
+
+}  // namespace phasecube

@@ -1,0 +1,47 @@
+// Trials per second per core for one cell (issue goals: >= 20,000/s Wishart at d = 20,
+// >= 500/s direct at n = 5000). Run: build/tests/bench/bench_trials
+// Reported as items_per_second (= trials/s) on one thread.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include "phasecube/cell.hpp"
+
+using namespace phasecube;
+
+namespace {
+
+void trials(benchmark::State& state, SamplerKind sampler) {
+  omp_set_num_threads(1);
+  ParamValues v = default_param_values();
+  v["d"] = {static_cast<double>(state.range(0))};
+  v["k"] = {3};
+  v["n"] = {static_cast<double>(state.range(1))};
+  v["kappa"] = {1.5};
+  v["nu"] = {0.4};
+  const CellParams p = make_cell(v);
+  RunSettings run;
+  run.trials = 64;
+  run.sampler = sampler;
+  std::uint64_t cell = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(simulate_cell(p, run, cell++));
+  state.SetItemsProcessed(state.iterations() * run.trials);
+  state.counters["d"] = static_cast<double>(p.d);
+  state.counters["n"] = p.n;
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(trials, wishart, SamplerKind::Wishart)
+    ->Args({20, 5000})
+    ->Args({10, 5000})
+    ->Args({50, 5000})
+    ->Args({100, 5000})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(trials, direct, SamplerKind::Direct)
+    ->Args({20, 5000})
+    ->Args({10, 5000})
+    ->Args({50, 5000})
+    ->Args({100, 5000})
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();

@@ -1,0 +1,119 @@
+// One cell end to end: determinism across threads, degenerate cells, consistency at large n.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "phasecube/cell.hpp"
+#include "phasecube/theory.hpp"
+
+using namespace phasecube;
+
+namespace {
+CellParams cell(ParamValues overrides) {
+  ParamValues v = default_param_values();
+  for (auto& [key, value] : overrides) v[key] = value;
+  return make_cell(v);
+}
+RunSettings settings(long trials, SamplerKind sampler = SamplerKind::Auto) {
+  RunSettings r;
+  r.trials = trials;
+  r.seed = 42;
+  r.sampler = sampler;
+  return r;
+}
+double get(const CellRecord& r, Var v) {
+  return at(r, v);
+}
+}  // namespace
+
+TEST(Cell, BitwiseIdenticalForAnyThreadCount) {
+  const CellParams p = cell({{"d", {8}}, {"k", {2}}, {"n", {100}}, {"nu", {0.4}}});
+  for (SamplerKind kind : {SamplerKind::Wishart, SamplerKind::Direct}) {
+    omp_set_num_threads(1);
+    const CellRecord one = simulate_cell(p, settings(37, kind), 5);
+    omp_set_num_threads(2);
+    const CellRecord two = simulate_cell(p, settings(37, kind), 5);
+    const CellRecord again = simulate_cell(p, settings(37, kind), 5);
+    EXPECT_EQ(std::memcmp(one.data(), two.data(), sizeof one), 0);
+    EXPECT_EQ(std::memcmp(two.data(), again.data(), sizeof one), 0);
+    // A different cell index is a different stream.
+    const CellRecord other = simulate_cell(p, settings(37, kind), 6);
+    EXPECT_NE(get(one, Var::ca_distance_mean), get(other, Var::ca_distance_mean));
+  }
+}
+
+TEST(Cell, ConsistentAtLargeN) {
+  // Delta_CA = 1.38 > 1 and Delta_CP = 0.63 < 1: CA recovers, CP does not.
+  const CellParams p = cell({{"d", {6}},
+                             {"k", {2}},
+                             {"n", {200000}},
+                             {"kappa", {1}},
+                             {"gamma_y", {0.05}},
+                             {"gamma_tilde_y", {5}},
+                             {"nu", {0.5}}});
+  ASSERT_EQ(theory(p).regime, Regime::CaOnly);
+  const CellRecord r = simulate_cell(p, settings(40), 0);
+  EXPECT_LT(get(r, Var::ca_distance_mean), 0.01);
+  EXPECT_GT(get(r, Var::cp_distance_mean), 0.9);
+  EXPECT_EQ(get(r, Var::ca_recovery_rate), 1.0);
+  EXPECT_EQ(get(r, Var::cp_recovery_rate), 0.0);
+  EXPECT_EQ(get(r, Var::ca_recovered_dims_mean), 2.0);
+  EXPECT_EQ(get(r, Var::empirical_regime), static_cast<double>(Regime::CaOnly));
+  EXPECT_EQ(get(r, Var::theory_regime), static_cast<double>(Regime::CaOnly));
+  EXPECT_EQ(get(r, Var::trials_done), 40.0);
+  EXPECT_EQ(get(r, Var::done), 1.0);
+  // CPrev has Delta 1.95 and recovers too.
+  EXPECT_LT(get(r, Var::cp_rev_distance_mean), 0.01);
+  // Gap of CA: rho / nu = 1.38 in population.
+  EXPECT_NEAR(get(r, Var::ca_gap_mean), theory(p).delta_ca, 0.02);
+}
+
+TEST(Cell, DegenerateCellsStayFinite) {
+  const ParamValues cases[] = {
+      {{"kappa", {0}}},                                      // no signal at all
+      {{"nu", {0}}},                                         // no nuisance correlation
+      {{"nu", {1}}},                                         // singular nuisance blocks
+      {{"kappa", {0}}, {"gamma_x", {0}}, {"gamma_y", {0}}},  // identically zero signal
+      {{"gamma_x", {0}}, {"gamma_y", {0}}, {"nu", {1}}},     // perfectly shared everything
+      {{"n", {5}}, {"d", {10}}},                             // n < d, direct sampler
+      {{"n", {1}}},                                          // a single sample
+  };
+  for (const auto& c : cases) {
+    const CellParams p = cell(c);
+    const CellRecord r = simulate_cell(p, settings(8), 3);
+    for (Var v : {Var::ca_distance_mean, Var::cp_distance_mean, Var::cp_rev_distance_mean,
+                  Var::ca_recovery_rate, Var::cp_risk_mean, Var::cp_signal_risk_mean,
+                  Var::ca_probe_risk_mean, Var::ca_probe_signal_risk_mean, Var::ca_distance_std}) {
+      EXPECT_TRUE(std::isfinite(get(r, v))) << kVariables[static_cast<std::size_t>(v)].name;
+    }
+    const double dist = get(r, Var::ca_distance_mean);
+    EXPECT_GE(dist, -1e-12);
+    EXPECT_LE(dist, 1 + 1e-12);
+  }
+}
+
+TEST(Cell, ZeroSignalIsNeverRecovered) {
+  const CellParams p = cell({{"kappa", {0}}, {"nu", {0.5}}, {"n", {5000}}});
+  const CellRecord r = simulate_cell(p, settings(20), 0);
+  EXPECT_EQ(get(r, Var::ca_recovery_rate), 0.0);
+  EXPECT_EQ(get(r, Var::cp_recovery_rate), 0.0);
+  EXPECT_EQ(get(r, Var::empirical_regime), 0.0);
+  // Risk of CP against y_signal = (s, 0) with s = 0 is tr(B Sxx B^T) >= 0 and small.
+  EXPECT_GE(get(r, Var::cp_signal_risk_mean), 0.0);
+}
+
+TEST(Cell, SingleTrialHasUndefinedStd) {
+  const CellRecord r = simulate_cell(cell({}), settings(1), 0);
+  EXPECT_TRUE(std::isnan(get(r, Var::ca_distance_std)));
+  EXPECT_TRUE(std::isfinite(get(r, Var::ca_distance_mean)));
+}
+
+TEST(Cell, AutoSamplerChoice) {
+  EXPECT_EQ(resolve_sampler(SamplerKind::Auto, cell({{"n", {20}}, {"d", {10}}})),
+            SamplerKind::Wishart);
+  EXPECT_EQ(resolve_sampler(SamplerKind::Auto, cell({{"n", {19}}, {"d", {10}}})),
+            SamplerKind::Direct);
+  EXPECT_EQ(resolve_sampler(SamplerKind::Direct, cell({{"n", {5000}}})), SamplerKind::Direct);
+}

@@ -1,0 +1,494 @@
+// Config and grid layers: the [axes] grammar, INI files, overrides, the resolved text, and
+// every bad-input case of the CLI contract (each must name the key and the value at fault).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "phasecube/config.hpp"
+#include "phasecube/grid.hpp"
+#include "phasecube/model.hpp"
+
+namespace phasecube {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `f` and checks that it throws InputError with a one-line message containing every
+// needle (the key and the value at fault).
+::testing::AssertionResult ThrowsInputError(const std::function<void()>& f,
+                                            std::initializer_list<std::string> needles) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    if (msg.find('\n') != std::string::npos)
+      return ::testing::AssertionFailure() << "message spans lines: " << msg;
+    for (const auto& n : needles)
+      if (msg.find(n) == std::string::npos)
+        return ::testing::AssertionFailure() << "message '" << msg << "' lacks '" << n << "'";
+    return ::testing::AssertionSuccess() << msg;
+  } catch (const std::exception& e) {
+    return ::testing::AssertionFailure() << "threw another exception: " << e.what();
+  }
+  return ::testing::AssertionFailure() << "did not throw";
+}
+
+// Each test gets its own directory for config files.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) /
+           ("phasecube_test_config_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& text, const std::string& name = "sweep.ini") {
+    const auto path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  Config Load(const std::string& text, const std::vector<std::string>& overrides = {}) {
+    return load_config(Write(text), overrides);
+  }
+  ::testing::AssertionResult Rejects(const std::string& text,
+                                     std::initializer_list<std::string> needles,
+                                     const std::vector<std::string>& overrides = {}) {
+    const auto path = Write(text);
+    return ThrowsInputError([&] { load_config(path, overrides); }, needles);
+  }
+
+  fs::path dir_;
+};
+
+// ---------------------------------------------------------------- axis grammar
+
+TEST(ParseAxis, LinspaceExactValues) {
+  EXPECT_EQ(parse_axis("axes.kappa", "linspace(0,3,4)"), (std::vector<double>{0, 1, 2, 3}));
+  EXPECT_EQ(parse_axis("axes.kappa", "linspace(-1, 1, 5)"),
+            (std::vector<double>{-1, -0.5, 0, 0.5, 1}));
+  // Interpolating from both ends gives the correctly rounded grid points.
+  const auto v = parse_axis("axes.nu", "linspace(0, 1, 11)");
+  ASSERT_EQ(v.size(), 11u);
+  EXPECT_EQ(v[3], 0.3);
+  EXPECT_EQ(v[10], 1.0);
+}
+
+TEST(ParseAxis, LinspaceSinglePointIsStart) {
+  EXPECT_EQ(parse_axis("axes.nu", "linspace(0.25, 0.75, 1)"), (std::vector<double>{0.25}));
+}
+
+TEST(ParseAxis, Decreasing) {
+  EXPECT_EQ(parse_axis("axes.nu", "linspace(1, 0, 3)"), (std::vector<double>{1, 0.5, 0}));
+}
+
+TEST(ParseAxis, LogspaceBase10Exponents) {
+  EXPECT_EQ(parse_axis("axes.gamma_x", "logspace(-1,1,3)"), (std::vector<double>{0.1, 1, 10}));
+  EXPECT_EQ(parse_axis("axes.gamma_x", "logspace(2, 2, 1)"), (std::vector<double>{100}));
+}
+
+TEST(ParseAxis, WhitespaceTolerant) {
+  EXPECT_EQ(parse_axis("axes.nu", "  linspace ( 0 ,\t1 , 3 )  "), (std::vector<double>{0, 0.5, 1}));
+  EXPECT_EQ(parse_axis("axes.nu", " 0.1 ,0.5,  0.9 "), (std::vector<double>{0.1, 0.5, 0.9}));
+}
+
+TEST(ParseAxis, ExplicitList) {
+  EXPECT_EQ(parse_axis("axes.nu", "0.1, 0.5, 0.9"), (std::vector<double>{0.1, 0.5, 0.9}));
+  EXPECT_EQ(parse_axis("axes.n", "100, 1e3, +5000"), (std::vector<double>{100, 1000, 5000}));
+  EXPECT_EQ(parse_axis("axes.nu", "0.7"), (std::vector<double>{0.7}));
+}
+
+TEST(ParseAxis, RejectsMalformedNamingKeyAndText) {
+  for (const std::string bad :
+       {"linspace(0,1)", "linspace(0,1,0)", "linspace(0,1,2.5)", "linspace(0,1,-3)",
+        "linspace(0,1,3", "linspace(0,1,3)x", "linspace(0,,3)", "linspace(0,1,3,4)", "foo(1,2,3)",
+        "(1,2,3)", "1,,2", "1,2,", "1 2", "1.5x", "nan", "inf", "0x10", "logspace(0,400,2)",
+        "linspace(0,1,1e9)"}) {
+    EXPECT_TRUE(ThrowsInputError([&] { parse_axis("axes.nu", bad); }, {"axes.nu", bad})) << bad;
+  }
+}
+
+TEST(ParseAxis, RejectsEmpty) {
+  for (const std::string empty : {"", "   "})
+    EXPECT_TRUE(
+        ThrowsInputError([&] { parse_axis("axes.kappa", empty); }, {"axes.kappa", "empty"}));
+}
+
+TEST(ParseNumberList, OneOrMany) {
+  EXPECT_EQ(parse_number_list("model.kappa", "3, 2, 1.5"), (std::vector<double>{3, 2, 1.5}));
+  EXPECT_EQ(parse_number_list("model.nu", " 0.5 "), (std::vector<double>{0.5}));
+  EXPECT_EQ(parse_number_list("model.nu", "-2.5e-1"), (std::vector<double>{-0.25}));
+}
+
+TEST(ParseNumberList, StrictFullStringParse) {
+  for (const std::string bad : {"1.5x", "x", "nan", "inf", "-inf", "1e999", "1,,2", "0.5.5", "1 2"})
+    EXPECT_TRUE(ThrowsInputError([&] { parse_number_list("model.nu", bad); }, {"model.nu", bad}))
+        << bad;
+  EXPECT_TRUE(ThrowsInputError([&] { parse_number_list("model.nu", ""); }, {"model.nu"}));
+}
+
+// ---------------------------------------------------------------- loading
+
+TEST_F(ConfigTest, EmptyFileIsAllDefaultsAndOneCell) {
+  const Config c = Load("");
+  EXPECT_EQ(c.fixed, default_param_values());
+  EXPECT_TRUE(c.axes.empty());
+  EXPECT_EQ(c.run.trials, 100);
+  EXPECT_EQ(c.run.seed, 1u);
+  EXPECT_EQ(c.run.sampler, SamplerKind::Auto);
+  EXPECT_EQ(Grid(c).cell_count(), 1u);
+}
+
+TEST_F(ConfigTest, ReadsAllSections) {
+  const Config c = Load(
+      "# a comment\n"
+      "[model]\n"
+      "d = 20   # trailing comment\n"
+      "k = 3\n"
+      "kappa = 3, 2, 1.5\n"
+      "gamma_tilde_y = 0.5\n"
+      "[axes]\n"
+      "nu = linspace(0, 1, 11)\n"
+      "n = 100, 1000\n"
+      "[run]\n"
+      "trials = 50\n"
+      "seed = 18446744073709551615\n"
+      "sampler = direct\n"
+      "output = out/x.h5\n");
+  EXPECT_EQ(c.fixed.at("d"), std::vector<double>{20});
+  EXPECT_EQ(c.fixed.at("kappa"), (std::vector<double>{3, 2, 1.5}));
+  EXPECT_EQ(c.fixed.at("gamma_tilde_y"), std::vector<double>{0.5});
+  EXPECT_EQ(c.fixed.at("gamma_x"), std::vector<double>{1.0});  // default
+  EXPECT_FALSE(c.fixed.contains("nu"));
+  EXPECT_FALSE(c.fixed.contains("n"));
+  ASSERT_EQ(c.axes.size(), 2u);  // file order = cube dimension order
+  EXPECT_EQ(c.axes[0].name, "nu");
+  EXPECT_EQ(c.axes[0].spec, "linspace(0, 1, 11)");
+  EXPECT_EQ(c.axes[0].values.size(), 11u);
+  EXPECT_EQ(c.axes[1].name, "n");
+  EXPECT_EQ(c.axes[1].values, (std::vector<double>{100, 1000}));
+  EXPECT_EQ(c.run.trials, 50);
+  EXPECT_EQ(c.run.seed, 18446744073709551615u);
+  EXPECT_EQ(c.run.sampler, SamplerKind::Direct);
+  EXPECT_EQ(c.run.output, "out/x.h5");
+  EXPECT_EQ(c.source_path, (dir_ / "sweep.ini").string());
+}
+
+TEST_F(ConfigTest, TrialsInScientificNotation) {
+  EXPECT_EQ(Load("[run]\ntrials = 1e4\n").run.trials, 10000);
+}
+
+TEST_F(ConfigTest, OverridesWinOverFile) {
+  const Config c =
+      Load("[model]\nnu = 0.3\nd = 8\n[run]\ntrials = 10\n",
+           {"--model.nu=0.4", "model.d=12", "--run.trials = 7", "--run.sampler=wishart"});
+  EXPECT_EQ(c.fixed.at("nu"), std::vector<double>{0.4});
+  EXPECT_EQ(c.fixed.at("d"), std::vector<double>{12});
+  EXPECT_EQ(c.run.trials, 7);
+  EXPECT_EQ(c.run.sampler, SamplerKind::Wishart);
+}
+
+TEST_F(ConfigTest, OverrideReplacesAxisInPlace) {
+  const Config c = Load("[axes]\nkappa = 1, 2\nnu = 0.1, 0.2\n",
+                        {"--axes.kappa=linspace(0,3,31)", "--axes.lambda=0, 1"});
+  ASSERT_EQ(c.axes.size(), 3u);
+  EXPECT_EQ(c.axes[0].name, "kappa");
+  EXPECT_EQ(c.axes[0].values.size(), 31u);
+  EXPECT_EQ(c.axes[1].name, "nu");
+  EXPECT_EQ(c.axes[2].name, "lambda");
+}
+
+TEST_F(ConfigTest, CommandLineSweepsAParameterTheFileFixes) {
+  // The command line wins across sections too: otherwise a fixed key could not be swept
+  // without editing the file.
+  const Config swept = Load("[model]\nnu = 0.3\n", {"--axes.nu=0, 1"});
+  EXPECT_FALSE(swept.fixed.contains("nu"));
+  ASSERT_EQ(swept.axes.size(), 1u);
+  EXPECT_EQ(swept.axes[0].name, "nu");
+
+  const Config fixed = Load("[axes]\nnu = 0, 1\n", {"--model.nu=0.25"});
+  EXPECT_TRUE(fixed.axes.empty());
+  EXPECT_EQ(fixed.fixed.at("nu"), std::vector<double>{0.25});
+}
+
+TEST_F(ConfigTest, OverrideErrors) {
+  EXPECT_TRUE(Rejects("", {"model.foo", "unknown key"}, {"--model.foo=1"}));
+  EXPECT_TRUE(Rejects("", {"unknown section 'modle'", "modle.nu"}, {"--modle.nu=1"}));
+  EXPECT_TRUE(Rejects("", {"--model.nu", "needs a value"}, {"--model.nu"}));
+  EXPECT_TRUE(Rejects("", {"model.nu = 2", "[0, 1]"}, {"--model.nu=2"}));
+  EXPECT_TRUE(
+      Rejects("", {"model.nu", "axes.nu", "never both"}, {"--model.nu=0.5", "--axes.nu=0,1"}));
+}
+
+TEST_F(ConfigTest, ResolvedTextRoundTrip) {
+  const Config a = Load(
+      "[model]\nd = 12\nk = 3\nkappa = 3, 2, 1.5\ngamma_tilde_x = 0.1\n"
+      "[axes]\nnu = linspace(0, 1, 11)\ngamma_y = logspace(-1, 1, 5)\nn = 40, 400\n"
+      "[run]\ntrials = 20\nseed = 99\nsampler = wishart\noutput = a.h5\n",
+      {"--model.lambda=0.125"});
+  const std::string text = a.resolved_text();
+  // Every key of the three sections is written, defaults included.
+  for (const auto& spec : kModelParams) {
+    const std::string name(spec.name);
+    const bool swept = name == "nu" || name == "gamma_y" || name == "n";
+    EXPECT_NE(text.find("\n" + name + " = "), std::string::npos) << name;
+    EXPECT_EQ(a.fixed.contains(name), !swept) << name;
+  }
+  for (const char* key : {"trials = 20", "seed = 99", "sampler = wishart", "output = a.h5",
+                          "lambda = 0.125", "nu = linspace(0, 1, 11)"})
+    EXPECT_NE(text.find(key), std::string::npos) << key << " in\n" << text;
+
+  const Config b = load_config(Write(text, "resolved.ini"), {});
+  EXPECT_EQ(b.fixed, a.fixed);
+  ASSERT_EQ(b.axes.size(), a.axes.size());
+  for (std::size_t i = 0; i < a.axes.size(); ++i) {
+    EXPECT_EQ(b.axes[i].name, a.axes[i].name);
+    EXPECT_EQ(b.axes[i].spec, a.axes[i].spec);
+    EXPECT_EQ(b.axes[i].values, a.axes[i].values);
+  }
+  EXPECT_EQ(b.run.trials, a.run.trials);
+  EXPECT_EQ(b.run.seed, a.run.seed);
+  EXPECT_EQ(b.run.sampler, a.run.sampler);
+  EXPECT_EQ(b.run.output, a.run.output);
+  EXPECT_EQ(b.resolved_text(), text);
+}
+
+TEST_F(ConfigTest, ResolvedTextKeepsNumbersExact) {
+  const Config a = Load("[model]\nnu = 0.1234567890123456789\nkappa = 0.1\n");
+  const Config b = load_config(Write(a.resolved_text(), "resolved.ini"), {});
+  EXPECT_EQ(b.fixed.at("nu"), a.fixed.at("nu"));
+  EXPECT_EQ(b.fixed.at("kappa"), std::vector<double>{0.1});
+}
+
+TEST(SamplerName, AllKinds) {
+  EXPECT_STREQ(sampler_name(SamplerKind::Auto), "auto");
+  EXPECT_STREQ(sampler_name(SamplerKind::Wishart), "wishart");
+  EXPECT_STREQ(sampler_name(SamplerKind::Direct), "direct");
+}
+
+// ---------------------------------------------------------------- bad input (the list)
+
+TEST_F(ConfigTest, NuOutsideUnitInterval) {
+  EXPECT_TRUE(Rejects("[model]\nnu = 1.5\n", {"model.nu = 1.5", "must be in [0, 1]"}));
+  EXPECT_TRUE(Rejects("[model]\nnu = -0.1\n", {"model.nu = -0.1", "[0, 1]"}));
+  EXPECT_TRUE(Rejects("[axes]\nnu = 0.5, 1.5\n", {"axes.nu value 1.5", "must be in [0, 1]"}));
+  EXPECT_TRUE(Rejects("[axes]\nnu = linspace(0, 2, 3)\n", {"axes.nu value 2", "[0, 1]"}));
+}
+
+TEST_F(ConfigTest, NegativeVariance) {
+  EXPECT_TRUE(Rejects("[model]\ngamma_x = -1\n", {"model.gamma_x = -1", "must be >= 0"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 4\nk = 1\ngamma_tilde_y = 1, -2, 1\n",
+                      {"model.gamma_tilde_y = 1, -2, 1", "-2", ">= 0"}));
+  EXPECT_TRUE(Rejects("[axes]\ngamma_tilde_x = 1, -0.5\n", {"axes.gamma_tilde_x value -0.5"}));
+}
+
+TEST_F(ConfigTest, KNotBelowD) {
+  EXPECT_TRUE(Rejects("[model]\nd = 5\nk = 5\n", {"model.k = 5", "must be < d = 5"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 5\nk = 7\n", {"model.k = 7", "d = 5"}));
+  // A combination: k = 3 is fine on its own, d = 3 too; the message names the cell.
+  EXPECT_TRUE(Rejects("[model]\nk = 3\n[axes]\nd = 10, 3\n",
+                      {"model.k = 3", "d = 3", "in the cell with d = 3"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 4\n[axes]\nk = 1, 2, 4\n", {"axes.k value 4", "d = 4"}));
+  // The default k = 2 says it is a default.
+  EXPECT_TRUE(Rejects("[model]\nd = 2\n", {"model.k = 2 (default)", "d = 2"}));
+}
+
+TEST_F(ConfigTest, KBelowOne) {
+  EXPECT_TRUE(Rejects("[model]\nk = 0\n", {"model.k = 0", "must be >= 1"}));
+  EXPECT_TRUE(Rejects("[axes]\nk = 1, -1\n", {"axes.k value -1", ">= 1"}));
+}
+
+TEST_F(ConfigTest, NBelowOne) {
+  EXPECT_TRUE(Rejects("[model]\nn = 0\n", {"model.n = 0", "must be >= 1"}));
+  EXPECT_TRUE(Rejects("[axes]\nn = 0, 10\n", {"axes.n value 0", ">= 1"}));
+}
+
+TEST_F(ConfigTest, IntegerParametersRejectFractions) {
+  EXPECT_TRUE(Rejects("[model]\nd = 2.5\n", {"model.d = 2.5", "integer"}));
+  EXPECT_TRUE(Rejects("[axes]\nd = 5, 5.5\n", {"axes.d value 5.5", "integer"}));
+  EXPECT_TRUE(Rejects("[model]\nn = 10, 20\n", {"model.n = 10, 20", "single integer"}));
+}
+
+TEST_F(ConfigTest, TrialsBelowOne) {
+  EXPECT_TRUE(Rejects("[run]\ntrials = 0\n", {"run.trials = 0", ">= 1"}));
+  EXPECT_TRUE(Rejects("[run]\ntrials = -3\n", {"run.trials = -3", ">= 1"}));
+  EXPECT_TRUE(Rejects("[run]\ntrials = 2.5\n", {"run.trials = 2.5", "integer"}));
+  EXPECT_TRUE(Rejects("", {"run.trials = 0"}, {"--run.trials=0"}));
+}
+
+TEST_F(ConfigTest, EmptyAxis) {
+  EXPECT_TRUE(Rejects("[axes]\nnu =\n", {"axes.nu", "empty"}));
+  EXPECT_TRUE(Rejects("[axes]\nnu =    # nothing\n", {"axes.nu", "empty"}));
+}
+
+TEST_F(ConfigTest, MalformedAxis) {
+  EXPECT_TRUE(
+      Rejects("[axes]\nkappa = linspace(0,1)\n", {"axes.kappa", "linspace(0,1)", "3 arguments"}));
+  EXPECT_TRUE(
+      Rejects("[axes]\nkappa = linspace(0,1,0)\n", {"axes.kappa", "linspace(0,1,0)", "m = 0"}));
+  EXPECT_TRUE(Rejects("[axes]\nkappa = foo(1,2,3)\n", {"axes.kappa", "foo(1,2,3)", "'foo'"}));
+  EXPECT_TRUE(Rejects("[axes]\nkappa = 1,,2\n", {"axes.kappa", "1,,2", "empty entry"}));
+}
+
+TEST_F(ConfigTest, UnknownSection) {
+  EXPECT_TRUE(Rejects("[modle]\nnu = 0.5\n", {"unknown section 'modle'", "modle.nu", "sweep.ini"}));
+  EXPECT_TRUE(Rejects("nu = 0.5\n", {"'nu'", "outside any section"}));
+}
+
+TEST_F(ConfigTest, UnknownKey) {
+  EXPECT_TRUE(Rejects("[model]\nfoo = 1\n", {"unknown key 'model.foo'", "sweep.ini"}));
+  EXPECT_TRUE(Rejects("[run]\nthreads = 4\n", {"unknown key 'run.threads'"}));
+  EXPECT_TRUE(Rejects("[axes]\ntrials = 1, 2\n", {"unknown key 'axes.trials'"}));
+}
+
+TEST_F(ConfigTest, NumberDoesNotParse) {
+  EXPECT_TRUE(Rejects("[model]\nnu = 1.5x\n", {"model.nu", "'1.5x'", "not a number"}));
+  EXPECT_TRUE(Rejects("[model]\nnu = nan\n", {"model.nu", "'nan'"}));
+  EXPECT_TRUE(Rejects("[model]\nkappa = inf\n", {"model.kappa", "'inf'"}));
+  EXPECT_TRUE(Rejects("[model]\nnu =\n", {"model.nu", "empty"}));
+  EXPECT_TRUE(Rejects("[run]\nseed = -1\n", {"run.seed = '-1'"}));
+  EXPECT_TRUE(
+      Rejects("[run]\nseed = 18446744073709551616\n", {"run.seed", "18446744073709551616"}));
+  EXPECT_TRUE(Rejects("[run]\nsampler = bartlett\n", {"run.sampler = 'bartlett'"}));
+}
+
+TEST_F(ConfigTest, ListOfWrongLength) {
+  EXPECT_TRUE(Rejects("[model]\nk = 2\nkappa = 3, 2, 1\n",
+                      {"model.kappa = 3, 2, 1", "needs 1 value or 2"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 5\nk = 2\ngamma_tilde_x = 1, 1\n",
+                      {"model.gamma_tilde_x = 1, 1", "needs 1 value or 3"}));
+  EXPECT_TRUE(Rejects("[model]\nnu = 0.1, 0.2\n", {"model.nu = 0.1, 0.2", "single value"}));
+}
+
+TEST_F(ConfigTest, SameParameterFixedAndSwept) {
+  EXPECT_TRUE(Rejects("[model]\nnu = 0.3\n[axes]\nnu = linspace(0, 1, 3)\n",
+                      {"model.nu = 0.3", "axes.nu = linspace(0, 1, 3)",
+                       "a parameter is fixed or swept, never both"}));
+}
+
+TEST_F(ConfigTest, WishartNeedsEnoughSamples) {
+  EXPECT_TRUE(Rejects("[model]\nd = 20\nn = 10\n[run]\nsampler = wishart\n",
+                      {"run.sampler = wishart", "n >= 2d", "model.n = 10", "model.d = 20"}));
+  EXPECT_TRUE(Rejects(
+      "[model]\nd = 20\n[axes]\nn = 100, 10\n[run]\nsampler = wishart\n",
+      {"run.sampler = wishart", "axes.n value 10", "model.d = 20", "in the cell with n = 10"}));
+  EXPECT_TRUE(Rejects("[model]\nn = 30\n[axes]\nd = 10, 20\n[run]\nsampler = wishart\n",
+                      {"run.sampler = wishart", "model.n = 30", "axes.d value 20"}));
+  // The same grid is fine with the other samplers.
+  EXPECT_NO_THROW(Load("[model]\nd = 20\n[axes]\nn = 100, 10\n[run]\nsampler = auto\n"));
+  EXPECT_NO_THROW(Load("[model]\nd = 20\nn = 40\n[run]\nsampler = wishart\n"));
+}
+
+TEST_F(ConfigTest, UnreadableConfigFileMissing) {
+  const auto missing = (dir_ / "missing.ini").string();
+  EXPECT_TRUE(ThrowsInputError([&] { load_config(missing, {}); },
+                               {"cannot read config file '" + missing + "'", "No such file"}));
+}
+
+TEST_F(ConfigTest, UnreadableConfigFileIsADirectory) {
+  EXPECT_TRUE(ThrowsInputError([&] { load_config(dir_.string(), {}); },
+                               {"cannot read config file '" + dir_.string() + "'", "directory"}));
+}
+
+TEST_F(ConfigTest, UnreadableConfigFileWithoutPermission) {
+  const auto locked = Write("[model]\nnu = 0.5\n", "locked.ini");
+  fs::permissions(locked, fs::perms::none);
+  if (::access(locked.c_str(), R_OK) == 0) GTEST_SKIP() << "running as root: permissions ignored";
+  EXPECT_TRUE(ThrowsInputError([&] { load_config(locked, {}); },
+                               {"cannot read config file '" + locked + "'", "Permission denied"}));
+}
+
+TEST_F(ConfigTest, SyntaxErrorsAndDuplicates) {
+  EXPECT_TRUE(Rejects("[model]\nnu 0.5\n", {"sweep.ini", "invalid line 'nu 0.5'"}));
+  EXPECT_TRUE(Rejects("[model\nnu = 0.5\n", {"invalid line '[model'"}));
+  EXPECT_TRUE(Rejects("[model]\nnu = 0.5\nnu = 0.6\n", {"model.nu", "more than once"}));
+}
+
+TEST_F(ConfigTest, GridTooLarge) {
+  EXPECT_TRUE(
+      Rejects("[axes]\nkappa = linspace(0,1,1001)\nnu = linspace(0,1,1001)\n"
+              "gamma_x = linspace(1,2,1001)\n",
+              {"[axes]", "1000000000 cells"}));
+}
+
+// ---------------------------------------------------------------- grid
+
+Axis MakeAxis(std::string name, std::vector<double> values) {
+  return Axis{std::move(name), "", std::move(values)};
+}
+
+TEST(Grid, NoAxesIsOneCell) {
+  const Grid g(default_param_values(), {});
+  EXPECT_EQ(g.cell_count(), 1u);
+  EXPECT_TRUE(g.shape().empty());
+  EXPECT_TRUE(g.coordinates(0).empty());
+  EXPECT_EQ(g.values(0), default_param_values());
+  EXPECT_EQ(g.cell(0).d, 10);
+  EXPECT_THROW(g.coordinates(1), std::out_of_range);
+}
+
+TEST(Grid, RowMajorLastAxisFastest) {
+  ParamValues fixed = default_param_values();
+  for (const char* name : {"kappa", "nu", "n"}) fixed.erase(name);
+  const Grid g(fixed, {MakeAxis("kappa", {0.5, 1, 2}), MakeAxis("nu", {0, 0.5}),
+                       MakeAxis("n", {10, 20, 30, 40})});
+  EXPECT_EQ(g.cell_count(), 24u);
+  EXPECT_EQ(g.shape(), (std::vector<std::size_t>{3, 2, 4}));
+  EXPECT_EQ(g.coordinates(0), (std::vector<std::size_t>{0, 0, 0}));
+  EXPECT_EQ(g.coordinates(1), (std::vector<std::size_t>{0, 0, 1}));
+  EXPECT_EQ(g.coordinates(4), (std::vector<std::size_t>{0, 1, 0}));
+  EXPECT_EQ(g.coordinates(8), (std::vector<std::size_t>{1, 0, 0}));
+  EXPECT_EQ(g.coordinates(23), (std::vector<std::size_t>{2, 1, 3}));
+  EXPECT_THROW(g.coordinates(24), std::out_of_range);
+
+  // Cell 13 = (1, 1, 1): kappa = 1, nu = 0.5, n = 20; everything else fixed.
+  const ParamValues v = g.values(13);
+  EXPECT_EQ(v.at("kappa"), std::vector<double>{1});
+  EXPECT_EQ(v.at("nu"), std::vector<double>{0.5});
+  EXPECT_EQ(v.at("n"), std::vector<double>{20});
+  EXPECT_EQ(v.at("d"), std::vector<double>{10});
+  EXPECT_EQ(v.size(), kModelParams.size());
+  const CellParams p = g.cell(13);
+  EXPECT_EQ(p.n, 20);
+  EXPECT_EQ(p.nu, 0.5);
+  ASSERT_EQ(p.kappa.size(), 2);
+  EXPECT_EQ(p.kappa(0), 1.0);  // a swept signal parameter is the same on every coordinate
+  EXPECT_EQ(p.kappa(1), 1.0);
+}
+
+TEST(Grid, AxisOverDWithNuisanceListErrorsWhereLengthsMismatch) {
+  ParamValues fixed = default_param_values();
+  fixed.erase("d");
+  fixed["k"] = {2};
+  fixed["gamma_tilde_x"] = {1, 2, 3};  // d - k = 3 only when d = 5
+  const Grid g(fixed, {MakeAxis("d", {5, 6})});
+  EXPECT_EQ(g.cell(0).gamma_tilde_x.size(), 3);
+  try {
+    g.cell(1);
+    FAIL() << "d = 6 needs 4 nuisance values";
+  } catch (const ParamError& e) {
+    EXPECT_EQ(e.key, "gamma_tilde_x");
+  }
+}
+
+TEST_F(ConfigTest, AxisOverDWithNuisanceListNamesTheCell) {
+  EXPECT_TRUE(
+      Rejects("[model]\nk = 2\ngamma_tilde_x = 1, 2, 3\n[axes]\nd = 5, 6\n",
+              {"model.gamma_tilde_x = 1, 2, 3", "needs 1 value or 4", "in the cell with d = 6"}));
+}
+
+TEST(Grid, EmptyAxisIsRejected) {
+  EXPECT_THROW(Grid(default_param_values(), {MakeAxis("nu", {})}), InputError);
+}
+
+}  // namespace
+}  // namespace phasecube

@@ -1,0 +1,459 @@
+// The HDF5 cube (DESIGN 3): round trip through CubeWriter/read_cube, readability by
+// ncdump and xarray, error handling, and `inspect`.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "phasecube/cube.hpp"
+#include "phasecube/hdf5.hpp"
+#include "phasecube/inspect.hpp"
+#include "phasecube/version.hpp"
+
+namespace phasecube {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Distinct, exactly representable values per (cell, variable); integer variables get codes.
+CellRecord record_for(std::size_t cell) {
+  CellRecord r{};
+  for (std::size_t v = 0; v < kNumVariables; ++v)
+    r[v] = static_cast<double>(cell) * 100 + static_cast<double>(v) + 0.25;
+  at(r, Var::theory_regime) = static_cast<double>(cell % 4);
+  at(r, Var::empirical_regime) = static_cast<double>((cell + 1) % 4);
+  at(r, Var::trials_done) = static_cast<double>(1000 + cell);
+  at(r, Var::done) = 1;
+  return r;
+}
+
+RunInfo info_2d() {
+  RunInfo info;
+  info.axes = {{"kappa", "0.5, 1, 2", {0.5, 1, 2}},
+               {"nu", "linspace(0, 0.75, 4)", {0, 0.25, 0.5, 0.75}}};
+  info.fixed = {{"d", {10}}, {"k", {2}}, {"gamma_x", {1, 2}}};
+  info.config_text = "[model]\nd = 10\n";
+  info.seed = 42;
+  info.trials = 1000;
+  info.sampler = "wishart";
+  info.command_line = "phasecube run test.ini";
+  info.mpi_ranks = 3;
+  info.threads = 2;
+  return info;
+}
+
+std::string run_command(const std::string& cmd, int* status = nullptr) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int rc = pclose(p);
+  if (status != nullptr) *status = rc;
+  return out;
+}
+
+bool have_command(const std::string& name) {
+  int rc = -1;
+  run_command("command -v " + name, &rc);
+  return rc == 0;
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class CubeTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() / ("phasecube_test_cube_" + std::to_string(getpid()) + "_" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Cube of info_2d() with cells {0, 5, 11}, {7, 3} and {1} written in three calls; cell 7
+  // carries a NaN regime, which must be stored as the int8 fill.
+  std::string write_2d() {
+    const std::string path = (dir_ / "cube.h5").string();
+    CubeWriter w(path, info_2d(), false);
+    for (const std::vector<std::size_t>& cells :
+         {std::vector<std::size_t>{0, 5, 11}, std::vector<std::size_t>{7, 3},
+          std::vector<std::size_t>{1}}) {
+      std::vector<CellRecord> recs;
+      for (std::size_t c : cells) recs.push_back(record_for(c));
+      for (std::size_t i = 0; i < cells.size(); ++i)
+        if (cells[i] == 7) at(recs[i], Var::empirical_regime) = NAN;
+      w.write_cells(cells, recs);
+    }
+    w.finish(true, 12.5);
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+const std::vector<std::size_t> kWritten = {0, 1, 3, 5, 7, 11};
+
+TEST_F(CubeTest, RoundTripValuesFillsAndAttributes) {
+  const CubeContents c = read_cube(write_2d());
+
+  ASSERT_EQ(c.axes.size(), 2u);
+  EXPECT_EQ(c.axes[0].name, "kappa");
+  EXPECT_EQ(c.axes[0].values, (std::vector<double>{0.5, 1, 2}));
+  EXPECT_EQ(c.axes[1].name, "nu");
+  EXPECT_EQ(c.axes[1].values, (std::vector<double>{0, 0.25, 0.5, 0.75}));
+
+  ASSERT_EQ(c.variables.size(), kNumVariables);
+  for (std::size_t v = 0; v < kNumVariables; ++v) {
+    const VariableSpec& spec = kVariables[v];
+    const std::vector<double>& values = c.variables.at(std::string(spec.name));
+    ASSERT_EQ(values.size(), 12u) << spec.name;
+    for (std::size_t cell = 0; cell < 12; ++cell) {
+      const bool written = std::ranges::find(kWritten, cell) != kWritten.end();
+      double expected = written ? record_for(cell)[v] : fill_value(spec.type);
+      if (cell == 7 && spec.name == "empirical_regime") expected = -1;
+      if (std::isnan(expected))
+        EXPECT_TRUE(std::isnan(values[cell])) << spec.name << " cell " << cell;
+      else
+        EXPECT_EQ(values[cell], expected) << spec.name << " cell " << cell;
+    }
+  }
+  // Spot checks of the fills by type, independent of the loop above.
+  EXPECT_TRUE(std::isnan(c.variables.at("ca_distance_mean")[2]));
+  EXPECT_EQ(c.variables.at("theory_regime")[2], -1);
+  EXPECT_EQ(c.variables.at("trials_done")[2], 0);
+  EXPECT_EQ(c.variables.at("done")[2], 0);
+  EXPECT_EQ(c.variables.at("trials_done")[11], 1011);
+  EXPECT_EQ(c.variables.at("empirical_regime")[5], 2);
+
+  const auto& s = c.string_attributes;
+  EXPECT_EQ(s.at("status"), "complete");
+  EXPECT_EQ(s.at("axes"), "kappa,nu");
+  EXPECT_EQ(s.at("config"), "[model]\nd = 10\n");
+  EXPECT_EQ(s.at("sampler"), "wishart");
+  EXPECT_EQ(s.at("command_line"), "phasecube run test.ini");
+  EXPECT_EQ(s.at("software_version"), kVersion);
+  EXPECT_EQ(s.at("git_commit"), kGitCommit);
+  const auto& n = c.number_attributes;
+  EXPECT_EQ(n.at("seed"), std::vector<double>{42});
+  EXPECT_EQ(n.at("trials"), std::vector<double>{1000});
+  EXPECT_EQ(n.at("mpi_ranks"), std::vector<double>{3});
+  EXPECT_EQ(n.at("threads"), std::vector<double>{2});
+  EXPECT_EQ(n.at("wall_seconds"), std::vector<double>{12.5});
+  EXPECT_EQ(n.at("d"), std::vector<double>{10});
+  EXPECT_EQ(n.at("k"), std::vector<double>{2});
+  EXPECT_EQ(n.at("gamma_x"), (std::vector<double>{1, 2}));
+  EXPECT_EQ(n.at("theory_only"), std::vector<double>{0});
+}
+
+TEST_F(CubeTest, PartialUntilFinishedAndFinishRewritesStatus) {
+  const std::string path = (dir_ / "cube.h5").string();
+  {
+    CubeWriter w(path, info_2d(), false);
+    const CubeContents c = read_cube(path);  // readable while the writer is open
+    EXPECT_EQ(c.string_attributes.at("status"), "partial");
+    EXPECT_TRUE(std::isnan(c.number_attributes.at("wall_seconds").at(0)));
+    w.finish(true, 1.0);
+    w.finish(false, 2.0);  // a shorter status after a longer one
+  }
+  const CubeContents c = read_cube(path);
+  EXPECT_EQ(c.string_attributes.at("status"), "partial");
+  EXPECT_EQ(c.number_attributes.at("wall_seconds"), std::vector<double>{2.0});
+}
+
+TEST_F(CubeTest, ManyCellsInShuffledBatchesOnThreeAxes) {
+  RunInfo info = info_2d();
+  std::vector<double> n_values(30);
+  std::iota(n_values.begin(), n_values.end(), 100.0);
+  info.axes = {{"kappa", "", std::vector<double>(20, 1.0)},
+               {"nu", "", std::vector<double>(25, 0.5)},
+               {"n", "", n_values}};
+  const std::string path = (dir_ / "big.h5").string();
+  std::vector<std::size_t> cells(20 * 25 * 30);
+  std::iota(cells.begin(), cells.end(), 0);
+  std::shuffle(cells.begin(), cells.end(), std::mt19937(7));
+  {
+    CubeWriter w(path, info, false);
+    for (std::size_t b = 0; b < cells.size(); b += 2500) {
+      const std::span<const std::size_t> batch(cells.data() + b, 2500);
+      std::vector<CellRecord> recs;
+      for (std::size_t c : batch) recs.push_back(record_for(c));
+      w.write_cells(batch, recs);
+    }
+    w.finish(true, 0);
+  }
+  const CubeContents c = read_cube(path);
+  const auto& gap = c.variables.at("cp_gap_mean");
+  const auto& trials = c.variables.at("trials_done");
+  ASSERT_EQ(gap.size(), cells.size());
+  const auto gap_index = static_cast<std::size_t>(Var::cp_gap_mean);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    ASSERT_EQ(gap[i], record_for(i)[gap_index]) << i;
+    ASSERT_EQ(trials[i], static_cast<double>(1000 + i)) << i;
+  }
+  EXPECT_EQ(c.axes[2].values, n_values);
+}
+
+TEST_F(CubeTest, NcdumpSeesNamedDimensions) {
+  if (!have_command("ncdump")) GTEST_SKIP() << "ncdump not installed";
+  const std::string path = write_2d();
+  int rc = -1;
+  const std::string out = run_command("ncdump -h '" + path + "'", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("kappa = 3 ;"), std::string::npos) << out;
+  EXPECT_NE(out.find("nu = 4 ;"), std::string::npos) << out;
+  EXPECT_NE(out.find("double kappa(kappa) ;"), std::string::npos) << out;
+  EXPECT_NE(out.find("double nu(nu) ;"), std::string::npos) << out;
+  EXPECT_EQ(out.find("phony_dim"), std::string::npos) << out;
+  for (const VariableSpec& v : kVariables) {
+    const char* type = v.type == VarType::Float64 ? "double"
+                       : v.type == VarType::Int8  ? "byte"
+                       : v.type == VarType::Int32 ? "int"
+                                                  : "ubyte";
+    const std::string decl = std::string(type) + " " + std::string(v.name) + "(kappa, nu) ;";
+    EXPECT_NE(out.find(decl), std::string::npos) << decl << "\n" << out;
+  }
+  EXPECT_NE(out.find(":status = \"complete\" ;"), std::string::npos) << out;
+  EXPECT_NE(out.find(":axes = \"kappa,nu\" ;"), std::string::npos) << out;
+  EXPECT_NE(out.find("empirical_regime:_FillValue = -1b ;"), std::string::npos) << out;
+  EXPECT_NE(out.find(":seed = 42ULL ;"), std::string::npos) << out;
+  EXPECT_NE(out.find(":gamma_x = 1., 2. ;"), std::string::npos) << out;
+}
+
+constexpr const char* kXarrayScript = R"(
+import sys
+import xarray as xr
+ds = xr.open_dataset(sys.argv[1], engine="h5netcdf")
+for name, var in ds.data_vars.items():
+    print("VAR", name, ",".join(var.dims))
+for axis in ds.dims:
+    print("AXIS", axis, " ".join(repr(float(x)) for x in ds[axis].values))
+print("STATUS", ds.attrs["status"])
+if ds.dims:
+    print("VALUE", repr(float(ds["ca_gap_mean"].sel(kappa=1.0, nu=0.25))))
+    print("MISSING", int(ds["empirical_regime"].isnull().sum()))
+else:
+    print("VALUE", repr(float(ds["ca_gap_mean"])))
+)";
+
+std::string run_xarray(const fs::path& dir, const std::string& cube) {
+  const fs::path script = dir / "read.py";
+  std::ofstream(script) << kXarrayScript;
+  int rc = -1;
+  std::string out = run_command("/usr/bin/python3 '" + script.string() + "' '" + cube + "'", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  return out;
+}
+
+TEST_F(CubeTest, XarrayOpensWithNamedDimensionsAndCoordinates) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  const std::string out = run_xarray(dir_, write_2d());
+  for (const VariableSpec& v : kVariables)
+    EXPECT_NE(out.find("VAR " + std::string(v.name) + " kappa,nu\n"), std::string::npos)
+        << v.name << "\n"
+        << out;
+  EXPECT_NE(out.find("AXIS kappa 0.5 1.0 2.0\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("AXIS nu 0.0 0.25 0.5 0.75\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("STATUS complete\n"), std::string::npos) << out;
+  // Cell (kappa=1, nu=0.25) is linear cell 5.
+  const double v = record_for(5)[static_cast<std::size_t>(Var::ca_gap_mean)];
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "VALUE %.2f\n", v);
+  EXPECT_NE(out.find(expected), std::string::npos) << expected << out;
+  // _FillValue = -1 makes xarray mask the 6 unwritten cells and cell 7's NaN regime.
+  EXPECT_NE(out.find("MISSING 7\n"), std::string::npos) << out;
+}
+
+TEST_F(CubeTest, CubeWithoutAxesHasScalarVariables) {
+  RunInfo info = info_2d();
+  info.axes.clear();
+  const std::string path = (dir_ / "scalar.h5").string();
+  {
+    CubeWriter w(path, info, false);
+    const std::vector<std::size_t> bad = {1};
+    EXPECT_THROW(w.write_cells(bad, std::vector<CellRecord>{record_for(1)}), std::out_of_range);
+    const std::vector<std::size_t> cell = {0};
+    w.write_cells(cell, std::vector<CellRecord>{record_for(0)});
+    w.finish(true, 3);
+  }
+  const CubeContents c = read_cube(path);
+  EXPECT_TRUE(c.axes.empty());
+  EXPECT_EQ(c.string_attributes.at("axes"), "");
+  for (std::size_t v = 0; v < kNumVariables; ++v)
+    EXPECT_EQ(c.variables.at(std::string(kVariables[v].name)),
+              std::vector<double>{record_for(0)[v]})
+        << kVariables[v].name;
+
+  if (have_command("ncdump")) {
+    const std::string out = run_command("ncdump -h '" + path + "'");
+    EXPECT_NE(out.find("double theory_delta_ca ;"), std::string::npos) << out;
+    EXPECT_NE(out.find("ubyte done ;"), std::string::npos) << out;
+  }
+  if (fs::exists("/usr/bin/python3")) {
+    const std::string out = run_xarray(dir_, path);
+    for (const VariableSpec& v : kVariables)
+      EXPECT_NE(out.find("VAR " + std::string(v.name) + " \n"), std::string::npos) << out;
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "VALUE %.2f\n",
+                  record_for(0)[static_cast<std::size_t>(Var::ca_gap_mean)]);
+    EXPECT_NE(out.find(expected), std::string::npos) << out;
+  }
+}
+
+TEST_F(CubeTest, ExistingFileIsKeptWithoutOverwrite) {
+  const std::string path = write_2d();
+  const std::string before = file_bytes(path);
+  RunInfo other = info_2d();
+  other.seed = 7;
+  try {
+    CubeWriter w(path, other, false);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "output " + path + " exists; pass --overwrite to replace it");
+  }
+  EXPECT_EQ(file_bytes(path), before);
+
+  { CubeWriter w(path, other, true); }
+  const CubeContents c = read_cube(path);
+  EXPECT_EQ(c.number_attributes.at("seed"), std::vector<double>{7});
+  EXPECT_EQ(c.string_attributes.at("status"), "partial");
+  EXPECT_EQ(c.variables.at("done")[0], 0);  // the old data is gone
+}
+
+TEST_F(CubeTest, MissingDirectoryThrowsAndCreatesNothing) {
+  const fs::path missing = dir_ / "no" / "such";
+  const std::string path = (missing / "cube.h5").string();
+  try {
+    CubeWriter w(path, info_2d(), false);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "no"));
+}
+
+TEST_F(CubeTest, WriteCellsRejectsBadInput) {
+  const std::string path = (dir_ / "cube.h5").string();
+  CubeWriter w(path, info_2d(), false);
+  const std::vector<std::size_t> two = {0, 1};
+  EXPECT_THROW(w.write_cells(two, std::vector<CellRecord>{record_for(0)}), std::invalid_argument);
+  const std::vector<std::size_t> outside = {12};
+  EXPECT_THROW(w.write_cells(outside, std::vector<CellRecord>{record_for(0)}), std::out_of_range);
+}
+
+TEST_F(CubeTest, ReadCubeRejectsNonCubes) {
+  auto expect_not_cube = [](const std::string& path) {
+    try {
+      read_cube(path);
+      ADD_FAILURE() << "expected InputError for " << path;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(path + ": not a phasecube cube (", 0), 0u) << e.what();
+    }
+  };
+  expect_not_cube((dir_ / "missing.h5").string());
+
+  const std::string plain = (dir_ / "plain.h5").string();
+  {
+    h5::File f = h5::create_file(plain, false);
+    const hsize_t n = 3;
+    h5::create_dataset(f.get(), "x", H5T_IEEE_F64LE, std::span(&n, 1));
+  }
+  expect_not_cube(plain);
+
+  const std::string text = (dir_ / "text.h5").string();
+  std::ofstream(text) << "not hdf5 at all\n";
+  expect_not_cube(text);
+}
+
+// 2 x 3 cube; theory regimes 0 1 2 3 3 0; empirical 0 1 2 3 1 -; done for cells 0..4.
+TEST_F(CubeTest, InspectPrintsConfusionTableAndAgreement) {
+  RunInfo info = info_2d();
+  info.axes = {{"kappa", "", {0.5, 2}}, {"nu", "", {0.1, 0.4, 0.9}}};
+  info.trials = 50;
+  const std::string path = (dir_ / "inspect.h5").string();
+  {
+    CubeWriter w(path, info, false);
+    const double theory[] = {0, 1, 2, 3, 3, 0};
+    const double empirical[] = {0, 1, 2, 3, 1, NAN};
+    std::vector<std::size_t> cells = {0, 1, 2, 3, 4, 5};
+    std::vector<CellRecord> recs(6);
+    for (std::size_t i = 0; i < 6; ++i) {
+      recs[i].fill(0.5);
+      at(recs[i], Var::theory_regime) = theory[i];
+      at(recs[i], Var::empirical_regime) = empirical[i];
+      at(recs[i], Var::trials_done) = i < 5 ? 50 : 20;
+      at(recs[i], Var::done) = i < 5 ? 1 : 0;
+    }
+    w.write_cells(cells, recs);
+    w.finish(false, 4.5);
+  }
+  std::ostringstream out;
+  EXPECT_EQ(inspect_cube(path, out), 0);
+  const std::string s = out.str();
+  const std::vector<std::string> expected = {
+      "cube " + path + "\n",
+      "  status        partial\n",
+      "  seed          42\n",
+      "  trials/cell   50\n",
+      "  sampler       wishart\n",
+      "  wall time     4.50 s\n",
+      "axes (2, 6 cells)\n",
+      "  kappa                 2           0.5             2\n",
+      "  nu                    3           0.1           0.9\n",
+      "  d               10\n",
+      "  gamma_x         1, 2\n",
+      "  cells done    5 / 6 (83.3%)\n",
+      "  trials done   270 / 300 (90.0%)\n",
+      "                 Neither   CA only   CP only      Both     total\n",
+      "  Neither              1         0         0         0         1\n",
+      "  CA only              0         1         0         0         1\n",
+      "  CP only              0         0         1         0         1\n",
+      "  Both                 0         1         0         1         2\n",
+      "  total                1         2         1         1         5\n",
+      "agreement: 4 of 5 done cells (80.0%)\n",
+  };
+  for (const std::string& line : expected) EXPECT_NE(s.find(line), std::string::npos) << line << s;
+}
+
+TEST_F(CubeTest, InspectTheoryOnlyCube) {
+  RunInfo info = info_2d();
+  info.axes = {{"nu", "", {0.1, 0.5, 0.9}}};
+  info.theory_only = true;
+  info.trials = 0;
+  const std::string path = (dir_ / "theory.h5").string();
+  {
+    CubeWriter w(path, info, false);
+    std::vector<CellRecord> recs(3);
+    const double regimes[] = {3, 1, 1};
+    for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t v = 0; v < kNumVariables; ++v) recs[i][v] = fill_value(kVariables[v].type);
+      at(recs[i], Var::theory_regime) = regimes[i];
+    }
+    w.write_cells(std::vector<std::size_t>{0, 1, 2}, recs);
+    w.finish(true, 0.1);
+  }
+  std::ostringstream out;
+  EXPECT_EQ(inspect_cube(path, out), 0);
+  const std::string s = out.str();
+  for (const std::string line :
+       {"theory regimes (3 of 3 cells computed)\n", "  Neither          0    0.0%\n",
+        "  CA only          2   66.7%\n", "  Both             1   33.3%\n",
+        "no Monte Carlo results are present (theory-only cube)\n"})
+    EXPECT_NE(s.find(line), std::string::npos) << line << s;
+  EXPECT_EQ(s.find("agreement"), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace phasecube
