@@ -74,6 +74,14 @@ void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
 
   u0_.resize(d), u1_.resize(d), u2_.resize(d), mult_.resize(d), swapped_.resize(d);
   x_.resize(d, k);
+  if (start_.rows() != d || start_.cols() < k) {
+    // Fixed, generic start vectors: deterministic and, in practice, not orthogonal to any
+    // eigenvector. Made once per size, not per call.
+    start_.resize(d, k);
+    for (Eigen::Index j = 0; j < k; ++j)
+      for (Eigen::Index i = 0; i < d; ++i)
+        start_(i, j) = 1.0 + 0.3 * std::sin(static_cast<double>(3 * i + 7 * j + 1));
+  }
   double tnorm = diag_.cwiseAbs().maxCoeff() + (d > 1 ? 2 * sub_.cwiseAbs().maxCoeff() : 0.0);
   if (!(tnorm > 0)) tnorm = 1.0;  // T = 0: every vector is an eigenvector
   const double eps = std::numeric_limits<double>::epsilon();
@@ -87,11 +95,7 @@ void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
     // Equal shifts would give equal vectors: separate them by a few ulps of ||T||.
     if (j > 0 && shift - target < 10 * eps * tnorm) target = shift - 10 * eps * tnorm;
     shift = target;
-    // A fixed, generic start vector: deterministic and not orthogonal to any eigenvector
-    // in practice.
-    rhs_.resize(d);
-    for (Eigen::Index i = 0; i < d; ++i)
-      rhs_(i) = 1.0 + 0.3 * std::sin(static_cast<double>(3 * i + 7 * j + 1));
+    rhs_ = start_.col(j);
     for (int iteration = 0; iteration < 3; ++iteration) {
       rhs_ /= rhs_.cwiseAbs().maxCoeff();  // keep the solve in range
       solve_shifted(shift, tiny, rhs_);
@@ -129,11 +133,13 @@ void Whitener::compute(const Eigen::MatrixXd& s) {
 }
 
 namespace {
-void fill_subspace(const TopEigen& eig, const Eigen::MatrixXd& g, bool singular_values,
-                   Subspace& out) {
+void fill_subspace(const TopEigen& eig, const Whitener& w, bool singular_values, Subspace& out) {
   out.values = eig.values();
   if (singular_values) out.values = out.values.cwiseMax(0.0).cwiseSqrt();
-  out.encoder.noalias() = g.transpose() * eig.vectors();
+  if (w.used_pseudo_inverse())
+    out.encoder.noalias() = w.matrix().transpose() * eig.vectors();
+  else  // G = L^-1 is lower triangular
+    out.encoder.noalias() = w.matrix().transpose().triangularView<Eigen::Upper>() * eig.vectors();
 }
 }  // namespace
 
@@ -157,13 +163,13 @@ void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
   aat_.selfadjointView<Eigen::Lower>().rankUpdate(kx_);
 
   eig_.compute(cct_, k);
-  fill_subspace(eig_, gx, true, ca_);
+  fill_subspace(eig_, wx_, true, ca_);
   eig_.compute(aat_, k);
-  fill_subspace(eig_, gx, true, cp_);
+  fill_subspace(eig_, wx_, true, cp_);
   tmp_.setZero(d_, d_);
   tmp_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
   eig_.compute(tmp_, k);
-  fill_subspace(eig_, gy, true, cp_rev_);
+  fill_subspace(eig_, wy_, true, cp_rev_);
 }
 
 void CrossModalFit::fit_joint_covariance(const Eigen::MatrixXd& s, int k) {
@@ -196,7 +202,7 @@ Subspace CrossModalFit::joint(double lambda) const {
   TopEigen eig;
   eig.compute(m, k_);
   Subspace out;
-  fill_subspace(eig, wx_.matrix(), false, out);
+  fill_subspace(eig, wx_, false, out);
   return out;
 }
 

@@ -46,13 +46,14 @@ const ZigguratTables& tables() {
 
 }  // namespace
 
-double Stream::normal() {
+const double* const Stream::kZigguratX = tables().x.data();
+const double* const Stream::kZigguratRatio = tables().ratio.data();
+
+// The rest of the ziggurat after the inline rectangle test failed for (u, layer).
+double Stream::normal_slow(double u, unsigned layer) {
   const auto& t = tables();
   for (;;) {
-    const std::uint64_t bits = next_u64();
-    // Top 53 bits give u in (-1, 1); the low 7 bits (disjoint) pick the layer.
-    const double u = 2.0 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1.0;
-    const auto i = static_cast<std::size_t>(bits & 0x7F);
+    const std::size_t i = layer;
     if (std::fabs(u) < t.ratio[i]) return u * t.x[i];
     if (i == 0) {  // base layer: sample the tail beyond kTailStart
       double x, y;
@@ -66,6 +67,10 @@ double Stream::normal() {
     const double f0 = std::exp(-0.5 * (t.x[i] * t.x[i] - x * x));
     const double f1 = std::exp(-0.5 * (t.x[i + 1] * t.x[i + 1] - x * x));
     if (f1 + uniform() * (f0 - f1) < 1.0) return x;
+    // Rejected: a fresh (u, layer), exactly as the loop of the reference algorithm.
+    const std::uint64_t bits = next_u64();
+    u = 2.0 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1.0;
+    layer = static_cast<unsigned>(bits & 0x7F);
   }
 }
 

@@ -38,7 +38,7 @@ class TopEigen {
   Eigen::VectorXd diag_, sub_, values_, rhs_;
   Eigen::VectorXd u0_, u1_, u2_, mult_;
   Eigen::Matrix<bool, Eigen::Dynamic, 1> swapped_;
-  Eigen::MatrixXd x_, vectors_;
+  Eigen::MatrixXd start_, x_, vectors_;
   void solve_shifted(double shift, double tiny, Eigen::VectorXd& y);
 };
 
