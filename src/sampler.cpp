@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <stdexcept>
 
 namespace phasecube {
@@ -37,50 +38,65 @@ CovarianceSampler::CovarianceSampler(const std::vector<Eigen::MatrixXd>& blocks,
   t_.resize(p_, p_);
 }
 
-void CovarianceSampler::draw_standard_wishart(Stream& rng) {
+void CovarianceSampler::mix_rows(Eigen::MatrixXd& a) const {
+  // a <- L a for the block-diagonal lower L; bottom row of each block first, so the rows it
+  // reads are not yet overwritten.
+  for (int c = 0; c < d_; ++c) {
+    const auto& f = factors_[static_cast<std::size_t>(c)];
+    for (int r = m_ - 1; r >= 0; --r) {
+      a.row(c * m_ + r) *= f(r, r);
+      for (int b = 0; b < r; ++b) a.row(c * m_ + r) += f(r, b) * a.row(c * m_ + b);
+    }
+  }
+}
+
+void CovarianceSampler::draw_joint_scatter(Stream& rng) {
   if (kind_ == SamplerKind::Wishart) {
     // Bartlett: A lower triangular, A_ii = sqrt(chi2(n - i)) (0-based i), A_ij ~ N(0, 1).
-    // t_ holds A; w_ = A A^T, exploiting the triangle.
+    // B = L A stays lower triangular, and w_ = B B^T sums only over the shared triangle:
+    // p^3/6 multiply-adds instead of a dense product's p^3/2.
     t_.setZero();
     for (int i = 0; i < p_; ++i) {
       t_(i, i) = std::sqrt(rng.chi_square(static_cast<double>(n_ - i)));
       for (int j = 0; j < i; ++j) t_(i, j) = rng.normal();
     }
+    mix_rows(t_);
     w_.setZero();
-    w_.selfadjointView<Eigen::Lower>().rankUpdate(t_);  // t_ is zero above the diagonal
-  } else {
-    // Z^T Z accumulated over blocks of rows, so Z never needs n x p memory.
-    constexpr int kRows = 128;
-    z_.resize(kRows, p_);
-    w_.setZero();
-    for (int row0 = 0; row0 < n_; row0 += kRows) {
-      const int rows = std::min(kRows, n_ - row0);
-      for (int r = 0; r < rows; ++r)
-        for (int a = 0; a < p_; ++a) z_(r, a) = rng.normal();
-      w_.selfadjointView<Eigen::Lower>().rankUpdate(z_.topRows(rows).transpose());
+    // Raw column loops: at these sizes Eigen's per-expression setup costs more than the
+    // arithmetic.
+    double* __restrict w = w_.data();  // w_ and t_ never alias: lets GCC vectorise
+    const double* __restrict b = t_.data();
+    for (int l = 0; l < p_; ++l) {
+      const double* b_l = b + static_cast<std::ptrdiff_t>(l) * p_;
+      for (int j = l; j < p_; ++j) {
+        const double b_jl = b_l[j];
+        double* __restrict w_j = w + static_cast<std::ptrdiff_t>(j) * p_;
+        for (int i = j; i < p_; ++i) w_j[i] += b_jl * b_l[i];
+      }
     }
+    w_.triangularView<Eigen::StrictlyUpper>() = w_.transpose();
+    return;
+  }
+  // Direct: W = Z^T Z accumulated over blocks of rows (Z never needs n x p memory), then
+  // L W L^T: mix rows, transpose (W is symmetric), mix rows again.
+  constexpr int kRows = 128;
+  z_.resize(kRows, p_);
+  w_.setZero();
+  for (int row0 = 0; row0 < n_; row0 += kRows) {
+    const int rows = std::min(kRows, n_ - row0);
+    for (int r = 0; r < rows; ++r)
+      for (int a = 0; a < p_; ++a) z_(r, a) = rng.normal();
+    w_.selfadjointView<Eigen::Lower>().rankUpdate(z_.topRows(rows).transpose());
   }
   w_.triangularView<Eigen::StrictlyUpper>() = w_.transpose();
+  mix_rows(w_);
+  t_ = w_.transpose();
+  mix_rows(t_);
+  w_ = t_;
 }
 
 void CovarianceSampler::draw(Stream& rng, Eigen::MatrixXd& s) {
-  draw_standard_wishart(rng);
-  // t_ = L w_ L^T with L block diagonal (coordinate-major): mix rows, then columns, within
-  // each coordinate's M x M block. O(M p^2) instead of a dense O(p^3) product.
-  for (int c = 0; c < d_; ++c) {
-    const auto& f = factors_[static_cast<std::size_t>(c)];
-    for (int a = 0; a < m_; ++a) {
-      t_.row(c * m_ + a) = f(a, 0) * w_.row(c * m_);
-      for (int b = 1; b <= a; ++b) t_.row(c * m_ + a) += f(a, b) * w_.row(c * m_ + b);
-    }
-  }
-  for (int c = 0; c < d_; ++c) {
-    const auto& f = factors_[static_cast<std::size_t>(c)];
-    for (int a = 0; a < m_; ++a) {
-      w_.col(c * m_ + a) = f(a, 0) * t_.col(c * m_);
-      for (int b = 1; b <= a; ++b) w_.col(c * m_ + a) += f(a, b) * t_.col(c * m_ + b);
-    }
-  }
+  draw_joint_scatter(rng);
   // Coordinate-major (i M + a) to modality-major (a d + i), scaled by 1/n.
   s.resize(p_, p_);
   const double inv_n = 1.0 / n_;

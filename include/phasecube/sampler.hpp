@@ -31,7 +31,9 @@ class CovarianceSampler {
   void draw(Stream& rng, Eigen::MatrixXd& s);
 
  private:
-  void draw_standard_wishart(Stream& rng);  // fills w_ (coordinate-major), unscaled
+  // Fills w_ with the unscaled joint scatter matrix L W L^T (coordinate-major order).
+  void draw_joint_scatter(Stream& rng);
+  void mix_rows(Eigen::MatrixXd& a) const;  // a <- L a
   int d_, m_, p_, n_;
   SamplerKind kind_;
   std::vector<Eigen::MatrixXd> factors_;  // per coordinate, M x M lower
