@@ -80,6 +80,13 @@ void reduce_method(const std::vector<TrialOutcome>& v, MethodOutcome TrialOutcom
 }  // namespace
 
 CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint64_t cell_index) {
+  static const std::atomic<bool> never(false);
+  return *simulate_cell(p, run, cell_index, never);
+}
+
+std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& run,
+                                        std::uint64_t cell_index,
+                                        const std::atomic<bool>& cancel) {
   CellRecord r = theory_record(p);
   const SamplerKind kind = resolve_sampler(run.sampler, p);
   const auto blocks = coordinate_blocks(p);
@@ -96,6 +103,7 @@ CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint6
     Eigen::MatrixXd s;
 #pragma omp for schedule(dynamic, 4)
     for (std::size_t t = 0; t < trials; ++t) {
+      if (cancel.load(std::memory_order_relaxed)) continue;
       try {
         Stream rng(run.seed, cell_index, t);
         sampler.draw(rng, s);
@@ -118,6 +126,7 @@ CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint6
     }
   }
   if (failure) std::rethrow_exception(failure);
+  if (cancel.load()) return std::nullopt;
 
   reduce_method(outcomes, &TrialOutcome::ca, r, Var::ca_distance_mean, Var::ca_distance_std,
                 Var::ca_recovery_rate, Var::ca_recovered_dims_mean, Var::ca_gap_mean);

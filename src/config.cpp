@@ -39,7 +39,7 @@ constexpr std::size_t kMaxCells = 1'000'000'000;
 constexpr double kMaxTrials = 1e12;
 
 constexpr std::string_view kSections[] = {"model", "axes", "run"};
-constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output"};
+constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
 
 std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
@@ -207,6 +207,8 @@ po::options_description config_options() {
   return desc;
 }
 
+std::vector<Entry> parse_config_text(std::istream& text, const std::string& path);
+
 std::vector<Entry> read_config_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -217,7 +219,11 @@ std::vector<Entry> read_config_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   if (in.bad()) throw InputError("cannot read config file '" + path + "': read error");
+  return parse_config_text(text, path);
+}
 
+// `path` names the source in messages.
+std::vector<Entry> parse_config_text(std::istream& text, const std::string& path) {
   po::parsed_options parsed(nullptr);
   try {
     // Unknown keys come back flagged so that we can name section and key ourselves.
@@ -304,6 +310,13 @@ void parse_run_entry(const Entry& e, RunSettings& run) {
     }
   } else if (e.name == "output") {
     run.output = e.text;
+  } else if (e.name == "chunk_cells") {
+    std::uint64_t cells = 0;
+    const auto [end, ec] = std::from_chars(e.text.data(), e.text.data() + e.text.size(), cells);
+    if (e.text.empty() || ec != std::errc() || end != e.text.data() + e.text.size())
+      throw InputError("run.chunk_cells = '" + e.text +
+                       "': must be an integer >= 0 (0: chosen from a cost estimate)");
+    run.chunk_cells = cells;
   }
 }
 
@@ -408,12 +421,51 @@ void validate(const Config& c, const Provenance& where) {
   }
 }
 
+Config build_config(std::vector<Entry> entries, const std::string& path);
+
 }  // namespace
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   std::vector<Entry> entries = read_config_file(path);
   apply_overrides(entries, overrides);
+  return build_config(std::move(entries), path);
+}
 
+Config config_from_text(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  return build_config(parse_config_text(in, source), source);
+}
+
+std::string results_mismatch(const Config& a, const Config& b) {
+  for (const auto& spec : kModelParams) {
+    const std::string name(spec.name);
+    const auto ia = a.fixed.find(name), ib = b.fixed.find(name);
+    const bool fa = ia != a.fixed.end(), fb = ib != b.fixed.end();
+    if (fa != fb) return "model." + name + (fa ? " is fixed here but swept" : " is swept here but fixed");
+    if (fa && ia->second != ib->second)
+      return "model." + name + " = " + list_text(ia->second) + " here, " + list_text(ib->second);
+  }
+  if (a.axes.size() != b.axes.size())
+    return std::to_string(a.axes.size()) + " axes here, " + std::to_string(b.axes.size());
+  for (std::size_t i = 0; i < a.axes.size(); ++i) {
+    if (a.axes[i].name != b.axes[i].name)
+      return "axis " + std::to_string(i + 1) + " is " + a.axes[i].name + " here, " +
+             b.axes[i].name;
+    if (a.axes[i].values != b.axes[i].values)
+      return "axes." + a.axes[i].name + " = " + a.axes[i].spec + " here, " + b.axes[i].spec;
+  }
+  if (a.run.trials != b.run.trials)
+    return "run.trials = " + std::to_string(a.run.trials) + " here, " + std::to_string(b.run.trials);
+  if (a.run.seed != b.run.seed)
+    return "run.seed = " + std::to_string(a.run.seed) + " here, " + std::to_string(b.run.seed);
+  if (a.run.sampler != b.run.sampler)
+    return std::string("run.sampler = ") + sampler_name(a.run.sampler) + " here, " +
+           sampler_name(b.run.sampler);
+  return "";
+}
+
+namespace {
+Config build_config(std::vector<Entry> entries, const std::string& path) {
   // Fixed or swept, never both: checked on the keys, before any value is interpreted.
   for (const auto& m : entries)
     for (const auto& a : entries)
@@ -440,6 +492,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   validate(c, where);
   return c;
 }
+}  // namespace
 
 std::string Config::resolved_text() const {
   std::ostringstream out;
@@ -457,6 +510,7 @@ std::string Config::resolved_text() const {
   out << "seed = " << run.seed << "\n";
   out << "sampler = " << sampler_name(run.sampler) << "\n";
   out << "output =" << (run.output.empty() ? "" : " ") << run.output << "\n";
+  out << "chunk_cells = " << run.chunk_cells << "\n";
   return out.str();
 }
 

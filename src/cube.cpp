@@ -2,7 +2,15 @@
 
 #include <hdf5_hl.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <ranges>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -195,6 +203,9 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells,
   if (rank == 0) {
     if (cells.size() != 1 || cells[0] != 0)
       throw std::out_of_range("write_cells: a cube without axes has the single cell 0");
+  } else if (cells.size() == m.cell_count &&
+             std::equal(cells.begin(), cells.end(), std::views::iota(std::size_t{0}).begin())) {
+    // Every cell in order (a snapshot): the whole dataspace, no point list.
   } else {
     std::vector<hsize_t> coords(cells.size() * rank);
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -238,6 +249,31 @@ void CubeWriter::finish(bool complete, double wall_seconds) {
   h5::write_string_attribute(r, "status", complete ? "complete" : "partial", 8);
   h5::write_attribute<double>(r, "wall_seconds", wall_seconds);
   h5::check(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flushing");
+}
+
+std::string snapshot_temp_path(const std::string& path) { return path + ".writing"; }
+
+void write_cube_snapshot(const std::string& path, const RunInfo& info,
+                         const std::vector<CellRecord>& records, bool complete,
+                         double wall_seconds) {
+  const std::string temp = snapshot_temp_path(path);
+  {
+    CubeWriter w(temp, info, /*overwrite=*/true);
+    std::vector<std::size_t> cells(records.size());
+    std::iota(cells.begin(), cells.end(), std::size_t{0});
+    w.write_cells(cells, records);
+    w.finish(complete, wall_seconds);
+  }  // closed: HDF5 has written everything to the OS
+  // Data on disk before the rename makes it visible, so a crash never exposes a torn file.
+  const int fd = ::open(temp.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot sync " + temp + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  if (std::rename(temp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + temp + " to " + path + ": " +
+                             std::strerror(errno));
 }
 
 CubeContents read_cube(const std::string& path) {

@@ -3,8 +3,10 @@
 // Exit status: 0 success, 2 bad input (one line on stderr, no file created or changed),
 // 1 any other failure. Every check that can exit with 2 runs before anything is written,
 // and MPI is started only by `run`, so `theory`, `inspect` and `--help` work anywhere.
-#include <mpi.h>
+#include <omp.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include "phasecube/config.hpp"
 #include "phasecube/inspect.hpp"
+#include "phasecube/mpi.hpp"
 #include "phasecube/sweep.hpp"
 #include "phasecube/version.hpp"
 
@@ -66,12 +69,20 @@ std::string overrides_help() {
 }
 
 constexpr const char* kRunHelp =
-    R"(Usage: phasecube run --config FILE.ini [--output OUT.h5] [--overwrite] [--section.key=value ...]
+    R"(Usage: phasecube run --config FILE.ini [--output OUT.h5] [--overwrite | --resume] [--section.key=value ...]
 
 Simulates every cell of the grid in FILE.ini: closed-form theory plus run.trials Monte
 Carlo trials of CA, CP and CP-reverse per cell, written to one HDF5 cube. The output is
 --output, else run.output from the config, else FILE.h5 (the config's name) in the
 current directory; an existing file is replaced only with --overwrite.
+
+Runs as one process (OpenMP threads: OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK) or under
+mpirun / srun --mpi=pmix, where rank 0 hands out chunks of cells and writes the cube. The
+cube is replaced atomically every few seconds, so it is readable (and inspectable) while
+the sweep runs and survives kill -9; --resume finishes it. SIGTERM, SIGINT or SIGUSR1 save
+what has arrived (status partial) and exit with status 3.
+Exit status: 0 complete, 2 bad input (nothing written), 3 stopped by a signal (resumable),
+1 other failure.
 )";
 
 constexpr const char* kRunExample = R"(
@@ -156,7 +167,9 @@ std::vector<std::string> config_overrides(const std::vector<std::string>& tokens
 }
 
 // Bad output paths are input errors, found before MPI starts or any file is written.
-void check_output(const std::string& output, bool overwrite) {
+void check_output(const std::string& output, bool overwrite, bool resume) {
+  if (overwrite && resume)
+    throw InputError("--overwrite and --resume exclude each other: replace the cube, or finish it");
   const fs::path path(output);
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::error_code ec;
@@ -169,22 +182,17 @@ void check_output(const std::string& output, bool overwrite) {
   // symlink_status: a dangling link is still something we would write through.
   if (fs::symlink_status(path, ec).type() == fs::file_type::not_found) return;
   if (fs::is_directory(path, ec)) throw InputError("output '" + output + "' is a directory");
-  if (!overwrite)
-    throw InputError("output '" + output + "' exists; pass --overwrite to replace it");
+  if (!overwrite && !resume)
+    throw InputError("output '" + output +
+                     "' exists; pass --overwrite to replace it or --resume to finish it");
 }
 
-// Owns MPI for the lifetime of `run`; MPI_Finalize also runs when the sweep throws.
-class MpiSession {
- public:
-  MpiSession() { MPI_Init(nullptr, nullptr); }
-  ~MpiSession() {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (!finalized) MPI_Finalize();
-  }
-  MpiSession(const MpiSession&) = delete;
-  MpiSession& operator=(const MpiSession&) = delete;
-};
+// OpenMP threads per rank: OMP_NUM_THREADS when set, else SLURM's --cpus-per-task.
+void choose_threads() {
+  if (std::getenv("OMP_NUM_THREADS")) return;
+  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK"))
+    if (const int n = std::atoi(cpus); n > 0) omp_set_num_threads(n);
+}
 
 // `run` and `theory`: the same command line, the same checks.
 int sweep_command(const std::vector<std::string>& args, bool theory,
@@ -196,6 +204,10 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
        theory ? "output cube (HDF5)" : "output cube (HDF5); default: run.output, else FILE.h5")  //
       ("overwrite", po::bool_switch(), "replace an existing output file")                        //
       ("help,h", "this help");
+  if (!theory)
+    opts.add_options()("resume", po::bool_switch(),
+                       "finish the cells an interrupted run of the same config left undone "
+                       "(starts afresh when the output does not exist)");
   if (wants_help(args)) {
     std::cout << (theory ? kTheoryHelp : kRunHelp) << "\n"
               << opts << overrides_help() << (theory ? kTheoryExample : kRunExample);
@@ -212,6 +224,7 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   phasecube::Config config = phasecube::load_config(vm["config"].as<std::string>(), overrides);
   phasecube::SweepOptions options;
   options.overwrite = vm["overwrite"].as<bool>();
+  options.resume = !theory && vm["resume"].as<bool>();
   options.theory_only = theory;
   options.command_line = command_line;
   if (vm.count("output")) {
@@ -222,16 +235,31 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   } else {
     options.output = fs::path(config.source_path).stem().string() + ".h5";
   }
-  check_output(options.output, options.overwrite);
   config.run.output = options.output;  // the cube's resolved config says where it went
 
   if (theory) {
-    phasecube::run_serial_sweep(config, options, std::cerr);
-  } else {
-    MpiSession mpi;
-    phasecube::run_serial_sweep(config, options, std::cerr);
+    check_output(options.output, options.overwrite, false);
+    phasecube::run_theory(config, options, std::cerr);
+    return 0;
   }
-  return 0;
+  phasecube::mpi::Session mpi;
+  // The file system is rank 0's alone to judge (other ranks could see its output appear);
+  // every rank learns the verdict.
+  std::string bad_output;
+  if (mpi.rank() == 0) {
+    try {
+      check_output(options.output, options.overwrite, options.resume);
+    } catch (const InputError& e) {
+      bad_output = e.what();
+    }
+  }
+  if (!phasecube::mpi::broadcast_flag(bad_output.empty())) {
+    if (mpi.rank() == 0) throw InputError(bad_output);
+    return 2;
+  }
+  choose_threads();
+  phasecube::install_stop_handlers();
+  return phasecube::run_sweep(config, options, mpi, std::cerr);
 }
 
 int inspect_command(const std::vector<std::string>& args) {
@@ -298,7 +326,9 @@ int main(int argc, char** argv) {
   try {
     return dispatch(argc, argv);
   } catch (const InputError& e) {
-    std::cerr << "phasecube: error: " << one_line(e.what()) << "\n";
+    // Every rank of an MPI job finds the same bad input; one line is enough.
+    if (phasecube::mpi::launcher_rank() == 0)
+      std::cerr << "phasecube: error: " << one_line(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "phasecube: fatal: " << one_line(e.what()) << "\n";

@@ -1,28 +1,42 @@
 #include "phasecube/sweep.hpp"
 
 #include <omp.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <vector>
 
 #include "phasecube/cell.hpp"
 #include "phasecube/cube.hpp"
 #include "phasecube/grid.hpp"
+#include "phasecube/mpi.hpp"
 
 namespace phasecube {
 
 namespace {
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
-}  // namespace
 
-void run_serial_sweep(const Config& config, const SweepOptions& options, std::ostream& log) {
-  const auto t0 = Clock::now();
-  const Grid grid(config);
+// Set by a stop signal; read by the trial loops (cancelling the cell in progress) and by the
+// drivers. Lock-free atomics are async-signal-safe.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   RunInfo info;
   info.axes = config.axes;
   info.fixed = config.fixed;
@@ -31,43 +45,411 @@ void run_serial_sweep(const Config& config, const SweepOptions& options, std::os
   info.trials = options.theory_only ? 0 : config.run.trials;
   info.sampler = sampler_name(config.run.sampler);
   info.command_line = options.command_line;
-  info.mpi_ranks = 1;
+  info.mpi_ranks = ranks;
   info.threads = omp_get_max_threads();
   info.theory_only = options.theory_only;
-  CubeWriter cube(options.output, info, options.overwrite);
+  return info;
+}
 
-  // Cells are written in batches: few HDF5 calls, and a killed run loses at most one batch.
-  constexpr double kFlushSeconds = 5.0;
-  const std::size_t total = grid.cell_count();
-  std::vector<std::size_t> batch_cells;
-  std::vector<CellRecord> batch;
-  auto last_flush = Clock::now();
-  auto flush = [&] {
-    cube.write_cells(batch_cells, batch);
-    batch_cells.clear();
-    batch.clear();
-    last_flush = Clock::now();
-  };
-  for (std::size_t c = 0; c < total; ++c) {
-    const CellParams p = grid.cell(c);
-    batch_cells.push_back(c);
-    batch.push_back(options.theory_only ? theory_record(p) : simulate_cell(p, config.run, c));
-    if (seconds_since(last_flush) >= kFlushSeconds || c + 1 == total) {
-      flush();
-      if (!options.theory_only) {
-        const double elapsed = seconds_since(t0);
-        const double done = static_cast<double>(c + 1);
-        char line[160];
-        std::snprintf(line, sizeof line, "phasecube: %zu/%zu cells, %.0f trials/s, ETA %.0f s",
-                      c + 1, total, done * static_cast<double>(config.run.trials) / elapsed,
-                      elapsed / done * static_cast<double>(total - c - 1));
-        log << line << '\n' << std::flush;
+// Relative cost of a cell (multiply-adds per trial times trials): what the chunking balances.
+double cell_cost(const CellParams& p, const RunSettings& run) {
+  const double d = p.d, m = 2.0 * p.d;
+  const double fit = 40 * d * d * d;  // three d x d eigenproblems and the products around them
+  const double sample = resolve_sampler(run.sampler, p) == SamplerKind::Wishart
+                            ? m * m * m / 6 + 30 * m * m
+                            : static_cast<double>(p.n) * m * (m / 2 + 10);
+  return static_cast<double>(run.trials) * (fit + sample);
+}
+
+using Chunk = std::vector<std::size_t>;
+
+// Cuts the cells still to do into chunks: `chunk_cells` each when set, else chunks of about
+// 1/16 of a rank's share of the estimated cost, so unequal cells (an n or d axis) balance
+// dynamically. The costliest chunks go first (longest-processing-time order).
+std::deque<Chunk> plan_chunks(const Grid& grid, const std::vector<std::size_t>& todo,
+                              const RunSettings& run, int ranks) {
+  std::vector<std::pair<double, Chunk>> chunks;
+  if (run.chunk_cells > 0) {
+    for (std::size_t i = 0; i < todo.size(); i += run.chunk_cells) {
+      const std::size_t end = std::min<std::size_t>(todo.size(), i + run.chunk_cells);
+      chunks.emplace_back(0.0, Chunk(todo.begin() + static_cast<std::ptrdiff_t>(i),
+                                     todo.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
+  } else {
+    std::vector<double> cost(todo.size());
+    double total = 0;
+    for (std::size_t i = 0; i < todo.size(); ++i) total += cost[i] = cell_cost(grid.cell(todo[i]), run);
+    const double target = total / (16.0 * ranks);
+    Chunk current;
+    double current_cost = 0;
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      if (!current.empty() && current_cost + cost[i] > target) {
+        chunks.emplace_back(current_cost, std::move(current));
+        current.clear();
+        current_cost = 0;
       }
+      current.push_back(todo[i]);
+      current_cost += cost[i];
+    }
+    if (!current.empty()) chunks.emplace_back(current_cost, std::move(current));
+    std::stable_sort(chunks.begin(), chunks.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+  }
+  std::deque<Chunk> out;
+  for (auto& c : chunks) out.push_back(std::move(c.second));
+  return out;
+}
+
+// Progress of the master: one updating line on a terminal, a line every 5 s otherwise
+// (SLURM logs).
+class Progress {
+ public:
+  Progress(std::ostream& log, std::size_t total, std::size_t done_before, long trials)
+      : log_(log), total_(total), done_before_(done_before), trials_(trials),
+        tty_(::isatty(STDERR_FILENO) != 0) {}
+
+  void update(std::size_t done, bool force = false) {
+    const double since = seconds_since(last_);
+    if (!force && since < (tty_ ? 0.5 : 5.0)) return;
+    last_ = Clock::now();
+    const double elapsed = seconds_since(start_);
+    const double new_cells = static_cast<double>(done - done_before_);
+    const double rate = elapsed > 0 ? new_cells * static_cast<double>(trials_) / elapsed : 0;
+    const double eta =
+        new_cells > 0 ? elapsed / new_cells * static_cast<double>(total_ - done) : NAN;
+    char line[200];
+    std::snprintf(line, sizeof line, "phasecube: %zu/%zu cells (%.1f%%), %.0f trials/s, ETA %s",
+                  done, total_, 100.0 * static_cast<double>(done) / static_cast<double>(total_),
+                  rate, std::isfinite(eta) ? format_eta(eta).c_str() : "?");
+    if (tty_)
+      log_ << '\r' << line << "\033[K" << (done == total_ || force ? "\n" : "") << std::flush;
+    else
+      log_ << line << '\n' << std::flush;
+  }
+
+ private:
+  static std::string format_eta(double s) {
+    char b[32];
+    if (s < 120)
+      std::snprintf(b, sizeof b, "%.0f s", s);
+    else if (s < 7200)
+      std::snprintf(b, sizeof b, "%.1f min", s / 60);
+    else
+      std::snprintf(b, sizeof b, "%.1f h", s / 3600);
+    return b;
+  }
+  std::ostream& log_;
+  std::size_t total_, done_before_;
+  long trials_;
+  bool tty_;
+  Clock::time_point start_ = Clock::now(), last_ = Clock::now();
+};
+
+// The master's state: every cell's record (closed forms until its trials arrive) and the
+// snapshots of it on disk.
+class Master {
+ public:
+  Master(const Config& config, const SweepOptions& options, int ranks, std::ostream& log)
+      : config_(config), options_(options), grid_(config), log_(log),
+        info_(run_info(config, options, ranks)), records_(grid_.cell_count()),
+        done_(grid_.cell_count(), false) {
+    for (std::size_t c = 0; c < records_.size(); ++c) records_[c] = theory_record(grid_.cell(c));
+  }
+
+  // With --resume and an existing cube: take over its finished cells. Throws InputError when
+  // the cube was made by a different config.
+  void load_previous() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!options_.resume || !fs::exists(options_.output, ec)) return;
+    const CubeContents old = read_cube(options_.output);
+    const auto text = old.string_attributes.find("config");
+    if (text == old.string_attributes.end())
+      throw InputError("--resume: " + options_.output + " has no stored config");
+    const Config stored = config_from_text(text->second, options_.output + " (stored config)");
+    const std::string diff = results_mismatch(config_, stored);
+    if (!diff.empty())
+      throw InputError("--resume: the config differs from the one stored in " + options_.output +
+                       ": " + diff);
+    const auto& done = old.variables.at("done");
+    for (std::size_t c = 0; c < records_.size(); ++c) {
+      if (done[c] != 1) continue;
+      for (std::size_t v = 0; v < kNumVariables; ++v)
+        records_[c][v] = old.variables.at(std::string(kVariables[v].name))[c];
+      done_[c] = true;
+      ++done_count_;
+    }
+    const auto wall = old.number_attributes.find("wall_seconds");
+    if (wall != old.number_attributes.end() && !wall->second.empty() &&
+        std::isfinite(wall->second[0]))
+      previous_wall_ = wall->second[0];
+    log_ << "phasecube: resuming " << options_.output << ": " << done_count() << " of "
+         << records_.size() << " cells already done\n";
+  }
+
+  std::vector<std::size_t> todo() const {
+    std::vector<std::size_t> t;
+    for (std::size_t c = 0; c < done_.size(); ++c)
+      if (!done_[c]) t.push_back(c);
+    return t;
+  }
+  std::size_t done_count() const { return done_count_; }
+  bool is_done(std::size_t cell) const { return done_[cell]; }
+  bool complete() const { return done_count_ == records_.size(); }
+  const Grid& grid() const { return grid_; }
+
+  void store(std::size_t cell, const CellRecord& r) {
+    records_[cell] = r;
+    if (!done_[cell]) ++done_count_;
+    done_[cell] = true;
+  }
+
+  // Writes a snapshot now, or when enough time has passed since the last one: at most every
+  // 5 s, and never more than ~5% of the time (big cubes take a while to write).
+  void checkpoint(bool force) {
+    if (!force && seconds_since(last_snapshot_) < snapshot_interval_) return;
+    const auto t0 = Clock::now();
+    write_cube_snapshot(options_.output, info_, records_, complete(),
+                        previous_wall_ + seconds_since(start_));
+    const double took = seconds_since(t0);
+    snapshot_interval_ = std::max(5.0, 20.0 * took);
+    last_snapshot_ = Clock::now();
+  }
+
+ private:
+  const Config& config_;
+  const SweepOptions& options_;
+  Grid grid_;
+  std::ostream& log_;
+  RunInfo info_;
+  std::vector<CellRecord> records_;
+  std::vector<bool> done_;
+  std::size_t done_count_ = 0;
+  double previous_wall_ = 0;
+  double snapshot_interval_ = 5.0;
+  Clock::time_point start_ = Clock::now(), last_snapshot_ = Clock::now();
+};
+
+// Result messages: [cell, record...] per cell, flattened as doubles (cell indices < 2^53).
+void append_result(std::vector<double>& msg, std::size_t cell, const CellRecord& r) {
+  msg.push_back(static_cast<double>(cell));
+  msg.insert(msg.end(), r.begin(), r.end());
+}
+
+template <class F>
+void for_each_result(const std::vector<double>& msg, F f) {
+  constexpr std::size_t stride = kNumVariables + 1;
+  for (std::size_t i = 0; i + stride <= msg.size(); i += stride) {
+    CellRecord r;
+    std::copy(msg.begin() + static_cast<std::ptrdiff_t>(i + 1),
+              msg.begin() + static_cast<std::ptrdiff_t>(i + stride), r.begin());
+    f(static_cast<std::size_t>(msg[i]), r);
+  }
+}
+
+// Seconds the master waits for workers to report after a stop, before aborting the job
+// (the cube is saved first, so nothing is lost either way). SLURM allows ~30 s after TERM.
+constexpr double kStopGraceSeconds = 6.0;
+
+int run_master(const Config& config, const SweepOptions& options, int ranks, std::ostream& log) {
+  Master master(config, options, ranks, log);
+  try {
+    master.load_previous();
+  } catch (const InputError&) {
+    // Nothing started: release the workers (each answers with an empty Final) and report.
+    for (int w = 1; w < ranks; ++w) mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+    for (int w = 1; w < ranks; ++w) mpi::receive_doubles(*mpi::probe(w, mpi::Tag::Final, true));
+    throw;
+  }
+  const std::vector<std::size_t> todo = master.todo();
+  std::deque<Chunk> queue = plan_chunks(master.grid(), todo, config.run, ranks);
+  Progress progress(log, master.grid().cell_count(), master.done_count(), config.run.trials);
+  master.checkpoint(true);  // the cube exists (with its closed forms) from the start
+
+  // Each worker holds up to two chunks, so it never waits for a master busy with a cell.
+  constexpr std::size_t kPrefetch = 2;
+  struct Worker {
+    std::vector<Chunk> outstanding;
+    bool stop_sent = false, finished = false;
+  };
+  std::map<int, Worker> workers;
+  for (int w = 1; w < ranks; ++w) workers[w];
+  auto send_work = [&](int w) {
+    while (workers[w].outstanding.size() < kPrefetch && !queue.empty() && !g_stop.load()) {
+      Chunk c = std::move(queue.front());
+      queue.pop_front();
+      mpi::send(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
+      workers[w].outstanding.push_back(std::move(c));
+    }
+    if (workers[w].outstanding.empty() && !workers[w].stop_sent &&
+        (queue.empty() || g_stop.load())) {
+      mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+      workers[w].stop_sent = true;
+    }
+  };
+  for (auto& [w, _] : workers) send_work(w);
+
+  auto handle = [&](const mpi::Incoming& m) {
+    const std::vector<double> msg = mpi::receive_doubles(m);
+    Worker& wk = workers[m.source];
+    for_each_result(msg, [&](std::size_t cell, const CellRecord& r) { master.store(cell, r); });
+    if (m.tag == mpi::Tag::Result) {
+      if (!wk.outstanding.empty()) wk.outstanding.erase(wk.outstanding.begin());
+      send_work(m.source);
+    } else {  // Final: the worker is gone; whatever it did not finish goes back in the queue
+      wk.finished = true;
+      for (const Chunk& c : wk.outstanding) {
+        Chunk rest;
+        for (std::size_t cell : c)
+          if (!master.is_done(cell)) rest.push_back(cell);
+        if (!rest.empty()) queue.push_front(std::move(rest));
+      }
+      wk.outstanding.clear();
+    }
+  };
+  auto all_finished = [&] {
+    return std::all_of(workers.begin(), workers.end(),
+                       [](const auto& w) { return w.second.finished; });
+  };
+
+  Chunk own;
+  std::size_t own_pos = 0;
+  bool interrupted = false;
+  for (;;) {
+    while (auto m = mpi::probe(-1, std::nullopt, false)) handle(*m);
+    progress.update(master.done_count());
+    master.checkpoint(false);
+    if (g_stop.load()) {
+      interrupted = true;
+      break;
+    }
+    if (own_pos == own.size() && !queue.empty()) {
+      own = std::move(queue.front());
+      queue.pop_front();
+      own_pos = 0;
+    }
+    if (own_pos < own.size()) {
+      const std::size_t cell = own[own_pos];
+      if (auto r = simulate_cell(master.grid().cell(cell), config.run, cell, g_stop)) {
+        master.store(cell, *r);
+        ++own_pos;
+      }
+      continue;
+    }
+    if (all_finished()) break;
+    // Nothing left to compute here: wait for the workers (bounded, so signals are seen).
+    for (auto& [w, _] : workers) send_work(w);
+    const auto t0 = Clock::now();
+    while (!g_stop.load() && seconds_since(t0) < 0.2) {
+      if (auto m = mpi::probe(-1, std::nullopt, false)) {
+        handle(*m);
+        break;
+      }
+      ::usleep(1000);
     }
   }
-  cube.finish(true, seconds_since(t0));
-  log << "phasecube: wrote " << options.output << " (" << total << " cells, " << seconds_since(t0)
-      << " s)\n";
+
+  if (interrupted) {
+    for (auto& [w, wk] : workers)
+      if (!wk.stop_sent) {
+        mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+        wk.stop_sent = true;
+      }
+    const auto t0 = Clock::now();
+    while (!all_finished() && seconds_since(t0) < kStopGraceSeconds) {
+      if (auto m = mpi::probe(-1, std::nullopt, false))
+        handle(*m);
+      else
+        ::usleep(1000);
+    }
+  }
+  master.checkpoint(true);
+  progress.update(master.done_count(), true);
+  if (!interrupted && master.complete()) {
+    log << "phasecube: wrote " << options.output << " (" << master.grid().cell_count()
+        << " cells)\n";
+    return 0;
+  }
+  log << "phasecube: stopped; " << options.output << " holds " << master.done_count() << " of "
+      << master.grid().cell_count()
+      << " cells (status partial); rerun with --resume to finish it\n";
+  if (!all_finished()) {
+    log << "phasecube: workers did not stop within " << kStopGraceSeconds
+        << " s; aborting them (the cube is saved)\n";
+    mpi::abort(kExitInterrupted);
+  }
+  return kExitInterrupted;
+}
+
+int run_worker(const Config& config) {
+  const Grid grid(config);
+  mpi::PendingSend pending;
+  std::vector<double> done_cells;  // results not yet sent (the chunk in progress)
+  for (;;) {
+    const mpi::Incoming m = *mpi::probe(0, std::nullopt, true);
+    if (m.tag == mpi::Tag::Stop) {
+      mpi::receive_u64(m);
+      break;
+    }
+    const std::vector<std::uint64_t> chunk = mpi::receive_u64(m);
+    bool stop = false;
+    for (std::uint64_t cell : chunk) {
+      if (g_stop.load() || mpi::probe(0, mpi::Tag::Stop, false)) {
+        stop = true;
+        break;
+      }
+      if (auto r = simulate_cell(grid.cell(cell), config.run, cell, g_stop))
+        append_result(done_cells, cell, *r);
+    }
+    if (stop) break;
+    pending.start(std::move(done_cells), 0, mpi::Tag::Result);
+    done_cells.clear();
+  }
+  pending.wait();
+  // Last word to the master: the cells finished since the last result, then nothing more.
+  mpi::send(done_cells, 0, mpi::Tag::Final);
+  // Work sent before the Stop is still queued here; receive it so MPI_Finalize is clean.
+  while (auto m = mpi::probe(0, std::nullopt, false)) mpi::receive_u64(*m);
+  return g_stop.load() ? kExitInterrupted : 0;
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
+}
+
+void run_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
+  const auto t0 = Clock::now();
+  const Grid grid(config);
+  std::vector<CellRecord> records(grid.cell_count());
+  for (std::size_t c = 0; c < records.size(); ++c) {
+    records[c] = theory_record(grid.cell(c));
+    at(records[c], Var::done) = 1;  // the cell holds everything a theory cube computes
+  }
+  write_cube_snapshot(options.output, run_info(config, options, 1), records, true,
+                      seconds_since(t0));
+  log << "phasecube: wrote " << options.output << " (" << records.size()
+      << " cells, closed forms only)\n";
+}
+
+int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
+              std::ostream& log) {
+  try {
+    if (session.rank() == 0) return run_master(config, options, session.size(), log);
+    return run_worker(config);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (session.size() > 1) {
+      log << "phasecube: fatal on rank " << session.rank() << ": " << e.what() << "\n";
+      mpi::abort(1);
+    }
+    throw;
+  }
 }
 
 }  // namespace phasecube

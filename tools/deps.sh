@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-program-options-dev librandom123-dev libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf
   netcdf-bin
+  slurm-wlm munge
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #pragma once
 // The cell layer: T Monte Carlo trials of one grid cell, OpenMP-parallel over trials and
 // reduced in trial order, so the record is bitwise identical for any thread count.
+#include <atomic>
 #include <cstdint>
+#include <optional>
 
 #include "phasecube/config.hpp"
 #include "phasecube/model.hpp"
@@ -18,5 +20,11 @@ CellRecord theory_record(const CellParams& p);
 // Theory plus `run.trials` Monte Carlo trials. The random stream of trial t is keyed by
 // (run.seed, cell_index) and counted from t, so it does not depend on who runs it.
 CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint64_t cell_index);
+
+// The same, abandoned (nullopt) as soon as `cancel` becomes true: a stop request is then
+// honoured within one trial, not one cell.
+std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& run,
+                                        std::uint64_t cell_index,
+                                        const std::atomic<bool>& cancel);
 
 }  // namespace phasecube

@@ -29,6 +29,9 @@ struct RunSettings {
   std::uint64_t seed = 1;
   SamplerKind sampler = SamplerKind::Auto;
   std::string output;  // may be empty until the CLI resolves it
+  // Cells per chunk handed to an MPI rank; 0: chosen from a cost estimate. Results do not
+  // depend on it.
+  std::uint64_t chunk_cells = 0;
 };
 
 struct Config {
@@ -50,5 +53,10 @@ std::vector<double> parse_number_list(const std::string& key, const std::string&
 // Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), validates every
 // key, every value and every cell of the grid. Throws InputError on any bad input.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+// The same from INI text (e.g. the resolved config stored in a cube); `source` names it.
+Config config_from_text(const std::string& text, const std::string& source);
+// The first difference between two configs that changes results (model, axes, trials, seed,
+// sampler; not output or chunking), as "model.nu = 0.3 here, 0.4"; empty when none.
+std::string results_mismatch(const Config& here, const Config& stored);
 
 }  // namespace phasecube

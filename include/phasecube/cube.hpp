@@ -28,6 +28,15 @@ struct RunInfo {
   bool theory_only = false;  // `phasecube theory`: no Monte Carlo variables are computed
 };
 
+// Writes a complete cube (every cell's record, in row-major order) to `path` atomically:
+// into a temporary file beside it, flushed to disk, then renamed over `path`. A reader, or a
+// kill -9 at any moment, sees either the previous file or the new one, never a torn one.
+void write_cube_snapshot(const std::string& path, const RunInfo& info,
+                         const std::vector<CellRecord>& records, bool complete,
+                         double wall_seconds);
+// The temporary file write_cube_snapshot uses for `path` (left behind only by a kill).
+std::string snapshot_temp_path(const std::string& path);
+
 class CubeWriter {
  public:
   // Creates the file with every axis, variable (filled with its fill value) and attribute,

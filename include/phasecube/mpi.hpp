@@ -1,0 +1,63 @@
+#pragma once
+// The MPI edge: an RAII session and the few typed point-to-point calls the sweep driver
+// needs. Nothing else in phasecube includes <mpi.h>.
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace phasecube::mpi {
+
+// MPI_Init_thread (funneled: only the main thread calls MPI, OpenMP threads never do) and
+// MPI_Finalize on scope exit, also when the sweep throws.
+class Session {
+ public:
+  Session();
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+
+ private:
+  int rank_ = 0, size_ = 1;
+};
+
+// Message tags of the master/worker protocol.
+enum class Tag : int { Work = 1, Result = 2, Stop = 3, Final = 4 };
+
+void send(const std::vector<std::uint64_t>& data, int dest, Tag tag);
+void send(const std::vector<double>& data, int dest, Tag tag);
+
+// A non-blocking send of doubles whose buffer it owns; wait() before reuse.
+class PendingSend {
+ public:
+  PendingSend() = default;
+  ~PendingSend();
+  PendingSend(const PendingSend&) = delete;
+  PendingSend& operator=(const PendingSend&) = delete;
+  void start(std::vector<double> data, int dest, Tag tag);
+  void wait();
+
+ private:
+  std::vector<double> buffer_;
+  void* request_ = nullptr;  // MPI_Request, heap-held so <mpi.h> stays out of this header
+};
+
+struct Incoming {
+  int source;
+  Tag tag;
+};
+// A message from `source` (-1: any) with `tag` (nullopt: any), if one is waiting.
+std::optional<Incoming> probe(int source, std::optional<Tag> tag, bool block);
+std::vector<std::uint64_t> receive_u64(const Incoming& m);
+std::vector<double> receive_doubles(const Incoming& m);
+
+// The same flag on every rank: `ok` on rank 0 is broadcast.
+bool broadcast_flag(bool ok);
+[[noreturn]] void abort(int code);
+
+// This process's rank as the launcher sets it, readable before MPI_Init (for deciding who
+// prints an error that every rank finds): Open MPI, PMIx or SLURM; 0 when not launched.
+int launcher_rank();
+
+}  // namespace phasecube::mpi
