@@ -7,15 +7,12 @@
 
 #include "phasecube/cell.hpp"
 #include "phasecube/theory.hpp"
+#include "test_support.hpp"
 
 using namespace phasecube;
+using phasecube::testing::cell;
 
 namespace {
-CellParams cell(ParamValues overrides) {
-  ParamValues v = default_param_values();
-  for (auto& [key, value] : overrides) v[key] = value;
-  return make_cell(v);
-}
 RunSettings settings(long trials, SamplerKind sampler = SamplerKind::Auto) {
   RunSettings r;
   r.trials = trials;

@@ -11,16 +11,12 @@
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
 #include "phasecube/theory.hpp"
+#include "test_support.hpp"
 
 using namespace phasecube;
+using phasecube::testing::cell;
 
 namespace {
-
-CellParams cell(ParamValues overrides) {
-  ParamValues v = default_param_values();
-  for (auto& [key, value] : overrides) v[key] = value;
-  return make_cell(v);
-}
 
 CrossModalFit fit_population(const CellParams& p) {
   const PopulationCovariance pop = population_covariance(p);

@@ -10,16 +10,12 @@
 #include "phasecube/metrics.hpp"
 #include "phasecube/model.hpp"
 #include "phasecube/sampler.hpp"
+#include "test_support.hpp"
 
 using namespace phasecube;
+using phasecube::testing::cell;
 
 namespace {
-
-CellParams cell(ParamValues overrides) {
-  ParamValues v = default_param_values();
-  for (auto& [key, value] : overrides) v[key] = value;
-  return make_cell(v);
-}
 
 struct Draws {
   std::vector<double> top_cca, cp_distance;

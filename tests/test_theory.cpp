@@ -6,15 +6,12 @@
 
 #include "phasecube/model.hpp"
 #include "phasecube/theory.hpp"
+#include "test_support.hpp"
 
 using namespace phasecube;
+using phasecube::testing::cell;
 
 namespace {
-CellParams cell(ParamValues overrides) {
-  ParamValues v = default_param_values();
-  for (auto& [key, value] : overrides) v[key] = value;
-  return make_cell(v);
-}
 constexpr double kInf = std::numeric_limits<double>::infinity();
 }  // namespace
 
