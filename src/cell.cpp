@@ -42,6 +42,7 @@ struct MethodOutcome {
 struct TrialOutcome {
   MethodOutcome ca, cp, cp_rev;
   double ca_encoder_norm, cp_risk, cp_signal_risk, probe_risk, probe_signal_risk;
+  double joint_distance, joint_full, joint_to_ca, joint_to_cp;
 };
 
 MethodOutcome score(const Subspace& s, int k) {
@@ -85,8 +86,7 @@ CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint6
 }
 
 std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& run,
-                                        std::uint64_t cell_index,
-                                        const std::atomic<bool>& cancel) {
+                                        std::uint64_t cell_index, const std::atomic<bool>& cancel) {
   CellRecord r = theory_record(p);
   const SamplerKind kind = resolve_sampler(run.sampler, p);
   const auto blocks = coordinate_blocks(p);
@@ -119,6 +119,14 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
         o.cp_signal_risk = signal_risk(b_cp, pop, p.kappa);
         o.probe_risk = prediction_risk(b_probe, pop);
         o.probe_signal_risk = signal_risk(b_probe, pop, p.kappa);
+        // Joint(0) is CP exactly: no extra eigenproblem for the common case.
+        const Eigen::MatrixXd joint =
+            p.lambda == 0.0 ? fit.cp().encoder : fit.joint(p.lambda).encoder;
+        const SubspaceScore js = score_subspace(joint, p.k);
+        o.joint_distance = js.distance;
+        o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
+        o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k);
+        o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k);
       } catch (...) {
 #pragma omp critical(phasecube_cell_failure)
         if (!failure) failure = std::current_exception();
@@ -144,6 +152,14 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
       mean_of(outcomes, [](const TrialOutcome& o) { return o.probe_risk; });
   at(r, Var::ca_probe_signal_risk_mean) =
       mean_of(outcomes, [](const TrialOutcome& o) { return o.probe_signal_risk; });
+  at(r, Var::joint_distance_mean) =
+      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_distance; });
+  at(r, Var::joint_recovery_rate) =
+      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_full; });
+  at(r, Var::joint_ca_distance_mean) =
+      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_to_ca; });
+  at(r, Var::joint_cp_distance_mean) =
+      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_to_cp; });
   const bool ca = at(r, Var::ca_recovery_rate) >= 0.5;
   const bool cp = at(r, Var::cp_recovery_rate) >= 0.5;
   at(r, Var::empirical_regime) = static_cast<double>(regime_of(ca, cp));

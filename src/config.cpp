@@ -441,7 +441,8 @@ std::string results_mismatch(const Config& a, const Config& b) {
     const std::string name(spec.name);
     const auto ia = a.fixed.find(name), ib = b.fixed.find(name);
     const bool fa = ia != a.fixed.end(), fb = ib != b.fixed.end();
-    if (fa != fb) return "model." + name + (fa ? " is fixed here but swept" : " is swept here but fixed");
+    if (fa != fb)
+      return "model." + name + (fa ? " is fixed here but swept" : " is swept here but fixed");
     if (fa && ia->second != ib->second)
       return "model." + name + " = " + list_text(ia->second) + " here, " + list_text(ib->second);
   }
@@ -449,13 +450,13 @@ std::string results_mismatch(const Config& a, const Config& b) {
     return std::to_string(a.axes.size()) + " axes here, " + std::to_string(b.axes.size());
   for (std::size_t i = 0; i < a.axes.size(); ++i) {
     if (a.axes[i].name != b.axes[i].name)
-      return "axis " + std::to_string(i + 1) + " is " + a.axes[i].name + " here, " +
-             b.axes[i].name;
+      return "axis " + std::to_string(i + 1) + " is " + a.axes[i].name + " here, " + b.axes[i].name;
     if (a.axes[i].values != b.axes[i].values)
       return "axes." + a.axes[i].name + " = " + a.axes[i].spec + " here, " + b.axes[i].spec;
   }
   if (a.run.trials != b.run.trials)
-    return "run.trials = " + std::to_string(a.run.trials) + " here, " + std::to_string(b.run.trials);
+    return "run.trials = " + std::to_string(a.run.trials) + " here, " +
+           std::to_string(b.run.trials);
   if (a.run.seed != b.run.seed)
     return "run.seed = " + std::to_string(a.run.seed) + " here, " + std::to_string(b.run.seed);
   if (a.run.sampler != b.run.sampler)
@@ -488,6 +489,19 @@ Config build_config(std::vector<Entry> entries, const std::string& path) {
     }
   }
   for (const auto& a : c.axes) c.fixed.erase(a.name);
+
+  // eta fixes the nuisance covariance, nu the correlation: one of them, and with eta the
+  // default nu steps aside.
+  auto given = [&](const std::string& name) {
+    return where.fixed_origin.contains(name) ||
+           std::any_of(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.name == name; });
+  };
+  if (given("eta")) {
+    if (given("nu"))
+      throw InputError("nu and eta are both given: give one (eta holds the nuisance covariance "
+                       "fixed, nu the correlation)");
+    c.fixed.erase("nu");
+  }
 
   validate(c, where);
   return c;

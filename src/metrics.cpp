@@ -5,9 +5,9 @@
 
 namespace phasecube {
 
-SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k) {
-  // Orthonormal basis of the column span by modified Gram-Schmidt, applied twice ("twice is
-  // enough"); a column left with a negligible norm adds nothing to the span.
+Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& encoder) {
+  // Modified Gram-Schmidt, applied twice ("twice is enough"); a column left with a
+  // negligible norm adds nothing to the span.
   const Eigen::Index d = encoder.rows();
   Eigen::MatrixXd q(d, encoder.cols());
   Eigen::Index rank = 0;
@@ -21,11 +21,21 @@ SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k) {
     if (norm <= 1e-10 * norm0) continue;
     q.col(rank++) = v / norm;
   }
+  return q.leftCols(rank);
+}
+
+SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k) {
+  const Eigen::MatrixXd q = orthonormal_basis(encoder);
   SubspaceScore s;
-  s.overlap = q.leftCols(rank).topRows(k).rowwise().squaredNorm();
+  s.overlap = q.topRows(k).rowwise().squaredNorm();
   s.distance = 1.0 - s.overlap.sum() / k;
   s.recovered = static_cast<int>((s.overlap.array() >= kRecoveredOverlap).count());
   return s;
+}
+
+double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k) {
+  const Eigen::MatrixXd qa = orthonormal_basis(a), qb = orthonormal_basis(b);
+  return 1.0 - (qa.transpose() * qb).squaredNorm() / k;
 }
 
 double spectral_gap(const Eigen::VectorXd& values_desc, int k) {

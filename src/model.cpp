@@ -1,5 +1,6 @@
 #include "phasecube/model.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -16,7 +17,8 @@ std::string format_number(double v) {
 
 ParamValues default_param_values() {
   ParamValues v;
-  for (const auto& spec : kModelParams) v[std::string(spec.name)] = {spec.default_value};
+  for (const auto& spec : kModelParams)
+    if (!spec.optional) v[std::string(spec.name)] = {spec.default_value};
   return v;
 }
 
@@ -109,7 +111,21 @@ CellParams make_cell(const ParamValues& values) {
   require_nonnegative(p.gamma_y, "gamma_y", "variance");
   require_nonnegative(p.gamma_tilde_x, "gamma_tilde_x", "variance");
   require_nonnegative(p.gamma_tilde_y, "gamma_tilde_y", "variance");
-  p.nu = scalar_param(values, "nu");
+  if (values.contains("eta")) {
+    // eta fixed, nu derived (capped at 1, full correlation). One nu needs one nuisance
+    // variance per view.
+    const double eta = scalar_param(values, "eta");
+    if (eta < 0) throw ParamError("eta", format_number(eta), "must be >= 0");
+    if (get(values, "gamma_tilde_x").size() != 1 || get(values, "gamma_tilde_y").size() != 1)
+      throw ParamError("eta", format_number(eta),
+                       "needs single values of gamma_tilde_x and gamma_tilde_y (one nu)");
+    const double scale = std::sqrt(p.gamma_tilde_x(0) * p.gamma_tilde_y(0));
+    if (eta > 0 && !(scale > 0))
+      throw ParamError("eta", format_number(eta), "> 0 needs positive nuisance variances");
+    p.nu = eta == 0 ? 0.0 : std::min(1.0, eta / scale);
+  } else {
+    p.nu = scalar_param(values, "nu");
+  }
   if (p.nu < 0 || p.nu > 1) throw ParamError("nu", format_number(p.nu), "must be in [0, 1]");
   p.lambda = scalar_param(values, "lambda");
   if (p.lambda < 0) throw ParamError("lambda", format_number(p.lambda), "must be >= 0");

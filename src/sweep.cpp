@@ -34,7 +34,9 @@ double seconds_since(Clock::time_point t0) {
 // drivers. Lock-free atomics are async-signal-safe.
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+}
 
 RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   RunInfo info;
@@ -78,7 +80,8 @@ std::deque<Chunk> plan_chunks(const Grid& grid, const std::vector<std::size_t>& 
   } else {
     std::vector<double> cost(todo.size());
     double total = 0;
-    for (std::size_t i = 0; i < todo.size(); ++i) total += cost[i] = cell_cost(grid.cell(todo[i]), run);
+    for (std::size_t i = 0; i < todo.size(); ++i)
+      total += cost[i] = cell_cost(grid.cell(todo[i]), run);
     const double target = total / (16.0 * ranks);
     Chunk current;
     double current_cost = 0;
@@ -105,7 +108,10 @@ std::deque<Chunk> plan_chunks(const Grid& grid, const std::vector<std::size_t>& 
 class Progress {
  public:
   Progress(std::ostream& log, std::size_t total, std::size_t done_before, long trials)
-      : log_(log), total_(total), done_before_(done_before), trials_(trials),
+      : log_(log),
+        total_(total),
+        done_before_(done_before),
+        trials_(trials),
         tty_(::isatty(STDERR_FILENO) != 0) {}
 
   void update(std::size_t done, bool force = false) {
@@ -150,8 +156,12 @@ class Progress {
 class Master {
  public:
   Master(const Config& config, const SweepOptions& options, int ranks, std::ostream& log)
-      : config_(config), options_(options), grid_(config), log_(log),
-        info_(run_info(config, options, ranks)), records_(grid_.cell_count()),
+      : config_(config),
+        options_(options),
+        grid_(config),
+        log_(log),
+        info_(run_info(config, options, ranks)),
+        records_(grid_.cell_count()),
         done_(grid_.cell_count(), false) {
     for (std::size_t c = 0; c < records_.size(); ++c) records_[c] = theory_record(grid_.cell(c));
   }
@@ -163,6 +173,11 @@ class Master {
     std::error_code ec;
     if (!options_.resume || !fs::exists(options_.output, ec)) return;
     const CubeContents old = read_cube(options_.output);
+    // A `phasecube theory` cube marks every cell done: resuming it would finish nothing.
+    const auto theory = old.number_attributes.find("theory_only");
+    if (theory != old.number_attributes.end() && !theory->second.empty() && theory->second[0] == 1)
+      throw InputError("--resume: " + options_.output +
+                       " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
     const auto text = old.string_attributes.find("config");
     if (text == old.string_attributes.end())
       throw InputError("--resume: " + options_.output + " has no stored config");
@@ -275,6 +290,7 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
   std::map<int, Worker> workers;
   for (int w = 1; w < ranks; ++w) workers[w];
   auto send_work = [&](int w) {
+    if (workers[w].finished) return;  // it sent its Final (e.g. its own stop signal): gone
     while (workers[w].outstanding.size() < kPrefetch && !queue.empty() && !g_stop.load()) {
       Chunk c = std::move(queue.front());
       queue.pop_front();
@@ -350,6 +366,9 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
   }
 
   if (interrupted) {
+    // Save what has arrived before anything else: under mpirun a SIGTERM is followed by a
+    // SIGKILL after ~1 s (odls_base_sigkill_timeout), and a dead worker never reports.
+    master.checkpoint(true);
     for (auto& [w, wk] : workers)
       if (!wk.stop_sent) {
         mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);

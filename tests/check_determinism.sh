@@ -43,7 +43,8 @@ def data(name):
         skip = set(axes.split(",")) if axes else set()
         return {k: f[k][()] for k in f if k not in skip}
 a, b, c, d, e, f = (data(x) for x in "abcdef")
-assert len(a) == 29, sorted(a)
+core = {"theory_regime", "empirical_regime", "ca_distance_mean", "cp_recovery_rate", "done"}
+assert core <= set(a) and len(a) >= 29, sorted(a)
 for other, label in ((b, "threads 1 vs 2"), (c, "same config twice")):
     for k in a:
         assert a[k].tobytes() == other[k].tobytes(), f"{k} differs ({label})"
@@ -56,5 +57,5 @@ ds = xr.open_dataset(f"{tmp}/a.h5", engine="h5netcdf")
 assert ds["ca_recovery_rate"].dims == ("kappa", "nu"), ds["ca_recovery_rate"].dims
 assert np.allclose(ds["nu"].values, [0.1, 0.5, 0.9])
 assert ds.attrs["status"] == "complete", ds.attrs["status"]
-print("determinism: 29 variables bitwise identical across threads and reruns")
+print(f"determinism: {len(a)} variables bitwise identical across threads and reruns")
 PY

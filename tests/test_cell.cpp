@@ -114,3 +114,21 @@ TEST(Cell, AutoSamplerChoice) {
             SamplerKind::Direct);
   EXPECT_EQ(resolve_sampler(SamplerKind::Direct, cell({{"n", {5000}}})), SamplerKind::Direct);
 }
+
+TEST(Cell, JointVariablesInterpolateBetweenCpAndCa) {
+  // CA only (Delta_CA 1.38, Delta_CP 0.63) at large n.
+  ParamValues v = {{"d", {6}},     {"k", {2}},          {"n", {200000}},
+                   {"kappa", {1}}, {"gamma_y", {0.05}}, {"gamma_tilde_y", {5}},
+                   {"nu", {0.5}}};
+  const CellRecord cp_like = simulate_cell(cell(v), settings(10), 0);
+  // lambda = 0 is CP itself.
+  EXPECT_EQ(get(cp_like, Var::joint_distance_mean), get(cp_like, Var::cp_distance_mean));
+  EXPECT_EQ(get(cp_like, Var::joint_cp_distance_mean), 0.0);
+  EXPECT_GT(get(cp_like, Var::joint_ca_distance_mean), 0.9);
+  v["lambda"] = {1000};
+  const CellRecord ca_like = simulate_cell(cell(v), settings(10), 0);
+  EXPECT_LT(get(ca_like, Var::joint_distance_mean), 0.01);
+  EXPECT_EQ(get(ca_like, Var::joint_recovery_rate), 1.0);
+  EXPECT_LT(get(ca_like, Var::joint_ca_distance_mean), 0.01);
+  EXPECT_GT(get(ca_like, Var::joint_cp_distance_mean), 0.9);
+}

@@ -491,4 +491,31 @@ TEST(Grid, EmptyAxisIsRejected) {
 }
 
 }  // namespace
+
+TEST_F(ConfigTest, EtaReplacesNu) {
+  const Config c = Load("[model]\neta = 0.5\n[axes]\ngamma_tilde_y = logspace(-1, 2, 4)\n");
+  EXPECT_FALSE(c.fixed.contains("nu"));  // the default nu steps aside
+  EXPECT_EQ(c.fixed.at("eta"), std::vector<double>{0.5});
+  EXPECT_NE(c.resolved_text().find("eta = 0.5"), std::string::npos);
+  EXPECT_EQ(c.resolved_text().find("nu ="), std::string::npos);
+  EXPECT_TRUE(Rejects("[model]\neta = 0.5\nnu = 0.3\n", {"nu", "eta"}));
+  EXPECT_TRUE(Rejects("[model]\neta = 0.5\n[axes]\nnu = 0.1, 0.2\n", {"nu", "eta"}));
+  EXPECT_TRUE(Rejects("[model]\neta = -1\n", {"eta", "-1"}));
+  // A stored config round-trips, and the results-relevant comparison sees eta.
+  const Config back = config_from_text(c.resolved_text(), "stored");
+  EXPECT_EQ(results_mismatch(c, back), "");
+  const Config other = Load("[model]\neta = 0.4\n[axes]\ngamma_tilde_y = logspace(-1, 2, 4)\n");
+  EXPECT_NE(results_mismatch(c, other).find("eta"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ResultsMismatchIgnoresOutputAndChunking) {
+  const Config a = Load("[run]\ntrials = 5\noutput = a.h5\nchunk_cells = 3\n");
+  const Config b = Load("[run]\ntrials = 5\noutput = b.h5\n");
+  EXPECT_EQ(results_mismatch(a, b), "");
+  const Config c = Load("[run]\ntrials = 6\n");
+  EXPECT_EQ(results_mismatch(a, c), "run.trials = 5 here, 6");
+  const Config d = Load("[model]\nnu = 0.3\n[run]\ntrials = 5\n");
+  EXPECT_EQ(results_mismatch(a, d), "model.nu = 0.5 here, 0.3");
+}
+
 }  // namespace phasecube

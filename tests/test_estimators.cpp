@@ -246,3 +246,19 @@ TEST(Metrics, SubspaceDistanceAndOverlaps) {
   EXPECT_TRUE(std::isinf(spectral_gap((Eigen::VectorXd(3) << 2, 1, 0).finished(), 2)));
   EXPECT_TRUE(std::isnan(spectral_gap((Eigen::VectorXd(3) << 2, 0, 0).finished(), 2)));
 }
+
+TEST(Metrics, DistanceBetweenSubspaces) {
+  Eigen::MatrixXd a = Eigen::MatrixXd::Zero(4, 2), b = Eigen::MatrixXd::Zero(4, 2);
+  a(0, 0) = 2;  // span(e1, e2), with non-orthonormal columns
+  a(0, 1) = 1;
+  a(1, 1) = 3;
+  b(1, 0) = 1;  // span(e2, (e3 + e4)/sqrt 2)
+  b(2, 1) = 1;
+  b(3, 1) = 1;
+  EXPECT_NEAR(subspace_distance(a, a, 2), 0.0, 1e-15);
+  EXPECT_NEAR(subspace_distance(a, b, 2), 0.5, 1e-15);  // shares one of two directions
+  EXPECT_NEAR(subspace_distance(a, b, 2), subspace_distance(b, a, 2), 1e-15);
+  // The distance to the truth is score_subspace's distance.
+  EXPECT_NEAR(subspace_distance(b, Eigen::MatrixXd::Identity(4, 2), 2),
+              score_subspace(b, 2).distance, 1e-15);
+}

@@ -118,3 +118,21 @@ TEST(Theory, BoundaryCurvesMatchTheRatios) {
   EXPECT_NEAR(at(nu_ca).delta_ca, 1.0, 1e-14);
   EXPECT_NEAR(at(nu_cp).delta_cp, 1.0, 1e-14);
 }
+
+TEST(Theory, EtaHeldFixedDerivesNu) {
+  // eta = 0.5, gamma_tilde_y = 4 (gamma_tilde_x = 1): nu = 0.5 / sqrt(4) = 0.25, and the CP
+  // nuisance value xi = eta / sqrt(gt_x) = 0.5 whatever gamma_tilde_y is.
+  ParamValues v = default_param_values();
+  v.erase("nu");
+  v["eta"] = {0.5};
+  v["gamma_tilde_y"] = {4};
+  const CellParams p = make_cell(v);
+  EXPECT_DOUBLE_EQ(p.nu, 0.25);
+  EXPECT_NEAR(theory(p).xi(0), 0.5, 1e-15);
+  v["gamma_tilde_y"] = {0.1};  // eta / sqrt(0.1) > 1: capped at full correlation
+  EXPECT_EQ(make_cell(v).nu, 1.0);
+  v["gamma_tilde_y"] = {1, 2, 3, 4, 5, 6, 7, 8};  // one nu needs one nuisance variance
+  EXPECT_THROW(make_cell(v), ParamError);
+  v["gamma_tilde_y"] = {0};
+  EXPECT_THROW(make_cell(v), ParamError);  // eta > 0 with no nuisance variance
+}

@@ -19,6 +19,13 @@ struct SubspaceScore {
 // linearly dependent (degenerate whitening) simply do not add to the span.
 SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k);
 
+// Orthonormal basis of the column span (dependent or zero columns dropped).
+Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& encoder);
+
+// 1 - (1/k) ||Qa^T Qb||_F^2 between the spans of two encoders: 0 for the same k-dimensional
+// subspace, 1 for orthogonal ones (the distance to the truth is the case b = e_1..e_k).
+double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k);
+
 // sigma_k / sigma_(k+1) of descending singular values: +inf when sigma_(k+1) = 0 < sigma_k,
 // NaN when both are 0 (no spectrum to separate).
 double spectral_gap(const Eigen::VectorXd& values_desc, int k);

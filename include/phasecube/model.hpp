@@ -33,6 +33,7 @@ struct ParamSpec {
   ParamShape shape;
   double default_value;
   std::string_view doc;
+  bool optional = false;  // no default: absent unless given (default_value unused)
 };
 
 // Every model parameter: the one list the config, the grid and the cube attributes share.
@@ -51,12 +52,16 @@ inline constexpr std::array kModelParams = {
     ParamSpec{"nu", ParamShape::Scalar, 0.5,
               "normalised cross-modal nuisance correlation in [0, 1]"},
     ParamSpec{"lambda", ParamShape::Scalar, 0.0, "weight of the CA term in the joint objective"},
+    ParamSpec{"eta", ParamShape::Scalar, 0.0,
+              "nuisance covariance held fixed instead of nu: nu = min(1, eta / "
+              "sqrt(gamma_tilde_x gamma_tilde_y)); give nu or eta, not both",
+              true},
 };
 
 // Raw values by parameter name: one value, or a list for Signal/Nuisance parameters.
 using ParamValues = std::map<std::string, std::vector<double>, std::less<>>;
 
-// Defaults of every model parameter.
+// Defaults of every model parameter that has one (not the optional ones, e.g. eta).
 ParamValues default_param_values();
 
 // One fully resolved grid cell (two modalities).

@@ -38,6 +38,10 @@ enum class VarType { Float64, Int8, Int32, UInt8 };
   X(cp_signal_risk_mean, Float64, "CP (x->y) mean population risk against y_signal = (s, 0)")      \
   X(ca_probe_risk_mean, Float64, "CA+probe mean population prediction risk of y")                  \
   X(ca_probe_signal_risk_mean, Float64, "CA+probe mean population risk against y_signal")          \
+  X(joint_distance_mean, Float64, "joint(lambda) mean subspace distance to the signal subspace")   \
+  X(joint_recovery_rate, Float64, "joint(lambda) share of trials recovering all k directions")     \
+  X(joint_ca_distance_mean, Float64, "joint(lambda) mean subspace distance to the CA subspace")    \
+  X(joint_cp_distance_mean, Float64, "joint(lambda) mean subspace distance to the CP subspace")    \
   X(empirical_regime, Int8,                                                                        \
     "simulated regime (recovery rate >= 0.5): 0 Neither, 1 CA only, 2 CP only, 3 Both")            \
   X(trials_done, Int32, "Monte Carlo trials completed in this cell")                               \
