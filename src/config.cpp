@@ -498,8 +498,9 @@ Config build_config(std::vector<Entry> entries, const std::string& path) {
   };
   if (given("eta")) {
     if (given("nu"))
-      throw InputError("nu and eta are both given: give one (eta holds the nuisance covariance "
-                       "fixed, nu the correlation)");
+      throw InputError(
+          "nu and eta are both given: give one (eta holds the nuisance covariance "
+          "fixed, nu the correlation)");
     c.fixed.erase("nu");
   }
 

@@ -1,19 +1,18 @@
 #include "phasecube/cube.hpp"
 
-#include <hdf5_hl.h>
-
 #include <fcntl.h>
+#include <hdf5_hl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <numeric>
-#include <ranges>
-#include <cmath>
 #include <filesystem>
 #include <limits>
+#include <numeric>
+#include <ranges>
 #include <set>
 #include <stdexcept>
 #include <type_traits>
@@ -251,7 +250,9 @@ void CubeWriter::finish(bool complete, double wall_seconds) {
   h5::check(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flushing");
 }
 
-std::string snapshot_temp_path(const std::string& path) { return path + ".writing"; }
+std::string snapshot_temp_path(const std::string& path) {
+  return path + ".writing";
+}
 
 void write_cube_snapshot(const std::string& path, const RunInfo& info,
                          const std::vector<CellRecord>& records, bool complete,
@@ -272,8 +273,7 @@ void write_cube_snapshot(const std::string& path, const RunInfo& info,
   }
   ::close(fd);
   if (std::rename(temp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + temp + " to " + path + ": " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot rename " + temp + " to " + path + ": " + std::strerror(errno));
 }
 
 CubeContents read_cube(const std::string& path) {

@@ -78,7 +78,9 @@ std::vector<T> receive(const Incoming& m, MPI_Datatype type) {
 std::vector<std::uint64_t> receive_u64(const Incoming& m) {
   return receive<std::uint64_t>(m, MPI_UINT64_T);
 }
-std::vector<double> receive_doubles(const Incoming& m) { return receive<double>(m, MPI_DOUBLE); }
+std::vector<double> receive_doubles(const Incoming& m) {
+  return receive<double>(m, MPI_DOUBLE);
+}
 
 bool broadcast_flag(bool ok) {
   int v = ok ? 1 : 0;

@@ -393,9 +393,10 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
       << master.grid().cell_count()
       << " cells (status partial); rerun with --resume to finish it\n";
   if (!all_finished()) {
-    log << "phasecube: workers did not stop within " << kStopGraceSeconds
-        << " s; aborting them (the cube is saved)\n";
-    mpi::abort(kExitInterrupted);
+    // A worker that never reports has most likely died: a failure, not a clean stop.
+    log << "phasecube: a worker did not report within " << kStopGraceSeconds
+        << " s of the stop (a rank may have died); aborting the job; the cube is saved\n";
+    mpi::abort(1);
   }
   return kExitInterrupted;
 }
@@ -437,6 +438,7 @@ int run_worker(const Config& config) {
 void install_stop_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESTART;  // SLURM may send several (TERM, then the relayed USR1)
   sigemptyset(&sa.sa_mask);
   for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
 }

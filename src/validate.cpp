@@ -332,8 +332,8 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
     out << "\nboundary distance against n (mean |empirical - theory| over crossings along the "
            "other axes)\n";
     for (const auto& b : r.by_n)
-      out << "  n = " << num(b.n) << "  " << b.method << ": " << num(b.mean_abs_distance) << " ("
-          << b.matched << " crossings)\n";
+      out << "  n = " << format_number(b.n) << "  " << b.method << ": " << num(b.mean_abs_distance)
+          << " (" << b.matched << " crossings)\n";
   }
 }
 

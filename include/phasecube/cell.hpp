@@ -24,7 +24,6 @@ CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint6
 // The same, abandoned (nullopt) as soon as `cancel` becomes true: a stop request is then
 // honoured within one trial, not one cell.
 std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& run,
-                                        std::uint64_t cell_index,
-                                        const std::atomic<bool>& cancel);
+                                        std::uint64_t cell_index, const std::atomic<bool>& cancel);
 
 }  // namespace phasecube

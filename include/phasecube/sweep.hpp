@@ -14,7 +14,7 @@ class Session;
 }
 
 struct SweepOptions {
-  std::string output;        // resolved output path
+  std::string output;  // resolved output path
   bool overwrite = false;
   bool resume = false;       // finish the cells a previous run of the same config left undone
   bool theory_only = false;  // `phasecube theory`: closed forms only
