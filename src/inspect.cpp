@@ -113,7 +113,9 @@ int inspect_cube(const std::string& path, std::ostream& out) {
     done_cells += done[i] > 0.5;
     if (std::isfinite(trials_done[i])) trials_sum += trials_done[i];
   }
-  const bool theory_only = num("theory_only") == 1 || trials_sum == 0;
+  // A theory cube says so (and stores trials = 0); a sweep that has just started has no
+  // trials done yet but is not theory-only.
+  const bool theory_only = num("theory_only") == 1 || num("trials") == 0;
 
   if (theory_only) {
     std::array<std::size_t, 4> counts{};
