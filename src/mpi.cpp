@@ -47,6 +47,34 @@ void PendingSend::wait() {
   if (request_) MPI_Wait(static_cast<MPI_Request*>(request_), MPI_STATUS_IGNORE);
 }
 
+struct SendQueue::Entry {
+  std::vector<std::uint64_t> buffer;
+  MPI_Request request = MPI_REQUEST_NULL;
+};
+
+SendQueue::SendQueue() = default;
+
+SendQueue::~SendQueue() {
+  for (auto& e : entries_) MPI_Wait(&e->request, MPI_STATUS_IGNORE);
+}
+
+void SendQueue::post(std::vector<std::uint64_t> data, int dest, Tag tag) {
+  reap();
+  auto e = std::make_unique<Entry>();
+  e->buffer = std::move(data);
+  MPI_Isend(e->buffer.data(), static_cast<int>(e->buffer.size()), MPI_UINT64_T, dest,
+            static_cast<int>(tag), MPI_COMM_WORLD, &e->request);
+  entries_.push_back(std::move(e));
+}
+
+void SendQueue::reap() {
+  std::erase_if(entries_, [](const std::unique_ptr<Entry>& e) {
+    int done = 0;
+    MPI_Test(&e->request, &done, MPI_STATUS_IGNORE);
+    return done != 0;
+  });
+}
+
 std::optional<Incoming> probe(int source, std::optional<Tag> tag, bool block) {
   const int src = source < 0 ? MPI_ANY_SOURCE : source;
   const int t = tag ? static_cast<int>(*tag) : MPI_ANY_TAG;

@@ -289,17 +289,18 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
   };
   std::map<int, Worker> workers;
   for (int w = 1; w < ranks; ++w) workers[w];
+  mpi::SendQueue sends;  // declared after `workers`: destroyed (all sends done) first
   auto send_work = [&](int w) {
     if (workers[w].finished) return;  // it sent its Final (e.g. its own stop signal): gone
     while (workers[w].outstanding.size() < kPrefetch && !queue.empty() && !g_stop.load()) {
       Chunk c = std::move(queue.front());
       queue.pop_front();
-      mpi::send(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
+      sends.post(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
       workers[w].outstanding.push_back(std::move(c));
     }
     if (workers[w].outstanding.empty() && !workers[w].stop_sent &&
         (queue.empty() || g_stop.load())) {
-      mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+      sends.post({}, w, mpi::Tag::Stop);
       workers[w].stop_sent = true;
     }
   };
@@ -371,7 +372,7 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
     master.checkpoint(true);
     for (auto& [w, wk] : workers)
       if (!wk.stop_sent) {
-        mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+        sends.post({}, w, mpi::Tag::Stop);
         wk.stop_sent = true;
       }
     const auto t0 = Clock::now();

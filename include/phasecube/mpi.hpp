@@ -2,6 +2,7 @@
 // The MPI edge: an RAII session and the few typed point-to-point calls the sweep driver
 // needs. Nothing else in phasecube includes <mpi.h>.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -41,6 +42,22 @@ class PendingSend {
  private:
   std::vector<double> buffer_;
   void* request_ = nullptr;  // MPI_Request, heap-held so <mpi.h> stays out of this header
+};
+
+// Non-blocking sends of integer messages whose buffers it owns until MPI is done with them:
+// the master never waits for a busy worker to take its next chunk.
+class SendQueue {
+ public:
+  SendQueue();
+  ~SendQueue();  // waits for every send
+  SendQueue(const SendQueue&) = delete;
+  SendQueue& operator=(const SendQueue&) = delete;
+  void post(std::vector<std::uint64_t> data, int dest, Tag tag);
+  void reap();  // frees the buffers of completed sends
+
+ private:
+  struct Entry;
+  std::vector<std::unique_ptr<Entry>> entries_;
 };
 
 struct Incoming {
