@@ -110,7 +110,8 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
 
   for (std::size_t a = 0; a < axes.size(); ++a) {
     const std::size_t m = shape[a];
-    if (m < 2) continue;
+    // Two values are panels (e.g. gamma_tilde_y = 5, 0.05), not a line to interpolate along.
+    if (m < 3) continue;
     // Every line along axis a: the cells whose coordinate a is 0.
     for (std::size_t start = 0; start < grid.cell_count(); ++start) {
       if (grid.coordinates(start)[a] != 0) continue;
@@ -273,6 +274,12 @@ std::string num(double x) {
   std::snprintf(s, sizeof s, "%.4g", x);
   return s;
 }
+// "100000", not "1e+05": sample sizes read as integers.
+std::string integer_or_number(double x) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.10g", x);
+  return s;
+}
 std::string json_num(double x) {
   return std::isfinite(x) ? num(x) : "null";
 }
@@ -332,8 +339,8 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
     out << "\nboundary distance against n (mean |empirical - theory| over crossings along the "
            "other axes)\n";
     for (const auto& b : r.by_n)
-      out << "  n = " << format_number(b.n) << "  " << b.method << ": " << num(b.mean_abs_distance)
-          << " (" << b.matched << " crossings)\n";
+      out << "  n = " << integer_or_number(b.n) << "  " << b.method << ": "
+          << num(b.mean_abs_distance) << " (" << b.matched << " crossings)\n";
   }
 }
 

@@ -12,26 +12,8 @@
 # shellcheck disable=SC2086  # pid lists ($pids) are split into words on purpose
 set -euo pipefail
 exe=$1
-py=/usr/bin/python3
-command -v mpirun >/dev/null || { echo "SKIP: mpirun not found"; exit 77; }
-"$py" -c "import h5py" 2>/dev/null || { echo "SKIP: $py lacks h5py"; exit 77; }
-
-# Open MPI as root, more ranks than cores, no CMA in containers (as tools/test.sh).
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-# An AddressSanitizer build (tools/test.sh's second pass) runs ~6x slower: its long sweeps
-# get 5x fewer trials, so they last about as long; Open MPI's at-exit leaks are not ours.
-slow=1
-if grep -qa __asan_init "$exe"; then
-  slow=5
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-fi
-
-tmp=$(mktemp -d /tmp/pc-mpi.XXXXXX)
-# Open MPI's session directory and shared-memory segments go under $tmp, so a killed job
-# leaves nothing behind in /tmp or /dev/shm.
-export TMPDIR=$tmp OMPI_MCA_btl_vader_backing_directory=$tmp
+# shellcheck source=tests/mpi_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/mpi_env.sh" mpi
 cleanup() {
   local pids
   pids=$(pgrep -f -- "--config $tmp/" || true)

@@ -14,6 +14,10 @@ A 1-axis cube gives recovery rates vs that axis, with vertical lines where Delta
 Only variable names of DESIGN section 3 and the root attribute `axes` are assumed; labels
 come from the file's long_name attributes. Exit code 2 on bad input (missing file, not a
 phasecube cube, unknown axis).
+
+Also a module: tools/gallery.py and tools/plot_cube.py import it (open_cube, Slice,
+draw_regime_map, draw_boundary, crossings, fixed_params, ...) so that every figure draws
+regimes and closed-form curves the same way.
 """
 import argparse
 import os
@@ -25,6 +29,7 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")  # headless: CI and clusters have no display
+import matplotlib.artist  # noqa: E402
 import matplotlib.patheffects as pe  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
@@ -139,26 +144,36 @@ def parse_args(argv):
 class Slice:
     """The plotted 1-D or 2-D slice of a cube: chosen axes, fixed indices, data access."""
 
-    def __init__(self, f, args):
+    def __init__(self, f, path, x=None, y=None, at=(), fixed=None, one_d=False):
+        """x, y: plotted axes (None: the first free ones; y=None on a 1-axis cube);
+        at: "AXIS=VALUE" strings (nearest grid value); fixed: {axis: grid index};
+        one_d: a 1-D slice along x of a cube with more axes. Axes neither plotted nor
+        given sit at their first grid value."""
         self.f = f
-        self.names, self.values = read_axes(f, args.cube)
-        for a in (args.x, args.y):
+        self.names, self.values = read_axes(f, path)
+        fixed = dict(fixed or {})
+        for a in (x, y, *fixed):
             if a is not None and a not in self.names:
                 raise InputError(f"unknown axis '{a}' (cube axes: {','.join(self.names)})")
-        if len(self.names) == 1:
-            if args.y is not None:
-                raise InputError(f"--y {args.y}: the cube has only one axis")
-            self.plot_axes = [self.names[0]]
+        if len(self.names) == 1 or one_d:
+            if y is not None:
+                raise InputError(f"--y {y}: the cube has only one axis")
+            self.plot_axes = [x or next(n for n in self.names if n not in fixed)]
         else:
-            x = args.x or next(n for n in self.names if n != args.y)
-            y = args.y or next(n for n in self.names if n != x)
+            x = x or next(n for n in self.names if n != y)
+            y = y or next(n for n in self.names if n != x)
             if x == y:
                 raise InputError(f"--x and --y are both '{x}'")
             self.plot_axes = [x, y]
-        # Other axes: --at value (nearest grid point) or the first grid value.
+        # Other axes: a fixed index, an --at value (nearest grid point) or the first grid value.
         self.index = {n: 0 for n in self.names if n not in self.plot_axes}
         self.fixed_note = {}
-        for item in args.at:
+        for name, i in fixed.items():
+            if name in self.plot_axes:
+                raise InputError(f"'{name}' is a plotted axis and cannot be fixed")
+            self.index[name] = int(i)
+            self.fixed_note[name] = f"grid index {int(i)}"
+        for item in at:
             name, sep, text = item.partition("=")
             if not sep:
                 raise InputError(f"--at {item}: expected AXIS=VALUE")
@@ -211,17 +226,33 @@ class Slice:
         return ", ".join(parts)
 
 
-def axis_label(f, name):
+def axis_label(f, name, width=None):
     # The axis' long_name up to its first ';' (the rest is usage detail, too long for a label).
     ln = long_name(f, name, "").split(";")[0].strip()
-    return f"{name} ({ln})" if ln and ln != name else name
+    label = f"{name} ({ln})" if ln and ln != name else name
+    return "\n".join(textwrap.wrap(label, width)) if width else label
+
+
+def wrap_lines(text, width):
+    """textwrap.wrap applied to each line of text (keeps explicit line breaks)."""
+    return "\n".join(w for line in text.split("\n") for w in (textwrap.wrap(line, width) or [""]))
+
+
+def fixed_params(f, exclude=(), run=True):
+    """The cube's fixed model parameters (root attributes, not axes) as ["d=10", ...], then,
+    with run=True, the run settings (trials, sampler, seed)."""
+    attrs = f.attrs
+    params = [f"{p}={fmt(attrs[p])}" for p in TITLE_PARAMS
+              if p in attrs and p not in exclude]
+    if run:
+        params += [f"{a}={fmt(attrs[a])}" for a in ("trials", "sampler", "seed") if a in attrs]
+    return params
 
 
 def title_text(f, s, kind, width=140):
     """Suptitle: what is plotted, fixed model parameters and run settings from attributes."""
     attrs = f.attrs
-    params = [f"{p}={fmt(attrs[p])}" for p in TITLE_PARAMS
-              if p in attrs and p not in s.names]
+    params = fixed_params(f, exclude=s.names, run=False)
     run_keys = ("seed",) if kind.startswith("theory") else ("trials", "sampler", "seed")
     run = [f"{a}={fmt(attrs[a])}" for a in run_keys if a in attrs]
     lines = [f"phasecube: {kind}", "   ".join(params)]
@@ -243,42 +274,91 @@ def regime_legend(has_missing):
     return handles
 
 
-def plot_2d(f, s, out):
-    (xn, yn), (xc, yc), (xlog, ylog) = s.plot_axes, s.coords, s.log
-    xe, ye = edges(xc, xlog), edges(yc, ylog)
+def boundary_field(delta):
+    """1/Delta, whose level 1 is the closed-form boundary Delta = 1, for contouring.
+
+    Delta = min signal value / max nuisance value, so 1/Delta is linear in the nuisance
+    correlation nu: linear interpolation between grid points puts the contour exactly on
+    the closed-form curve along a nu axis, and Delta = +inf (nu = 0) is simply 0. Delta = 0
+    (no signal, e.g. kappa = 0) is masked like NaN (not computed): 1/Delta grows without
+    bound as the signal vanishes, and interpolating towards a clipped value would bend the
+    curve onto the neighbouring grid line."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / np.asarray(delta, dtype=float)
+    return np.ma.masked_invalid(inv)
+
+
+def draw_boundary(ax, s, curve, color="black", lw=2.0):
+    """Contour Delta = 1 of the cube's closed-form variable curve[0] (theory_delta_*) on a
+    2-D slice; nothing when the boundary is not on the grid."""
+    var, _, ls = curve
+    z = boundary_field(s.read(var))
+    # contour needs a 2x2 grid and a crossing of the level; otherwise the boundary is off-grid.
+    if min(z.shape) < 2 or not z.count() or not z.min() < 1 < z.max():
+        return None
+    (xc, yc) = s.coords
+    cs = ax.contour(xc, yc, z, levels=[1.0], colors=color, linestyles=ls, linewidths=lw)
+    set_halo(cs)
+    return cs
+
+
+def set_halo(cs, effects=HALO):
+    """Halo around contour lines (readable on any colour), matplotlib 3.6 to 3.8+."""
+    if isinstance(cs, matplotlib.artist.Artist):  # 3.8+: a ContourSet is a Collection
+        cs.set_path_effects(effects)
+    else:  # 3.6/3.7: a ContourSet has no .set(); style its collections
+        for c in cs.collections:
+            c.set_path_effects(effects)
+
+
+def style_axes(ax, f, s, title=None, width=48, fontsize=10, label_width=None):
+    """Axis labels from the cube's long_name attributes, log scales for logspace axes."""
+    (xn, yn), (xlog, ylog) = s.plot_axes, s.log
+    ax.set_xlabel(axis_label(f, xn, label_width))
+    ax.set_ylabel(axis_label(f, yn, label_width))
+    ax.set_xscale("log" if xlog else "linear")
+    ax.set_yscale("log" if ylog else "linear")
+    if title:
+        ax.set_title(wrap_lines(title, width), fontsize=fontsize)
+
+
+def regime_data(s):
+    """(masked regime codes, theory_only): the simulated regimes, or the closed-form ones
+    for a theory-only cube (no Monte Carlo results)."""
     emp = s.read("empirical_regime")
     theory_only = bool(np.all(np.isnan(emp)))
-    regime_var = "theory_regime" if theory_only else "empirical_regime"
-    regime = np.ma.masked_invalid(s.read(regime_var) if theory_only else emp)
-    logd = {v: log_delta(s.read(v)) for v, _, _ in (CA_CURVE, CP_CURVE)}
+    regime = s.read("theory_regime") if theory_only else emp
+    return np.ma.masked_invalid(regime), theory_only
 
-    fig, axs = plt.subplots(1, 3, figsize=(18, 6.2), constrained_layout=True)
 
-    def boundary(ax, curve):
-        var, _, ls = curve
-        z = logd[var]
-        # contour needs a 2x2 grid and a sign change; otherwise the boundary is off-grid.
-        if min(z.shape) >= 2 and z.count() and z.min() < 0 < z.max():
-            cs = ax.contour(xc, yc, z, levels=[0.0], colors="black", linestyles=ls, linewidths=2)
-            for c in cs.collections:  # matplotlib 3.6: a ContourSet has no .set()
-                c.set_path_effects(HALO)
-
-    def finish(ax, title):
-        ax.set_xlabel(axis_label(f, xn))
-        ax.set_ylabel(axis_label(f, yn))
-        ax.set_xscale("log" if xlog else "linear")
-        ax.set_yscale("log" if ylog else "linear")
-        ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=10)
-
-    # Panel 1: regime map with both boundaries.
+def draw_regime_map(ax, f, s, title=None, curves=(CA_CURVE, CP_CURVE), width=48, fontsize=10,
+                    label_width=None):
+    """Regime map of a 2-D slice (simulated, or closed-form for a theory-only cube) with the
+    closed-form Delta = 1 curves over it. Returns (regime, theory_only)."""
+    xe, ye = (edges(c, lg) for c, lg in zip(s.coords, s.log))
+    regime, theory_only = regime_data(s)
     cmap = ListedColormap([c for _, _, c in REGIMES])
     cmap.set_bad(NOT_COMPUTED)
     norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], cmap.N)
-    axs[0].pcolormesh(xe, ye, regime, cmap=cmap, norm=norm)
-    boundary(axs[0], CA_CURVE)
-    boundary(axs[0], CP_CURVE)
-    title = long_name(f, regime_var).split(":")[0]
-    finish(axs[0], title + (" (no Monte Carlo results)" if theory_only else ""))
+    ax.pcolormesh(xe, ye, regime, cmap=cmap, norm=norm)
+    for curve in curves:
+        draw_boundary(ax, s, curve)
+    if title is None:
+        var = "theory_regime" if theory_only else "empirical_regime"
+        title = long_name(f, var).split(":")[0]
+        title += " (no Monte Carlo results)" if theory_only else ""
+    style_axes(ax, f, s, title, width=width, fontsize=fontsize, label_width=label_width)
+    return regime, theory_only
+
+
+def plot_2d(f, s, out):
+    (xc, yc), (xlog, ylog) = s.coords, s.log
+    xe, ye = edges(xc, xlog), edges(yc, ylog)
+
+    fig, axs = plt.subplots(1, 3, figsize=(18, 6.2), constrained_layout=True)
+
+    # Panel 1: regime map with both boundaries.
+    regime, theory_only = draw_regime_map(axs[0], f, s)
 
     # Panels 2 and 3: recovery rates (or log10 Delta for a theory-only cube).
     for ax, curve, rate_var in ((axs[1], CA_CURVE, "ca_recovery_rate"),
@@ -288,15 +368,15 @@ def plot_2d(f, s, out):
             m = ax.pcolormesh(xe, ye, rate, cmap="viridis", vmin=0, vmax=1)
             label, title = rate_var, long_name(f, rate_var)
         else:
-            z = logd[curve[0]]
+            z = log_delta(s.read(curve[0]))
             lim = max(0.5, min(2.0, float(np.abs(z).max()) if z.count() else 1.0))
             m = ax.pcolormesh(xe, ye, z, cmap="PuOr", vmin=-lim, vmax=lim)
             label = f"log10 {curve[0]} (clipped)"
             title = long_name(f, curve[0]) + " (no Monte Carlo results)"
         m.cmap.set_bad(NOT_COMPUTED)
         fig.colorbar(m, ax=ax, label=label, shrink=0.9)
-        boundary(ax, curve)
-        finish(ax, title)
+        draw_boundary(ax, s, curve)
+        style_axes(ax, f, s, title)
 
     # Leave a strip at the bottom of the constrained layout for the shared legend.
     fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
@@ -305,6 +385,7 @@ def plot_2d(f, s, out):
     kind = "theory-only cube: closed-form regimes" if theory_only else "simulated phase diagram"
     fig.suptitle(title_text(f, s, kind), fontsize=11)
     fig.savefig(out, dpi=110)
+    plt.close(fig)
 
 
 def crossings(x, z, log):
@@ -319,6 +400,18 @@ def crossings(x, z, log):
     return out
 
 
+def delta_crossings(x, delta, log):
+    """x positions (x sorted) where the closed-form ratio delta crosses 1 between grid points.
+
+    On a log axis log Delta is interpolated against log x (exact for a power law, e.g.
+    Delta against a variance); otherwise 1/Delta against x (exact along nu, where 1/Delta
+    is linear, and Delta = +inf at nu = 0 is just 1/Delta = 0)."""
+    delta = np.asarray(delta, dtype=float)
+    if log:
+        return crossings(x, np.ma.filled(log_delta(delta), np.nan), True)
+    return crossings(x, np.ma.filled(boundary_field(delta), np.nan) - 1.0, False)
+
+
 def plot_1d(f, s, out):
     (xn,), (xc,), (xlog,) = s.plot_axes, s.coords, s.log
     fig, ax = plt.subplots(figsize=(9, 5.5), constrained_layout=True)
@@ -330,11 +423,11 @@ def plot_1d(f, s, out):
             have_mc = True
             ax.plot(xc, r, color=color, ls=ls, marker="o", ms=3, label=long_name(f, var))
     for (var, label, ls), color in ((CA_CURVE, REGIMES[1][2]), (CP_CURVE, REGIMES[2][2])):
-        z = np.ma.filled(log_delta(s.read(var)), np.nan)
+        delta = s.read(var)
         if not have_mc:  # theory-only cube: show whether Delta > 1 as a step
-            ax.step(xc, (z > 0).astype(float), where="mid", color=color, ls=ls,
+            ax.step(xc, (delta > 1).astype(float), where="mid", color=color, ls=ls,
                     label=f"{var} > 1")
-        for i, xv in enumerate(crossings(xc, z, xlog)):
+        for i, xv in enumerate(delta_crossings(xc, delta, xlog)):
             ax.axvline(xv, color=color, ls=ls, lw=1.5, alpha=0.8, label=label if i == 0 else None)
     ax.set_xscale("log" if xlog else "linear")
     ax.set_ylim(-0.05, 1.05)
@@ -344,19 +437,25 @@ def plot_1d(f, s, out):
     kind = "recovery vs " + xn if have_mc else f"theory-only cube: Delta > 1 vs {xn}"
     fig.suptitle(title_text(f, s, kind, width=90), fontsize=10)
     fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def open_cube(path):
+    """The cube as an open h5py.File; InputError for a missing or non-HDF5 file."""
+    if not os.path.isfile(path):
+        raise InputError(f"no such file: {path}")
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        raise InputError(f"{path} is not an HDF5 file ({e})")
 
 
 def main(argv):
     args = parse_args(argv)
-    if not os.path.isfile(args.cube):
-        raise InputError(f"no such file: {args.cube}")
-    try:
-        f = h5py.File(args.cube, "r")
-    except OSError as e:
-        raise InputError(f"{args.cube} is not an HDF5 file ({e})")
+    f = open_cube(args.cube)
     out = args.output or os.path.splitext(args.cube)[0] + ".png"
     with f:
-        s = Slice(f, args)
+        s = Slice(f, args.cube, args.x, args.y, args.at)
         if os.path.dirname(out):
             os.makedirs(os.path.dirname(out), exist_ok=True)
         (plot_1d if len(s.plot_axes) == 1 else plot_2d)(f, s, out)
