@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -284,35 +285,46 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   return phasecube::run_sweep(config, options, mpi, std::cerr);
 }
 
-int validate_command(const std::vector<std::string>& args) {
-  po::options_description opts("Options");
-  opts.add_options()                                                            //
-      ("json", po::bool_switch(), "print JSON instead of the readable report")  //
-      ("band", po::value<double>()->default_value(0.1),
-       "relative band around Delta = 1 counted as near a boundary")  //
-      ("help,h", "this help");
+// `inspect` and `validate`: one cube as the positional argument, plus `opts`. Returns nullopt
+// when --help was asked for (and printed).
+std::optional<po::variables_map> parse_cube_command(const std::vector<std::string>& args,
+                                                    const std::string& name,
+                                                    po::options_description& opts,
+                                                    const char* help) {
+  opts.add_options()("help,h", "this help");
   po::options_description all;
   all.add(opts).add_options()("cube", po::value<std::string>());
   po::positional_options_description positional;
   positional.add("cube", 1);
   if (wants_help(args)) {
-    std::cout << kValidateHelp << "\n" << opts;
-    return 0;
+    std::cout << help << "\n" << opts;
+    return std::nullopt;
   }
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(all).positional(positional).style(kStyle).run(),
               vm);
   } catch (const po::too_many_positional_options_error&) {
-    throw InputError("validate takes one cube: phasecube validate OUT.h5");
+    throw InputError(name + " takes one cube: phasecube " + name + " OUT.h5");
   }
-  if (!vm.count("cube")) throw InputError("validate needs a cube: phasecube validate OUT.h5");
+  if (!vm.count("cube")) throw InputError(name + " needs a cube: phasecube " + name + " OUT.h5");
+  return vm;
+}
+
+int validate_command(const std::vector<std::string>& args) {
+  po::options_description opts("Options");
+  opts.add_options()                                                            //
+      ("json", po::bool_switch(), "print JSON instead of the readable report")  //
+      ("band", po::value<double>()->default_value(0.1),
+       "relative band around Delta = 1 counted as near a boundary");
+  const auto vm = parse_cube_command(args, "validate", opts, kValidateHelp);
+  if (!vm) return 0;
   phasecube::ValidateOptions options;
-  options.band = vm["band"].as<double>();
+  options.band = (*vm)["band"].as<double>();
   if (!(options.band >= 0) || !std::isfinite(options.band))
     throw InputError("--band " + std::to_string(options.band) + ": must be a number >= 0");
-  const auto report = phasecube::validate_cube(vm["cube"].as<std::string>(), options);
-  if (vm["json"].as<bool>())
+  const auto report = phasecube::validate_cube((*vm)["cube"].as<std::string>(), options);
+  if ((*vm)["json"].as<bool>())
     phasecube::print_json(report, options, std::cout);
   else
     phasecube::print_report(report, options, std::cout);
@@ -321,24 +333,9 @@ int validate_command(const std::vector<std::string>& args) {
 
 int inspect_command(const std::vector<std::string>& args) {
   po::options_description opts("Options");
-  opts.add_options()("help,h", "this help");
-  po::options_description all;
-  all.add(opts).add_options()("cube", po::value<std::string>());
-  po::positional_options_description positional;
-  positional.add("cube", 1);
-  if (wants_help(args)) {
-    std::cout << kInspectHelp << "\n" << opts;
-    return 0;
-  }
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).style(kStyle).run(),
-              vm);
-  } catch (const po::too_many_positional_options_error&) {
-    throw InputError("inspect takes one cube: phasecube inspect OUT.h5");
-  }
-  if (!vm.count("cube")) throw InputError("inspect needs a cube: phasecube inspect OUT.h5");
-  return phasecube::inspect_cube(vm["cube"].as<std::string>(), std::cout);
+  const auto vm = parse_cube_command(args, "inspect", opts, kInspectHelp);
+  if (!vm) return 0;
+  return phasecube::inspect_cube((*vm)["cube"].as<std::string>(), std::cout);
 }
 
 int dispatch(int argc, char** argv) {

@@ -41,50 +41,9 @@ run_mpi() {
     fail "mpirun -np $np run $out failed: $(tail -n 5 "$tmp/$out.log")"
 }
 
-# cube.py same REF OUT:RANKS:THREADS...  every data variable bitwise equal to REF, complete
-# cube.py state OUT                      reads every dataset and attribute; prints status done total
-cat >"$tmp/cube.py" <<'PY'
-import os, sys, h5py, numpy as np
-
-def text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-def load(path):
-    with h5py.File(path, "r") as f:
-        attrs = {k: f.attrs[k] for k in f.attrs}
-        axes = set(filter(None, text(attrs["axes"]).split(",")))
-        data = {k: f[k][()] for k in f if k not in axes}
-        for k in axes:
-            f[k][()]
-    return attrs, data
-
-if sys.argv[1] == "state":
-    attrs, data = load(sys.argv[2])
-    print(text(attrs["status"]), int((data["done"] == 1).sum()), data["done"].size)
-    sys.exit(0)
-
-ref_attrs, ref = load(sys.argv[2])
-assert {"done", "trials_done", "ca_distance_mean", "theory_regime"} <= set(ref), sorted(ref)
-assert text(ref_attrs["status"]) == "complete" and (ref["done"] == 1).all()
-for spec in sys.argv[3:]:
-    path, ranks, threads = spec.split(":")
-    attrs, data = load(path)
-    name = os.path.basename(path)
-    assert sorted(data) == sorted(ref), f"{name}: variables {sorted(data)}"
-    for k in ref:
-        assert data[k].dtype == ref[k].dtype and data[k].shape == ref[k].shape, f"{name}: {k}"
-        assert data[k].tobytes() == ref[k].tobytes(), f"{name}: {k} differs from the serial cube"
-    assert text(attrs["status"]) == "complete", f"{name}: status {text(attrs['status'])}"
-    if ranks:
-        assert int(attrs["mpi_ranks"]) == int(ranks), f"{name}: mpi_ranks {attrs['mpi_ranks']}"
-    if threads:
-        assert int(attrs["threads"]) == int(threads), f"{name}: threads {attrs['threads']}"
-    assert not os.path.exists(path + ".writing"), f"{name}: leftover {name}.writing"
-print(f"  {len(sys.argv) - 3} cube(s) bitwise identical to {os.path.basename(sys.argv[2])} "
-      f"({len(ref)} variables)")
-PY
-same() { "$py" "$tmp/cube.py" same "$@" || fail "cubes differ (see above)"; }
-state() { "$py" "$tmp/cube.py" state "$1"; }
+cubes="$(dirname "${BASH_SOURCE[0]}")/cubes.py"  # state / same: see its docstring
+same() { "$py" "$cubes" same "$@" || fail "cubes differ (see above)"; }
+state() { "$py" "$cubes" state "$1"; }
 
 # --- 1. P = 1..4 ranks x 1, 2 threads ----------------------------------------------------------
 cat >"$tmp/small.ini" <<'INI'

@@ -63,40 +63,10 @@ pick() {
   DELAY=$(echo "scale=2; $1 + ($2 - $1) * $r / 32767" | bc)
 }
 
-# cube.py state OUT: reads every dataset and attribute; prints "status done total"
-# cube.py same REF OUT: every data variable bitwise equal to REF's, status complete
-cat >"$tmp/cube.py" <<'PY'
-import os, sys, h5py
-
-def text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-def load(path):
-    with h5py.File(path, "r") as f:
-        attrs = {k: f.attrs[k] for k in f.attrs}
-        axes = set(filter(None, text(attrs["axes"]).split(",")))
-        data = {k: f[k][()] for k in f if k not in axes}
-        for k in axes:
-            f[k][()]
-    return attrs, data
-
-attrs, data = load(sys.argv[2])
-if sys.argv[1] == "state":
-    print(text(attrs["status"]), int((data["done"] == 1).sum()), data["done"].size)
-    sys.exit(0)
-ref_attrs, ref = load(sys.argv[3])
-name = os.path.basename(sys.argv[2])
-assert {"done", "trials_done", "ca_distance_mean", "theory_regime"} <= set(ref), sorted(ref)
-assert sorted(data) == sorted(ref), f"{name}: variables {sorted(data)}"
-for k in ref:
-    assert data[k].dtype == ref[k].dtype and data[k].shape == ref[k].shape, f"{name}: {k}"
-    assert data[k].tobytes() == ref[k].tobytes(), f"{name}: {k} differs from the uninterrupted run"
-assert text(attrs["status"]) == "complete" and (data["done"] == 1).all(), f"{name}: not complete"
-print(f"  {name}: all {len(ref)} data variables bitwise equal to the uninterrupted run")
-PY
-state() { "$py" "$tmp/cube.py" state "$1"; }  # prints "status done total"
+cubes="$(dirname "${BASH_SOURCE[0]}")/cubes.py"  # state / same: see its docstring
+state() { "$py" "$cubes" state "$1"; }  # prints "status done total"
 same() {                                        # same OUT: equal to the reference, complete
-  "$py" "$tmp/cube.py" same "$1" "$tmp/ref.h5" || fail "$(basename "$1") differs (see above)"
+  "$py" "$cubes" same "$tmp/ref.h5" "$1" || fail "$(basename "$1") differs (see above)"
   [[ ! -e $1.writing ]] || fail "$(basename "$1").writing left behind by a completed run"
 }
 inode() { stat -c %i "$1" 2>/dev/null || echo none; }
