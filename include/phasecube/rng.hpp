@@ -11,7 +11,12 @@
 namespace phasecube {
 
 // What a trial's stream is used for; distinct purposes never share counters.
-enum class StreamPurpose : std::uint64_t { Sampler = 0, Labels = 1 };
+enum class StreamPurpose : std::uint64_t {
+  Sampler = 0,
+  Labels = 1,
+  DiagnoseData = 2,   // `[diagnose]` in run: the data matrices of a trial
+  DiagnoseFolds = 3,  // diagnose: fold assignment and label permutations
+};
 
 class Stream {
  public:

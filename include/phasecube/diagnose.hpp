@@ -1,0 +1,98 @@
+#pragma once
+// `phasecube diagnose`: the paper's data-driven procedure that places a real paired dataset
+// (x, y and a small labelled subsample) in the CA / CP phase diagram. Pure functions on Eigen
+// matrices; file reading lives in data_io.hpp, the report in diagnose_report.cpp.
+//
+// Steps (in order): centre both views, optional PCA pre-reduction; per-view SVD; PLS (SVD of
+// Sxy); CCA (SVD of Sxx^-1/2 Sxy Syy^-1/2); CP both ways (SVD of Syx Sxx^-1/2 and of
+// Sxy Syy^-1/2); every component classified signal / nuisance by the k-fold cross-validated
+// ridge R^2 of its score(s) against the labels; gamma estimates; verdict.
+#include <Eigen/Dense>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "phasecube/model.hpp"
+#include "phasecube/rng.hpp"
+#include "phasecube/theory.hpp"
+
+namespace phasecube {
+
+enum class DiagnoseClassifier { Elbow, Permutation };
+
+// Every choice the procedure leaves open, with its documented default.
+struct DiagnoseOptions {
+  int pca = 0;                  // PCA pre-reduction of each view to p components (0: none)
+  int folds = 5;                // k of the k-fold cross-validation
+  double ridge = 1e-3;          // ridge penalty on standardised scores (relative to 1)
+  std::uint64_t fold_seed = 1;  // Philox key of the fold assignment and permutations
+  double whiten_reg = 1e-6;     // whitening adds whiten_reg * (mean variance) to every eigenvalue
+  DiagnoseClassifier classifier = DiagnoseClassifier::Elbow;
+  int permutations = 100;  // label permutations of the permutation null
+  double null_quantile = 0.95;
+  // Where the fold/permutation stream sits: key (fold_seed, stream_cell), counter from
+  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial.
+  std::uint64_t stream_cell = 0, stream_trial = 0;
+};
+
+// One step's components: their spectrum, per-component R^2 sum, and classification.
+struct DiagnoseStep {
+  std::string name;        // "svd_x", "svd_y", "pls", "cca", "cp", "cp_rev"
+  Eigen::VectorXd values;  // singular values (variances for svd_*), descending
+  Eigen::VectorXd r2;      // cross-validated ridge R^2 summed over label columns
+  std::vector<bool> signal;
+  int n_signal = 0;
+  double threshold = 0;  // the R^2 cut: elbow midpoint or null quantile
+  double floor = 0;      // nuisance floor: largest nuisance value (0 if none)
+  double delta = 0;      // min signal value / floor (separation ratio conventions)
+  int recovered = 0;     // r^: signal values above the floor
+};
+
+struct DiagnoseResult {
+  int n = 0, n_labelled = 0, label_columns = 0, dx = 0, dy = 0;
+  DiagnoseStep svd_x, svd_y, pls, cca, cp, cp_rev;
+  double kappa2 = 0;  // mean PLS singular value over signal components
+  double nu = 0;      // nuisance CCA correlation (second largest when >= 3 nuisance)
+  double delta_ca = 0, delta_cp = 0, delta_cp_rev = 0;
+  double gamma_x = 0, gamma_y = 0;              // signal variance - kappa^2, per view
+  double gamma_tilde_x = 0, gamma_tilde_y = 0;  // nuisance variance, per view
+  Regime regime = Regime::Neither;
+  std::string objective;  // "CA" or "CP"
+  std::string direction;  // "x->y" or "y->x" (the better CP direction)
+  double margin = 0;      // chosen Delta / the other objective's Delta
+  std::string warning;    // set for Neither
+};
+
+// x (n x dx), y (n x dy) and labels (n x L); labelled[i] says whether row i's labels count.
+// Throws InputError for input the procedure cannot use (fewer labelled rows than folds,
+// constant columns, ...).
+DiagnoseResult diagnose(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                        const Eigen::MatrixXd& labels, const std::vector<bool>& labelled,
+                        const DiagnoseOptions& options);
+
+// Index of the breakpoint of the best two-segment least-squares line fit of `sorted`
+// (descending): the number of points in the first segment, 1..size-1 (size >= 2).
+int elbow_breakpoint(const Eigen::VectorXd& sorted);
+
+// k-fold cross-validated ridge R^2 of predicting every column of `targets` (m x L) from
+// `scores` (m x q), each clipped at 0 and summed over columns. `fold` gives each row's fold.
+double cv_ridge_r2(const Eigen::MatrixXd& scores, const Eigen::MatrixXd& targets,
+                   const std::vector<int>& fold, int folds, double ridge);
+
+// Synthetic data drawn from the model (used by `run` and the tests): n rows of x and y in
+// the canonical basis, and the shared signal s (n x k).
+struct ModelData {
+  Eigen::MatrixXd x, y, s;
+};
+ModelData draw_model_data(const CellParams& p, int n, Stream& rng);
+
+// Labels as a noisy linear readout of the shared signal: labels = s W / kappa_rms + noise
+// with W (k x L) standard normal, noise N(0, label_noise^2).
+Eigen::MatrixXd draw_labels(const Eigen::MatrixXd& s, int columns, double label_noise, Stream& rng);
+
+// Readable report and JSON of a result.
+void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out);
+void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out);
+
+}  // namespace phasecube

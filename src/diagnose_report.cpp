@@ -1,0 +1,123 @@
+// Readable report and JSON of a diagnose result.
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <string>
+
+#include "phasecube/diagnose.hpp"
+
+namespace phasecube {
+
+namespace {
+
+std::string num(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// JSON has no inf/nan: they become strings.
+std::string jnum(double v) {
+  if (!std::isfinite(v)) {
+    std::string s = "\"";
+    s += num(v);
+    s += '"';
+    return s;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string jstr(const std::string& s) {
+  std::string o = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    o += ch;
+  }
+  return o + "\"";
+}
+
+const char* classifier_name(DiagnoseClassifier c) {
+  return c == DiagnoseClassifier::Elbow ? "elbow" : "permutation";
+}
+
+void step_line(const DiagnoseStep& s, const char* title, std::ostream& out) {
+  out << "  " << title << ": " << s.n_signal << " of " << s.values.size()
+      << " components signal; nuisance floor " << num(s.floor) << ", Delta " << num(s.delta)
+      << ", r^ " << s.recovered << "\n    values:";
+  for (Eigen::Index i = 0; i < s.values.size() && i < 12; ++i)
+    out << " " << num(s.values(i)) << (s.signal[static_cast<std::size_t>(i)] ? "*" : "");
+  if (s.values.size() > 12) out << " ...";
+  out << "\n";
+}
+
+void step_json(const DiagnoseStep& s, std::ostream& out) {
+  out << "{\"values\": [";
+  for (Eigen::Index i = 0; i < s.values.size(); ++i) out << (i ? ", " : "") << jnum(s.values(i));
+  out << "], \"r2\": [";
+  for (Eigen::Index i = 0; i < s.r2.size(); ++i) out << (i ? ", " : "") << jnum(s.r2(i));
+  out << "], \"signal\": [";
+  for (std::size_t i = 0; i < s.signal.size(); ++i)
+    out << (i ? ", " : "") << (s.signal[i] ? "true" : "false");
+  out << "], \"n_signal\": " << s.n_signal << ", \"threshold\": " << jnum(s.threshold)
+      << ", \"floor\": " << jnum(s.floor) << ", \"delta\": " << jnum(s.delta)
+      << ", \"recovered\": " << s.recovered << "}";
+}
+
+}  // namespace
+
+void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
+  out << "phasecube diagnose: n = " << r.n << " rows (" << r.n_labelled << " labelled, "
+      << r.label_columns << " label columns), d_x = " << r.dx << ", d_y = " << r.dy << "\n"
+      << "options: folds " << o.folds << ", ridge " << num(o.ridge) << ", fold seed " << o.fold_seed
+      << ", whitening regularisation " << num(o.whiten_reg) << ", classifier "
+      << classifier_name(o.classifier) << ", pca " << (o.pca > 0 ? std::to_string(o.pca) : "off")
+      << "\n\nSteps (* = signal component, by cross-validated ridge R^2 against the labels):\n";
+  step_line(r.svd_x, "SVD x ", out);
+  step_line(r.svd_y, "SVD y ", out);
+  step_line(r.pls, "PLS   ", out);
+  step_line(r.cca, "CCA   ", out);
+  step_line(r.cp, "CP x->y", out);
+  step_line(r.cp_rev, "CP y->x", out);
+  out << "\nEstimates:\n"
+      << "  kappa^2 " << num(r.kappa2) << " (kappa " << num(std::sqrt(std::max(0.0, r.kappa2)))
+      << "), nu " << num(r.nu) << "\n"
+      << "  gamma_x " << num(r.gamma_x) << ", gamma_y " << num(r.gamma_y) << ", gamma_tilde_x "
+      << num(r.gamma_tilde_x) << ", gamma_tilde_y " << num(r.gamma_tilde_y) << "\n"
+      << "  Delta_CA " << num(r.delta_ca) << ", Delta_CP(x->y) " << num(r.delta_cp)
+      << ", Delta_CP(y->x) " << num(r.delta_cp_rev) << "\n"
+      << "\nVerdict: " << regime_name(r.regime) << "\n"
+      << "  recommended objective: " << r.objective;
+  if (r.objective == "CP") out << ", predicting " << r.direction;
+  out << " (its Delta is " << num(r.margin) << " x the other objective's)\n";
+  if (!r.warning.empty()) out << "  WARNING: " << r.warning << "\n";
+}
+
+void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
+  out << "{\n  \"n\": " << r.n << ", \"n_labelled\": " << r.n_labelled
+      << ", \"label_columns\": " << r.label_columns << ", \"dx\": " << r.dx << ", \"dy\": " << r.dy
+      << ",\n  \"options\": {\"folds\": " << o.folds << ", \"ridge\": " << jnum(o.ridge)
+      << ", \"fold_seed\": " << o.fold_seed << ", \"whiten_reg\": " << jnum(o.whiten_reg)
+      << ", \"classifier\": \"" << classifier_name(o.classifier) << "\", \"pca\": " << o.pca
+      << ", \"permutations\": " << o.permutations << "},\n  \"steps\": {";
+  const DiagnoseStep* steps[] = {&r.svd_x, &r.svd_y, &r.pls, &r.cca, &r.cp, &r.cp_rev};
+  for (std::size_t i = 0; i < 6; ++i) {
+    out << (i ? ",\n    " : "\n    ") << jstr(steps[i]->name) << ": ";
+    step_json(*steps[i], out);
+  }
+  out << "\n  },\n  \"kappa2\": " << jnum(r.kappa2) << ", \"nu\": " << jnum(r.nu)
+      << ",\n  \"gamma_x\": " << jnum(r.gamma_x) << ", \"gamma_y\": " << jnum(r.gamma_y)
+      << ", \"gamma_tilde_x\": " << jnum(r.gamma_tilde_x)
+      << ", \"gamma_tilde_y\": " << jnum(r.gamma_tilde_y)
+      << ",\n  \"delta_ca\": " << jnum(r.delta_ca) << ", \"delta_cp\": " << jnum(r.delta_cp)
+      << ", \"delta_cp_rev\": " << jnum(r.delta_cp_rev)
+      << ",\n  \"regime\": " << jstr(regime_name(r.regime))
+      << ", \"regime_code\": " << static_cast<int>(r.regime)
+      << ",\n  \"objective\": " << jstr(r.objective) << ", \"direction\": " << jstr(r.direction)
+      << ", \"margin\": " << jnum(r.margin) << ",\n  \"warning\": " << jstr(r.warning) << "\n}\n";
+}
+
+}  // namespace phasecube

@@ -1,0 +1,152 @@
+// The diagnose procedure on data drawn from the model: cells clearly inside each regime must
+// get the closed-form verdict, and the building blocks (elbow, ridge R^2) their exact values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "phasecube/config.hpp"
+#include "phasecube/diagnose.hpp"
+#include "phasecube/theory.hpp"
+#include "test_support.hpp"
+
+namespace phasecube {
+namespace {
+
+using testing::cell;
+
+TEST(Elbow, FindsTheKneeOfAStep) {
+  Eigen::VectorXd v(8);
+  v << 3.0, 2.9, 2.8, 0.05, 0.04, 0.03, 0.02, 0.01;
+  EXPECT_EQ(elbow_breakpoint(v), 3);
+  Eigen::VectorXd w(6);
+  w << 5.0, 0.2, 0.15, 0.1, 0.05, 0.0;
+  EXPECT_EQ(elbow_breakpoint(w), 1);
+}
+
+TEST(CvRidge, PerfectAndUselessPredictors) {
+  const int m = 200;
+  Eigen::MatrixXd z(m, 1), t(m, 1), noise(m, 1);
+  Stream rng(7, 0, 0);
+  for (int i = 0; i < m; ++i) {
+    z(i, 0) = rng.normal();
+    noise(i, 0) = rng.normal();
+    t(i, 0) = 2.0 * z(i, 0) + 1.0;
+  }
+  std::vector<int> fold(m);
+  for (int i = 0; i < m; ++i) fold[static_cast<std::size_t>(i)] = i % 5;
+  // Exact linear relation: R^2 = 1 up to the 1e-3 ridge shrinkage (about 1e-6 here).
+  EXPECT_NEAR(cv_ridge_r2(z, t, fold, 5, 1e-3), 1.0, 1e-4);
+  // An independent predictor: out-of-fold R^2 is clipped at 0 or tiny (< 0.05 at m = 200).
+  EXPECT_LT(cv_ridge_r2(noise, t, fold, 5, 1e-3), 0.05);
+}
+
+struct RegimeCase {
+  const char* name;
+  ParamValues params;
+};
+
+// Cells with |Delta - 1| large for CA and CP (both directions agree with x->y).
+std::vector<RegimeCase> regime_cases() {
+  return {
+      {"Both", {{"kappa", {2.0}}, {"nu", {0.3}}}},
+      {"CaOnly",
+       {{"kappa", {1.0}},
+        {"gamma_x", {0.25}},
+        {"gamma_y", {0.25}},
+        {"gamma_tilde_x", {16.0}},
+        {"gamma_tilde_y", {16.0}},
+        {"nu", {0.4}}}},
+      {"CpOnly", {{"kappa", {1.0}}, {"gamma_x", {0.25}}, {"gamma_y", {9.0}}, {"nu", {0.5}}}},
+      {"Neither", {{"kappa", {0.5}}, {"nu", {0.9}}}},
+  };
+}
+
+TEST(Diagnose, VerdictMatchesClosedFormInEachRegime) {
+  DiagnoseOptions o;
+  for (const auto& rc : regime_cases()) {
+    ParamValues pv = rc.params;
+    pv["d"] = {12};
+    pv["k"] = {3};
+    const CellParams p = cell(pv);
+    const Theory t = theory(p);
+    Stream data_rng(11, 0, 0, StreamPurpose::DiagnoseData);
+    const ModelData d = draw_model_data(p, 3000, data_rng);
+    Stream label_rng(11, 0, 0, StreamPurpose::Labels);
+    const Eigen::MatrixXd labels = draw_labels(d.s, 5, 0.5, label_rng);
+    std::vector<bool> labelled(3000, false);
+    for (int i = 0; i < 500; ++i) labelled[static_cast<std::size_t>(i)] = true;
+    const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, o);
+    SCOPED_TRACE(rc.name);
+    EXPECT_EQ(static_cast<int>(r.regime), static_cast<int>(t.regime))
+        << "Delta_CA^ " << r.delta_ca << " (theory " << t.delta_ca << "), Delta_CP^ " << r.delta_cp
+        << " (theory " << t.delta_cp << ")";
+    // All three signal directions are found by CCA and PLS (equal kappas, L = 5 labels).
+    EXPECT_EQ(r.cca.n_signal, 3);
+    EXPECT_EQ(r.pls.n_signal, 3);
+    // kappa^2 within 15% (n = 3000: PLS singular values have ~2-5% sampling error).
+    EXPECT_NEAR(r.kappa2, p.kappa(0) * p.kappa(0), 0.15 * p.kappa(0) * p.kappa(0));
+    // nu within 0.1 (the second largest of 9 sample nuisance correlations).
+    EXPECT_NEAR(r.nu, p.nu, 0.1);
+    EXPECT_EQ(r.warning.empty(), r.regime != Regime::Neither);
+    if (r.regime == Regime::CaOnly) {
+      EXPECT_EQ(r.objective, "CA");
+    }
+    if (r.regime == Regime::CpOnly) {
+      EXPECT_EQ(r.objective, "CP");
+      EXPECT_EQ(r.direction, "x->y");
+    }
+  }
+}
+
+TEST(Diagnose, SwappingViewsMirrorsTheCpDirections) {
+  ParamValues pv = regime_cases()[2].params;  // CP only, asymmetric gammas
+  pv["d"] = {10};
+  pv["k"] = {2};
+  const CellParams p = cell(pv);
+  Stream data_rng(5, 0, 0, StreamPurpose::DiagnoseData);
+  const ModelData d = draw_model_data(p, 2000, data_rng);
+  Stream label_rng(5, 0, 0, StreamPurpose::Labels);
+  const Eigen::MatrixXd labels = draw_labels(d.s, 4, 0.5, label_rng);
+  const std::vector<bool> labelled(2000, true);
+  const DiagnoseResult a = diagnose(d.x, d.y, labels, labelled, {});
+  const DiagnoseResult b = diagnose(d.y, d.x, labels, labelled, {});
+  EXPECT_NEAR(a.delta_cp, b.delta_cp_rev, 1e-9 * a.delta_cp);
+  EXPECT_NEAR(a.delta_cp_rev, b.delta_cp, 1e-9 * a.delta_cp_rev);
+  EXPECT_NEAR(a.delta_ca, b.delta_ca, 1e-9 * a.delta_ca);
+  EXPECT_EQ(a.direction, "x->y");
+  EXPECT_EQ(b.direction, "y->x");
+}
+
+TEST(Diagnose, PermutationClassifierAgreesOnAClearCell) {
+  ParamValues pv = regime_cases()[0].params;
+  pv["d"] = {8};
+  pv["k"] = {2};
+  const CellParams p = cell(pv);
+  Stream data_rng(3, 0, 0, StreamPurpose::DiagnoseData);
+  const ModelData d = draw_model_data(p, 1500, data_rng);
+  Stream label_rng(3, 0, 0, StreamPurpose::Labels);
+  const Eigen::MatrixXd labels = draw_labels(d.s, 3, 0.5, label_rng);
+  std::vector<bool> labelled(1500, false);
+  for (int i = 0; i < 300; ++i) labelled[static_cast<std::size_t>(i)] = true;
+  DiagnoseOptions o;
+  o.classifier = DiagnoseClassifier::Permutation;
+  o.permutations = 40;
+  const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, o);
+  EXPECT_EQ(r.cca.n_signal, 2);
+  EXPECT_EQ(r.cp.n_signal, 2);
+  EXPECT_EQ(r.regime, Regime::Both);
+}
+
+TEST(Diagnose, BadInputIsAnInputError) {
+  Eigen::MatrixXd x = Eigen::MatrixXd::Random(20, 3), y = Eigen::MatrixXd::Random(20, 3);
+  Eigen::MatrixXd labels = Eigen::MatrixXd::Random(20, 1);
+  std::vector<bool> few(20, false);
+  few[0] = few[1] = true;
+  EXPECT_THROW(diagnose(x, y, labels, few, {}), InputError);  // 2 labelled < 5 folds
+  x.col(1).setConstant(4.0);
+  EXPECT_THROW(diagnose(x, y, labels, std::vector<bool>(20, true), {}), InputError);
+  EXPECT_THROW(diagnose(x, y.topRows(10), labels, std::vector<bool>(20, true), {}), InputError);
+}
+
+}  // namespace
+}  // namespace phasecube
