@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "phasecube/config.hpp"
+#include "phasecube/diagnose_cli.hpp"
 #include "phasecube/inspect.hpp"
 #include "phasecube/mpi.hpp"
 #include "phasecube/sweep.hpp"
@@ -36,6 +37,7 @@ Usage:
   phasecube theory   --config FILE.ini --output OUT.h5 [--overwrite] [--section.key=value ...]
   phasecube inspect  OUT.h5
   phasecube validate OUT.h5 [--json] [--band 0.1]
+  phasecube diagnose --x FILE[:DATASET] --y FILE[:DATASET] --labels FILE[:DATASET] [--json] [--plot OUT.png]
   phasecube --version
   phasecube <subcommand> --help
 
@@ -44,6 +46,7 @@ Subcommands:
   theory   the same grid, closed forms only (instant)
   inspect  summarise a cube: axes, fixed parameters, completeness, regimes
   validate theory vs simulation: agreement, causes of disagreement, empirical boundaries
+  diagnose place a real paired dataset (two views + a labelled subsample) in the phase diagram
 
 Example:
   phasecube run --config sweeps/quickstart.ini --output results/quickstart.h5
@@ -352,8 +355,10 @@ int dispatch(int argc, char** argv) {
     std::cout << "phasecube " << phasecube::kVersion << " (git " << phasecube::kGitCommit << ")\n";
     return 0;
   }
-  if (first == "run" || first == "theory" || first == "inspect" || first == "validate") {
+  if (first == "run" || first == "theory" || first == "inspect" || first == "validate" ||
+      first == "diagnose") {
     try {
+      if (first == "diagnose") return phasecube::diagnose_command(rest, argv[0]);
       if (first == "inspect") return inspect_command(rest);
       if (first == "validate") return validate_command(rest);
       return sweep_command(rest, first == "theory", joined_command_line(argc, argv));

@@ -1,0 +1,30 @@
+#pragma once
+// Reading the data matrices of `phasecube diagnose`: HDF5 (FILE:DATASET), NumPy .npy
+// (float32/float64/int32/int64, C order) and numeric CSV (optional header row).
+// Every problem is an InputError naming the file.
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+namespace phasecube {
+
+// `spec` is FILE or FILE:DATASET (the dataset is required for HDF5 and refused otherwise).
+// The format follows the extension: .h5/.hdf5/.he5/.nc -> HDF5, .npy -> NumPy, else CSV.
+// A 1-D array is one column. `what` names the input in messages ("--x").
+Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what);
+
+struct LabelTable {
+  Eigen::MatrixXd values;      // n x L targets (one-hot for a class column)
+  std::vector<bool> labelled;  // rows that count
+  bool classes = false;        // one integer class column, one-hot encoded
+  std::vector<double> class_values;
+};
+// One column of integers -> one-hot classes, -1 or NaN unlabelled; otherwise numeric targets
+// with a NaN anywhere in a row making it unlabelled.
+LabelTable make_label_table(const Eigen::MatrixXd& raw);
+
+// Columns whose values are all equal (to within 1e-12 of the largest column variance).
+std::vector<Eigen::Index> constant_columns(const Eigen::MatrixXd& m);
+Eigen::MatrixXd drop_columns(const Eigen::MatrixXd& m, const std::vector<Eigen::Index>& drop);
+
+}  // namespace phasecube

@@ -1,0 +1,210 @@
+#include "phasecube/diagnose_cli.hpp"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "phasecube/config.hpp"
+#include "phasecube/data_io.hpp"
+#include "phasecube/diagnose.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace phasecube {
+
+namespace {
+
+constexpr const char* kHelp =
+    R"(Usage: phasecube diagnose --x FILE[:DATASET] --y FILE[:DATASET] --labels FILE[:DATASET] [options]
+
+Places a paired dataset in the CA / CP phase diagram from its two views and a labelled
+subsample, before any cross-modal training (the paper's procedure): centre both views
+(optional PCA to p components), per-view SVD, PLS, CCA and CP in both directions; every
+component is classified signal or nuisance by the k-fold cross-validated ridge R^2 of its
+score(s) against the labels (summed over label columns), by the elbow of the sorted sums or a
+label-permutation null; then kappa^2, nu and gamma estimates, the separation ratios
+Delta_CA, Delta_CP (x->y) and Delta_CP (y->x), the regime, and the recommended objective.
+
+Inputs: HDF5 (FILE.h5:DATASET), NumPy .npy (float32/float64/int32/int64, C order) or numeric
+CSV (an optional header row). x is n x d_x, y is n x d_y, labels n x L numeric or one integer
+class column (one-hot encoded). Rows whose labels are missing (NaN, or -1 for classes) are
+unlabelled. Errors (row counts, non-finite or constant columns, too few labelled rows, bad
+files) exit with status 2.
+)";
+
+constexpr const char* kExample = R"(
+Example:
+  phasecube diagnose --x digits.h5:x --y digits.h5:y --labels digits.h5:labels \
+      --drop-constant --plot digits.png
+)";
+
+// tools/plot_diagnose.py next to the executable's source tree (or PHASECUBE_TOOLS_DIR).
+fs::path find_plot_script(const std::string& exe) {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("PHASECUBE_TOOLS_DIR")) dirs.emplace_back(env);
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) self = fs::absolute(exe, ec);
+  for (fs::path d = self.parent_path(); !d.empty(); d = d.parent_path()) {
+    dirs.push_back(d / "tools");
+    dirs.push_back(d / "share" / "phasecube" / "tools");
+    if (d == d.root_path()) break;
+  }
+  for (const auto& d : dirs)
+    if (fs::is_regular_file(d / "plot_diagnose.py", ec)) return d / "plot_diagnose.py";
+  return {};
+}
+
+void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j)
+      if (!std::isfinite(m(i, j)))
+        throw InputError(what + ": value at row " + std::to_string(i) + ", column " +
+                         std::to_string(j) + " is not finite");
+}
+
+}  // namespace
+
+int diagnose_command(const std::vector<std::string>& args, const std::string& exe) {
+  po::options_description opts("Options");
+  opts.add_options()                                                                             //
+      ("x", po::value<std::string>(), "view x: FILE[:DATASET], n x d_x")                         //
+      ("y", po::value<std::string>(), "view y: FILE[:DATASET], n x d_y")                         //
+      ("labels", po::value<std::string>(), "labels: FILE[:DATASET], n x L or class column")      //
+      ("pca", po::value<int>()->default_value(0), "PCA pre-reduction to p components (0: off)")  //
+      ("folds", po::value<int>()->default_value(5), "cross-validation folds")                    //
+      ("ridge", po::value<double>()->default_value(1e-3),
+       "ridge penalty of the R^2 regressions (standardised scores)")  //
+      ("fold-seed", po::value<std::uint64_t>()->default_value(1),
+       "seed of the fold assignment and label permutations")  //
+      ("whiten-reg", po::value<double>()->default_value(1e-6),
+       "whitening regularisation: added to each eigenvalue, times the mean variance")  //
+      ("classifier", po::value<std::string>()->default_value("elbow"),
+       "signal/nuisance classifier: elbow or permutation")  //
+      ("permutations", po::value<int>()->default_value(100),
+       "label permutations of the permutation null (95th percentile)")                          //
+      ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)")  //
+      ("json", po::bool_switch(), "print JSON with every estimate instead of the report")       //
+      ("plot", po::value<std::string>(),
+       "write a figure (PNG) of spectra, R^2 and the phase diagram")  //
+      ("help,h", "this help");
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp << "\n" << opts << kExample;
+      return 0;
+    }
+  po::variables_map vm;
+  po::store(
+      po::command_line_parser(args)
+          .options(opts)
+          .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+          .run(),
+      vm);
+  po::notify(vm);
+  for (const char* need : {"x", "y", "labels"})
+    if (!vm.count(need))
+      throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
+
+  DiagnoseOptions o;
+  o.pca = vm["pca"].as<int>();
+  o.folds = vm["folds"].as<int>();
+  o.ridge = vm["ridge"].as<double>();
+  o.fold_seed = vm["fold-seed"].as<std::uint64_t>();
+  o.whiten_reg = vm["whiten-reg"].as<double>();
+  o.permutations = vm["permutations"].as<int>();
+  const std::string cls = vm["classifier"].as<std::string>();
+  if (cls == "elbow")
+    o.classifier = DiagnoseClassifier::Elbow;
+  else if (cls == "permutation")
+    o.classifier = DiagnoseClassifier::Permutation;
+  else
+    throw InputError("--classifier '" + cls + "': expected elbow or permutation");
+  if (o.pca < 0) throw InputError("--pca " + std::to_string(o.pca) + ": must be >= 0");
+  if (o.folds < 2) throw InputError("--folds " + std::to_string(o.folds) + ": must be >= 2");
+  if (!(o.ridge >= 0) || !std::isfinite(o.ridge))
+    throw InputError("--ridge " + format_number(o.ridge) + ": must be a number >= 0");
+  if (!(o.whiten_reg >= 0) || !std::isfinite(o.whiten_reg))
+    throw InputError("--whiten-reg " + format_number(o.whiten_reg) + ": must be a number >= 0");
+  if (o.permutations < 1)
+    throw InputError("--permutations " + std::to_string(o.permutations) + ": must be >= 1");
+
+  std::string plot;
+  fs::path script;
+  if (vm.count("plot")) {
+    plot = vm["plot"].as<std::string>();
+    if (plot.find('\'') != std::string::npos)
+      throw InputError("--plot " + plot + ": quotes in the path are not supported");
+    const fs::path dir =
+        fs::path(plot).parent_path().empty() ? fs::path(".") : fs::path(plot).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
+      throw InputError("--plot " + plot + ": directory '" + dir.string() +
+                       "' does not exist or is not writable");
+    script = find_plot_script(exe);
+    if (script.empty())
+      throw InputError("--plot: tools/plot_diagnose.py not found (set PHASECUBE_TOOLS_DIR)");
+  }
+
+  Eigen::MatrixXd x = read_matrix(vm["x"].as<std::string>(), "--x");
+  Eigen::MatrixXd y = read_matrix(vm["y"].as<std::string>(), "--y");
+  const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
+  if (x.rows() != y.rows() || x.rows() != raw_labels.rows())
+    throw InputError("row counts differ: --x has " + std::to_string(x.rows()) + ", --y " +
+                     std::to_string(y.rows()) + ", --labels " + std::to_string(raw_labels.rows()));
+  check_finite(x, "--x");
+  check_finite(y, "--y");
+  std::string dropped;
+  for (auto* view : {&x, &y}) {
+    const auto constant = constant_columns(*view);
+    const std::string name = view == &x ? "--x" : "--y";
+    if (constant.empty()) continue;
+    if (!vm["drop-constant"].as<bool>())
+      throw InputError(name + ": column " + std::to_string(constant.front()) +
+                       " is constant (pass --drop-constant to drop the " +
+                       std::to_string(constant.size()) + " constant columns)");
+    *view = drop_columns(*view, constant);
+    dropped += (dropped.empty() ? "" : ", ") + std::to_string(constant.size()) +
+               " constant columns of " + name.substr(2);
+    if (view->cols() == 0) throw InputError(name + ": every column is constant");
+  }
+  const LabelTable labels = make_label_table(raw_labels);
+
+  const DiagnoseResult r = diagnose(x, y, labels.values, labels.labelled, o);
+  std::ostringstream json;
+  print_diagnose_json(r, o, json);
+  if (vm["json"].as<bool>()) {
+    std::cout << json.str();
+  } else {
+    if (!dropped.empty()) std::cout << "dropped " << dropped << "\n";
+    if (labels.classes)
+      std::cout << "labels: one class column, " << labels.class_values.size()
+                << " classes (one-hot)\n";
+    print_diagnose_report(r, o, std::cout);
+  }
+  if (!plot.empty()) {
+    const fs::path tmp =
+        fs::temp_directory_path() / ("phasecube_diagnose_" + std::to_string(::getpid()) + ".json");
+    {
+      std::ofstream f(tmp);
+      f << json.str();
+    }
+    const std::string cmd =
+        "/usr/bin/python3 '" + script.string() + "' '" + tmp.string() + "' '" + plot + "'";
+    const int rc = std::system(cmd.c_str());
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    if (rc != 0) throw std::runtime_error("plotting failed: " + cmd);
+    if (!vm["json"].as<bool>()) std::cout << "plot: " << plot << "\n";
+  }
+  return 0;
+}
+
+}  // namespace phasecube
