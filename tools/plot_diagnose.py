@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Figure of a `phasecube diagnose --json` result.
+Usage: tools/plot_diagnose.py RESULT.json OUT.png
+Panels: for each step (per-view SVD, PLS, CCA, CP both ways) the spectrum with signal
+components shaded and the nuisance floor, and the per-component cross-validated R^2 with the
+classifier's threshold; last, the closed-form phase diagram in the (kappa, nu) plane drawn with
+the estimated gammas (DESIGN 1.1 boundaries) and the dataset as a marker."""
+import json
+import math
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+REGIME_COLOURS = ["#d9d9d9", "#9ecae1", "#fdae6b", "#a1d99b"]  # Neither, CA only, CP only, Both
+REGIME_NAMES = ["Neither", "CA only", "CP only", "Both"]
+TITLES = {"svd_x": "SVD x (variances)", "svd_y": "SVD y (variances)", "pls": "PLS",
+          "cca": "CCA (canonical correlations)", "cp": "CP x->y", "cp_rev": "CP y->x"}
+
+
+def num(v):
+    return float(v) if not isinstance(v, str) else float(v.replace("inf", "Infinity"))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with open(sys.argv[1]) as f:
+        r = json.load(f)
+    steps = r["steps"]
+    fig, axes = plt.subplots(3, 5, figsize=(20, 11),
+                             gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.4]})
+    names = list(steps)
+    for i, name in enumerate(names):
+        s = steps[name]
+        vals = np.array([num(v) for v in s["values"]])
+        r2 = np.array([num(v) for v in s["r2"]])
+        sig = np.array(s["signal"], dtype=bool)
+        row, col = divmod(i, 2)
+        ax = axes[row, 2 * col] if col < 2 else None
+        ax_v, ax_r = axes[row, 2 * col], axes[row, 2 * col + 1]
+        idx = np.arange(1, len(vals) + 1)
+        ax_v.bar(idx, vals, color=np.where(sig, "#31a354", "#bdbdbd"))
+        ax_v.axhline(num(s["floor"]), color="k", ls="--", lw=1, label="nuisance floor")
+        ax_v.set_title(f"{TITLES.get(name, name)}: Delta {num(s['delta']):.3g}", fontsize=10)
+        ax_v.set_xlabel("component")
+        ax_v.legend(fontsize=7)
+        ax_r.bar(idx, r2, color=np.where(sig, "#31a354", "#bdbdbd"))
+        ax_r.axhline(num(s["threshold"]), color="r", ls=":", lw=1, label="classifier cut")
+        ax_r.set_title(f"{TITLES.get(name, name)}: CV ridge R^2 (sum over labels)", fontsize=9)
+        ax_r.set_xlabel("component")
+        ax_r.legend(fontsize=7)
+        del ax
+    # Phase diagram with the estimated gammas.
+    ax = axes[0, 4]
+    for a in axes[1:, 4]:
+        a.axis("off")
+    k2 = max(num(r["kappa2"]), 0.0)
+    kappa_hat = math.sqrt(k2)
+    g = [max(num(r[key]), 1e-9) for key in ("gamma_x", "gamma_y", "gamma_tilde_x", "gamma_tilde_y")]
+    gx, gy, gtx, gty = g
+    kmax = max(3.0 * kappa_hat, 1.0)
+    kap = np.linspace(1e-3, kmax, 300)
+    nu = np.linspace(0, 1, 200)
+    K, N = np.meshgrid(kap, nu)
+    rho = K**2 / np.sqrt((K**2 + gx) * (K**2 + gy))
+    tau = K**2 / np.sqrt(K**2 + gx)
+    tau_rev = K**2 / np.sqrt(K**2 + gy)
+    with np.errstate(divide="ignore"):
+        ca = rho > N
+        cp = (tau > N * math.sqrt(gty)) | (tau_rev > N * math.sqrt(gtx))
+    code = ca.astype(int) + 2 * cp.astype(int)
+    from matplotlib.colors import ListedColormap
+    ax.pcolormesh(K, N, code, cmap=ListedColormap(REGIME_COLOURS), vmin=-0.5, vmax=3.5,
+                  shading="auto")
+    ax.plot(kappa_hat, num(r["nu"]), "k*", ms=16, label=f"dataset: {r['regime']}")
+    ax.set_xlabel("kappa")
+    ax.set_ylabel("nu")
+    ax.set_title("closed-form phase diagram at the estimated gammas\n"
+                 f"gamma_x {gx:.3g}, gamma_y {gy:.3g}, gt_x {gtx:.3g}, gt_y {gty:.3g}", fontsize=9)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in REGIME_COLOURS]
+    ax.legend(handles + ax.get_legend_handles_labels()[0],
+              REGIME_NAMES + [f"dataset: {r['regime']}"], fontsize=7, loc="upper left")
+    axes[1, 4].text(0, 0.9, "\n".join([
+        f"verdict: {r['regime']}",
+        f"objective: {r['objective']}" + (f" ({r['direction']})" if r["objective"] == "CP" else ""),
+        f"margin: {num(r['margin']):.3g}",
+        f"Delta_CA {num(r['delta_ca']):.3g}, Delta_CP {num(r['delta_cp']):.3g}, "
+        f"Delta_CPrev {num(r['delta_cp_rev']):.3g}",
+        f"kappa^2 {k2:.3g}, nu {num(r['nu']):.3g}",
+        f"n {r['n']}, labelled {r['n_labelled']}",
+    ]), va="top", fontsize=10, family="monospace", transform=axes[1, 4].transAxes)
+    fig.tight_layout()
+    fig.savefig(sys.argv[2], dpi=80)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
