@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "phasecube/diagnose_cell.hpp"
 #include "phasecube/estimators.hpp"
 #include "phasecube/metrics.hpp"
 #include "phasecube/rng.hpp"
@@ -22,7 +23,7 @@ SamplerKind resolve_sampler(SamplerKind requested, const CellParams& p) {
 
 CellRecord theory_record(const CellParams& p) {
   CellRecord r;
-  for (std::size_t i = 0; i < kNumVariables; ++i) r[i] = fill_value(kVariables[i].type);
+  for (std::size_t i = 0; i < kRecordSize; ++i) r[i] = fill_value(record_spec(i).type);
   const Theory t = theory(p);
   at(r, Var::theory_delta_ca) = t.delta_ca;
   at(r, Var::theory_delta_cp) = t.delta_cp;
@@ -43,6 +44,7 @@ struct TrialOutcome {
   MethodOutcome ca, cp, cp_rev;
   double ca_encoder_norm, cp_risk, cp_signal_risk, probe_risk, probe_signal_risk;
   double joint_distance, joint_full, joint_to_ca, joint_to_cp;
+  DiagnoseTrial diag;  // [diagnose] only
 };
 
 MethodOutcome score(const Subspace& s, int k) {
@@ -127,6 +129,7 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
         o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
         o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k);
         o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k);
+        if (run.diagnose) o.diag = diagnose_trial(p, *run.diagnose, run.seed, cell_index, t);
       } catch (...) {
 #pragma omp critical(phasecube_cell_failure)
         if (!failure) failure = std::current_exception();
@@ -163,6 +166,11 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
   const bool ca = at(r, Var::ca_recovery_rate) >= 0.5;
   const bool cp = at(r, Var::cp_recovery_rate) >= 0.5;
   at(r, Var::empirical_regime) = static_cast<double>(regime_of(ca, cp));
+  if (run.diagnose) {
+    std::vector<DiagnoseTrial> diag;
+    for (const auto& o : outcomes) diag.push_back(o.diag);
+    reduce_diagnose(diag, r);
+  }
   at(r, Var::trials_done) = static_cast<double>(trials);
   at(r, Var::done) = 1;
   return r;

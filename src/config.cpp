@@ -38,7 +38,7 @@ constexpr std::size_t kMaxCells = 1'000'000'000;
 // Bigger trial counts cannot finish; the bound also keeps the value exact in a double.
 constexpr double kMaxTrials = 1e12;
 
-constexpr std::string_view kSections[] = {"model", "axes", "run"};
+constexpr std::string_view kSections[] = {"model", "axes", "run", "diagnose"};
 constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
 
 std::string trim(std::string_view s) {
@@ -174,6 +174,9 @@ bool known_key(std::string_view section, std::string_view name) {
   if (section == "run")
     for (auto k : kRunKeys)
       if (k == name) return true;
+  if (section == "diagnose")
+    for (auto k : kDiagnoseKeys)
+      if (k == name) return true;
   return false;
 }
 
@@ -204,6 +207,8 @@ po::options_description config_options() {
   }
   for (auto k : kRunKeys)
     desc.add_options()(("run." + std::string(k)).c_str(), po::value<std::string>());
+  for (auto k : kDiagnoseKeys)
+    desc.add_options()(("diagnose." + std::string(k)).c_str(), po::value<std::string>());
   return desc;
 }
 
@@ -462,6 +467,9 @@ std::string results_mismatch(const Config& a, const Config& b) {
   if (a.run.sampler != b.run.sampler)
     return std::string("run.sampler = ") + sampler_name(a.run.sampler) + " here, " +
            sampler_name(b.run.sampler);
+  const std::string da = a.run.diagnose ? diagnose_section_text(*a.run.diagnose) : "(none)";
+  const std::string db = b.run.diagnose ? diagnose_section_text(*b.run.diagnose) : "(none)";
+  if (da != db) return "the [diagnose] section differs";
   return "";
 }
 
@@ -484,6 +492,9 @@ Config build_config(std::vector<Entry> entries, const std::string& path) {
       where.fixed_origin[e.name] = e.origin;
     } else if (e.section == "axes") {
       c.axes.push_back(Axis{e.name, e.text, parse_axis(e.key(), e.text)});
+    } else if (e.section == "diagnose") {
+      if (!c.run.diagnose) c.run.diagnose.emplace();
+      parse_diagnose_entry(e.name, e.text, *c.run.diagnose);
     } else {
       parse_run_entry(e, c.run);
     }
@@ -526,6 +537,7 @@ std::string Config::resolved_text() const {
   out << "sampler = " << sampler_name(run.sampler) << "\n";
   out << "output =" << (run.output.empty() ? "" : " ") << run.output << "\n";
   out << "chunk_cells = " << run.chunk_cells << "\n";
+  if (run.diagnose) out << "\n" << diagnose_section_text(*run.diagnose);
   return out.str();
 }
 

@@ -70,8 +70,9 @@ void validate_axes(const std::vector<Axis>& axes) {
   for (const Axis& a : axes) {
     if (a.values.empty()) throw InputError("axis " + a.name + " has no values");
     if (!seen.insert(a.name).second) throw InputError("axis " + a.name + " appears twice");
-    for (const VariableSpec& v : kVariables)
-      if (v.name == a.name) throw InputError("axis name " + a.name + " clashes with a variable");
+    for (std::size_t v = 0; v < kRecordSize; ++v)
+      if (record_spec(v).name == a.name)
+        throw InputError("axis name " + a.name + " clashes with a variable");
   }
 }
 
@@ -130,7 +131,9 @@ void CubeWriter::Impl::create(const RunInfo& info) {
   shape = shape_of(info.axes);
   for (hsize_t n : shape) cell_count *= n;
   const std::vector<hsize_t> chunk = chunk_shape(shape);
-  for (const VariableSpec& v : kVariables) {
+  const std::size_t nvars = info.diagnose ? kRecordSize : kNumVariables;
+  for (std::size_t vi = 0; vi < nvars; ++vi) {
+    const VariableSpec& v = record_spec(vi);
     const std::string name(v.name);
     h5::PropList dcpl = h5::make_plist(H5P_DATASET_CREATE);
     if (!shape.empty())
@@ -222,9 +225,9 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells,
   }
 
   std::vector<double> column(cells.size());
-  for (std::size_t v = 0; v < kNumVariables; ++v) {
+  for (std::size_t v = 0; v < m.vars.size(); ++v) {
     for (std::size_t i = 0; i < cells.size(); ++i) column[i] = records[i][v];
-    const VarType type = kVariables[v].type;
+    const VarType type = record_spec(v).type;
     with_type(type, [&]<class T>(T) {
       std::vector<T> converted;
       const void* data = column.data();
@@ -237,7 +240,7 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells,
       }
       h5::check(H5Dwrite(m.vars[v].get(), h5::native_type<T>(), mem_space.get(), file_space.get(),
                          H5P_DEFAULT, data),
-                "writing " + std::string(kVariables[v].name));
+                "writing " + std::string(record_spec(v).name));
     });
   }
 }
@@ -323,6 +326,19 @@ CubeContents read_cube(const std::string& path) {
     for (const VariableSpec& v : kVariables) {
       const std::string name(v.name);
       if (!h5::has_link(r, name)) throw not_cube("variable '" + name + "' missing");
+      h5::Dataset ds = h5::open_dataset(r, name);
+      if (h5::dims_of(ds.get()) != shape)
+        throw not_cube("variable '" + name + "' has the wrong shape");
+      std::vector<double>& values = c.variables[name];
+      values.resize(cells);
+      if (cells > 0)
+        h5::check(
+            H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            "reading " + name);
+    }
+    for (const VariableSpec& v : kDiagVariables) {  // present only with [diagnose]
+      const std::string name(v.name);
+      if (!h5::has_link(r, name)) continue;
       h5::Dataset ds = h5::open_dataset(r, name);
       if (h5::dims_of(ds.get()) != shape)
         throw not_cube("variable '" + name + "' has the wrong shape");

@@ -50,6 +50,7 @@ RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   info.mpi_ranks = ranks;
   info.threads = omp_get_max_threads();
   info.theory_only = options.theory_only;
+  info.diagnose = config.run.diagnose.has_value() && !options.theory_only;
   return info;
 }
 
@@ -189,8 +190,10 @@ class Master {
     const auto& done = old.variables.at("done");
     for (std::size_t c = 0; c < records_.size(); ++c) {
       if (done[c] != 1) continue;
-      for (std::size_t v = 0; v < kNumVariables; ++v)
-        records_[c][v] = old.variables.at(std::string(kVariables[v].name))[c];
+      for (std::size_t v = 0; v < kRecordSize; ++v)  // diag variables only if stored
+        if (auto it = old.variables.find(std::string(record_spec(v).name));
+            it != old.variables.end())
+          records_[c][v] = it->second[c];
       done_[c] = true;
       ++done_count_;
     }
@@ -253,7 +256,7 @@ void append_result(std::vector<double>& msg, std::size_t cell, const CellRecord&
 
 template <class F>
 void for_each_result(const std::vector<double>& msg, F f) {
-  constexpr std::size_t stride = kNumVariables + 1;
+  constexpr std::size_t stride = kRecordSize + 1;
   for (std::size_t i = 0; i + stride <= msg.size(); i += stride) {
     CellRecord r;
     std::copy(msg.begin() + static_cast<std::ptrdiff_t>(i + 1),

@@ -2,10 +2,12 @@
 // Config layer: INI files and --section.key overrides (Boost.Program_options), the [axes]
 // grammar, and the run settings. The one place axis specs are parsed.
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "phasecube/diagnose_settings.hpp"
 #include "phasecube/model.hpp"
 
 namespace phasecube {
@@ -32,6 +34,8 @@ struct RunSettings {
   // Cells per chunk handed to an MPI rank; 0: chosen from a cost estimate. Results do not
   // depend on it.
   std::uint64_t chunk_cells = 0;
+  // [diagnose]: also evaluate the diagnose procedure in every trial (absent: not run).
+  std::optional<DiagnoseSettings> diagnose;
 };
 
 struct Config {

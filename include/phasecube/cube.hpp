@@ -26,6 +26,7 @@ struct RunInfo {
   int mpi_ranks = 1;
   int threads = 1;
   bool theory_only = false;  // `phasecube theory`: no Monte Carlo variables are computed
+  bool diagnose = false;     // [diagnose]: also write the kDiagVariables
 };
 
 // Writes a complete cube (every cell's record, in row-major order) to `path` atomically:

@@ -66,15 +66,58 @@ inline constexpr std::array kVariables = {
 };
 inline constexpr std::size_t kNumVariables = kVariables.size();
 
-// One cell's values, in kVariables order. Integer-typed variables are stored as exact
-// doubles here and converted on write; this flat layout is also what MPI ships.
-using CellRecord = std::array<double, kNumVariables>;
+// The diagnose variables: written only when the config has a [diagnose] section (a cube
+// without them is still a complete cube). Kept apart from kVariables so readers of older
+// cubes and tools that list kVariables are unaffected.
+// X(name, type, long_name)
+#define PHASECUBE_DIAG_VARIABLES(X)                                                           \
+  X(diag_regime_mode, Int8,                                                                   \
+    "diagnose: most frequent estimated regime over trials: 0 Neither, 1 CA only, 2 CP only, " \
+    "3 Both")                                                                                 \
+  X(diag_accuracy_theory, Float64,                                                            \
+    "diagnose: share of trials whose estimated regime equals the closed-form regime")         \
+  X(diag_accuracy_empirical, Float64,                                                         \
+    "diagnose: share of trials whose estimated regime equals the simulated regime")           \
+  X(diag_delta_ca_mean, Float64, "diagnose: mean estimated Delta_CA")                         \
+  X(diag_delta_cp_mean, Float64, "diagnose: mean estimated Delta_CP (x->y)")                  \
+  X(diag_kappa_mean, Float64, "diagnose: mean estimated kappa (sqrt of the PLS kappa^2)")     \
+  X(diag_nu_mean, Float64, "diagnose: mean estimated nuisance correlation nu")
+
+enum class DiagVar : std::size_t {
+#define PHASECUBE_ENUM(name, type, long_name) name,
+  PHASECUBE_DIAG_VARIABLES(PHASECUBE_ENUM)
+#undef PHASECUBE_ENUM
+};
+
+inline constexpr std::array kDiagVariables = {
+#define PHASECUBE_SPEC(name, type, long_name) VariableSpec{#name, VarType::type, long_name},
+    PHASECUBE_DIAG_VARIABLES(PHASECUBE_SPEC)
+#undef PHASECUBE_SPEC
+};
+inline constexpr std::size_t kNumDiagVariables = kDiagVariables.size();
+
+// One cell's values: kVariables in order, then kDiagVariables (fill values when diagnose is
+// off). Integer-typed variables are stored as exact doubles here and converted on write;
+// this flat layout is also what MPI ships.
+using CellRecord = std::array<double, kNumVariables + kNumDiagVariables>;
+inline constexpr std::size_t kRecordSize = kNumVariables + kNumDiagVariables;
+
+// The spec of record slot i (kVariables, then kDiagVariables).
+constexpr const VariableSpec& record_spec(std::size_t i) {
+  return i < kNumVariables ? kVariables[i] : kDiagVariables[i - kNumVariables];
+}
 
 constexpr double& at(CellRecord& r, Var v) {
   return r[static_cast<std::size_t>(v)];
 }
 constexpr double at(const CellRecord& r, Var v) {
   return r[static_cast<std::size_t>(v)];
+}
+constexpr double& at(CellRecord& r, DiagVar v) {
+  return r[kNumVariables + static_cast<std::size_t>(v)];
+}
+constexpr double at(const CellRecord& r, DiagVar v) {
+  return r[kNumVariables + static_cast<std::size_t>(v)];
 }
 
 // Fill values of the cube: NaN for float64, -1 for codes, 0 for counters.
