@@ -194,6 +194,16 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
 
 }  // namespace
 
+namespace {
+void finish_diagnose(ValidationReport& r) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    const double n = static_cast<double>(r.diag_cells[i]);
+    r.diag_accuracy_empirical[i] = n > 0 ? r.diag_accuracy_empirical[i] / n : 0.0;
+    r.diag_accuracy_theory[i] = n > 0 ? r.diag_accuracy_theory[i] / n : 0.0;
+  }
+}
+}  // namespace
+
 ValidationReport validate_cube(const std::string& path, const ValidateOptions& options) {
   const CubeContents cube = read_cube(path);
   const auto text = cube.string_attributes.find("config");
@@ -228,6 +238,17 @@ ValidationReport validate_cube(const std::string& path, const ValidateOptions& o
     const auto [floor_ca, floor_cp] = floors(p);
     const bool clear = !near && gap_ca >= 2 * floor_ca && gap_cp >= 2 * floor_cp;
     if (clear) ++r.clear_cells;
+    if (const auto de = v.find("diag_accuracy_empirical"), dt = v.find("diag_accuracy_theory");
+        de != v.end() && dt != v.end()) {
+      r.has_diagnose = true;
+      const bool in[3] = {true, !near, clear};
+      for (std::size_t i = 0; i < 3; ++i)
+        if (in[i]) {
+          ++r.diag_cells[i];
+          r.diag_accuracy_empirical[i] += de->second[c];
+          r.diag_accuracy_theory[i] += dt->second[c];
+        }
+    }
     if (th == em) {
       ++r.agree;
       if (clear) ++r.clear_agree;
@@ -258,6 +279,7 @@ ValidationReport validate_cube(const std::string& path, const ValidateOptions& o
     r.disagreements.push_back(std::move(d));
   }
   find_crossings(grid, cube, r);
+  finish_diagnose(r);
   return r;
 }
 
@@ -313,6 +335,14 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
       << r.finite_sample << "\n  unexplained                           " << r.unexplained
       << "\n\nclear cells (outside the band, CA and CP gaps >= 2 x null floor): " << r.clear_agree
       << " of " << r.clear_cells << " agree (" << pct(r.clear_agree, r.clear_cells) << ")\n";
+  if (r.has_diagnose) {
+    const char* sets[] = {"all cells", "outside the band", "clear cells"};
+    out << "\ndiagnose accuracy (mean share of trials whose estimated regime is right):\n";
+    for (std::size_t i = 0; i < 3; ++i)
+      out << "  " << sets[i] << " (" << r.diag_cells[i] << "): vs simulated "
+          << num(100 * r.diag_accuracy_empirical[i]) << "%, vs closed form "
+          << num(100 * r.diag_accuracy_theory[i]) << "%\n";
+  }
   if (r.unexplained) {
     out << "\nunexplained disagreements (look at these):\n";
     for (const auto& d : r.disagreements)
@@ -368,8 +398,19 @@ void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostrea
         << r.confusion[t][2] << ", " << r.confusion[t][3] << "]";
   out << "],\n  \"causes\": {\"near_boundary\": " << r.near_boundary
       << ", \"finite_sample\": " << r.finite_sample << ", \"unexplained\": " << r.unexplained
-      << "},\n  \"clear_cells\": " << r.clear_cells << ",\n  \"clear_agree\": " << r.clear_agree
-      << ",\n  \"disagreements\": [";
+      << "},\n  \"clear_cells\": " << r.clear_cells << ",\n  \"clear_agree\": " << r.clear_agree;
+  if (r.has_diagnose) {
+    out << ",\n  \"diagnose\": {\"sets\": [\"all\", \"outside_band\", \"clear\"], \"cells\": ["
+        << r.diag_cells[0] << ", " << r.diag_cells[1] << ", " << r.diag_cells[2]
+        << "], \"accuracy_empirical\": [";
+    for (std::size_t i = 0; i < 3; ++i)
+      out << (i ? ", " : "") << json_num(r.diag_accuracy_empirical[i]);
+    out << "], \"accuracy_theory\": [";
+    for (std::size_t i = 0; i < 3; ++i)
+      out << (i ? ", " : "") << json_num(r.diag_accuracy_theory[i]);
+    out << "]}";
+  }
+  out << ",\n  \"disagreements\": [";
   for (std::size_t i = 0; i < r.disagreements.size(); ++i) {
     const auto& d = r.disagreements[i];
     out << (i ? "," : "") << "\n    {\"cell\": " << d.cell << ", \"at\": " << coords(d.coordinates)

@@ -60,6 +60,12 @@ struct ValidationReport {
   // Cells outside the band whose CA and CP gaps both exceed twice their null floors.
   std::size_t clear_cells = 0, clear_agree = 0;
   std::vector<Disagreement> disagreements;  // every one, with its cause
+  // With diag_* variables ([diagnose]): the mean per-cell accuracy of the diagnose procedure
+  // against the simulated and the closed-form regime, over all done cells, the cells outside
+  // the band, and the clear cells. Index 0 all, 1 outside the band, 2 clear.
+  bool has_diagnose = false;
+  std::array<std::size_t, 3> diag_cells{};
+  std::array<double, 3> diag_accuracy_empirical{}, diag_accuracy_theory{};
   std::vector<BoundaryCrossing> crossings;
   std::vector<MethodBoundarySummary> summaries;
   // With an `n` axis: per n value and method, the mean |distance| of crossings along the

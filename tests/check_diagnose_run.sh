@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `[diagnose]` in `phasecube run`: the diag_* variables appear only with the section, are
+# bitwise identical for 1 and 2 threads, leave every other variable bitwise unchanged (their
+# own stream purposes), get the closed-form regime in clearly separated cells, survive
+# xarray, and bad [diagnose] values exit 2 with one line.
+#   bash tests/check_diagnose_run.sh <phasecube-exe> <source-dir>
+set -uo pipefail
+
+EXE=$(realpath "$1")
+PY=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+cat > plain.ini <<'INI'
+[model]
+d = 8
+k = 2
+n = 1500
+gamma_x = 1
+gamma_y = 1
+gamma_tilde_x = 4
+gamma_tilde_y = 4
+[axes]
+kappa = 0.4, 2.5
+nu = 0.1, 0.9
+[run]
+trials = 8
+seed = 3
+INI
+cp plain.ini diag.ini
+printf '[diagnose]\nlabels = 4\nlabelled = 300\n' >> diag.ini
+
+"$EXE" run --config plain.ini --output plain.h5 2> /dev/null || fail "plain run"
+OMP_NUM_THREADS=1 "$EXE" run --config diag.ini --output diag1.h5 2> /dev/null || fail "diag run, 1 thread"
+OMP_NUM_THREADS=2 "$EXE" run --config diag.ini --output diag2.h5 2> /dev/null || fail "diag run, 2 threads"
+
+$PY - <<'PYEOF' || fail "cube checks"
+import sys
+import h5py
+import numpy as np
+import xarray as xr
+bad = []
+DIAG = ["diag_regime_mode", "diag_accuracy_theory", "diag_accuracy_empirical",
+        "diag_delta_ca_mean", "diag_delta_cp_mean", "diag_kappa_mean", "diag_nu_mean"]
+with h5py.File("plain.h5") as p, h5py.File("diag1.h5") as a, h5py.File("diag2.h5") as b:
+    for v in DIAG:
+        if v in p:
+            bad.append(f"{v} written without [diagnose]")
+        if v not in a:
+            bad.append(f"{v} missing with [diagnose]")
+            continue
+        x, y = a[v][()], b[v][()]
+        if x.tobytes() != y.tobytes():
+            bad.append(f"{v} differs between 1 and 2 threads")
+        if v != "diag_regime_mode" and not np.all(np.isfinite(x)):
+            bad.append(f"{v} has non-finite values {x.tolist()}")
+    # Every other variable: bitwise the same with and without [diagnose].
+    for v in p:
+        if v in ("kappa", "nu") or not isinstance(p[v], h5py.Dataset):
+            continue
+        if p[v][()].tobytes() != a[v][()].tobytes():
+            bad.append(f"{v} changed by [diagnose]")
+    theory = a["theory_regime"][()]
+    mode = a["diag_regime_mode"][()]
+    acc = a["diag_accuracy_theory"][()]
+    # Clear cells: (kappa 2.5, nu 0.1) Both (Delta_CA 8.6, Delta_CP 5.8) and (kappa 0.4,
+    # nu 0.9) Neither (Delta_CA 0.15, Delta_CP 0.08): every trial must get them right.
+    for (i, j) in ((1, 0), (0, 1)):
+        if mode[i, j] != theory[i, j] or acc[i, j] < 1.0:
+            bad.append(f"cell ({i},{j}): diag mode {mode[i, j]}, theory {theory[i, j]}, accuracy {acc[i, j]}")
+    km = a["diag_kappa_mean"][()]
+    if abs(km[1, 0] - 2.5) > 0.25:
+        bad.append(f"diag_kappa_mean at kappa 2.5: {km[1, 0]}")
+    cfg = a.attrs["config"]
+    cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
+    if "[diagnose]" not in cfg:
+        bad.append("stored config lacks [diagnose]")
+ds = xr.open_dataset("diag1.h5", engine="h5netcdf")
+if ds["diag_accuracy_empirical"].dims != ("kappa", "nu"):
+    bad.append(f"xarray dims {ds['diag_accuracy_empirical'].dims}")
+for m in bad:
+    print("FAIL:", m, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+
+# Bad values: exit 2, one line naming the key.
+for bad in "--diagnose.labels=0" "--diagnose.classifier=magic" "--diagnose.label_noise=-1" \
+  "--diagnose.bogus=1"; do
+  "$EXE" run --config diag.ini --output bad.h5 "$bad" > /dev/null 2> err.txt
+  rc=$?
+  [[ $rc -eq 2 ]] || fail "$bad: exit $rc"
+  [[ $(wc -l < err.txt) -eq 1 ]] || fail "$bad: stderr not one line"
+  grep -qF "diagnose." err.txt || fail "$bad: message does not name the key ($(cat err.txt))"
+  [[ ! -e bad.h5 ]] || fail "$bad: created bad.h5"
+done
+
+[[ $failures -eq 0 ]] && echo "check_diagnose_run: all passed"
+exit $((failures > 0))
