@@ -118,23 +118,33 @@ TEST(Diagnose, SwappingViewsMirrorsTheCpDirections) {
 }
 
 TEST(Diagnose, PermutationClassifierAgreesOnAClearCell) {
+  // The permutation null (95th percentile of the per-permutation maximum R^2) calls some
+  // nuisance component signal in about 5% of draws per step, which then spoils that Delta.
+  // Over 10 independent draws of a clear Both cell at least 7 must be exactly right
+  // (P(<= 6 of 10) is about 1% at a 90% per-draw success rate).
   ParamValues pv = regime_cases()[0].params;
   pv["d"] = {8};
   pv["k"] = {2};
   const CellParams p = cell(pv);
-  Stream data_rng(3, 0, 0, StreamPurpose::DiagnoseData);
-  const ModelData d = draw_model_data(p, 1500, data_rng);
-  Stream label_rng(3, 0, 0, StreamPurpose::Labels);
-  const Eigen::MatrixXd labels = draw_labels(d.s, 3, 0.5, label_rng);
-  std::vector<bool> labelled(1500, false);
-  for (int i = 0; i < 300; ++i) labelled[static_cast<std::size_t>(i)] = true;
-  DiagnoseOptions o;
-  o.classifier = DiagnoseClassifier::Permutation;
-  o.permutations = 40;
-  const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, o);
-  EXPECT_EQ(r.cca.n_signal, 2);
-  EXPECT_EQ(r.cp.n_signal, 2);
-  EXPECT_EQ(r.regime, Regime::Both);
+  int right = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    Stream data_rng(seed, 0, 0, StreamPurpose::DiagnoseData);
+    const ModelData d = draw_model_data(p, 1500, data_rng);
+    Stream label_rng(seed, 0, 0, StreamPurpose::Labels);
+    const Eigen::MatrixXd labels = draw_labels(d.s, 3, 0.5, label_rng);
+    std::vector<bool> labelled(1500, false);
+    for (int i = 0; i < 300; ++i) labelled[static_cast<std::size_t>(i)] = true;
+    DiagnoseOptions o;
+    o.classifier = DiagnoseClassifier::Permutation;
+    o.permutations = 40;
+    o.fold_seed = seed;
+    const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, o);
+    // Never fewer than the 2 signal components: their R^2 (~0.7-1.1) is far above the null.
+    EXPECT_GE(r.cca.n_signal, 2);
+    EXPECT_GE(r.cp.n_signal, 2);
+    right += r.cca.n_signal == 2 && r.cp.n_signal == 2 && r.regime == Regime::Both;
+  }
+  EXPECT_GE(right, 7);
 }
 
 TEST(Diagnose, BadInputIsAnInputError) {

@@ -29,8 +29,8 @@ struct DiagnoseOptions {
   std::uint64_t fold_seed = 1;  // Philox key of the fold assignment and permutations
   double whiten_reg = 1e-6;     // whitening adds whiten_reg * (mean variance) to every eigenvalue
   DiagnoseClassifier classifier = DiagnoseClassifier::Elbow;
-  int permutations = 100;  // label permutations of the permutation null
-  double null_quantile = 0.95;
+  int permutations = 100;       // label permutations of the permutation null
+  double null_quantile = 0.95;  // of the per-permutation maximum R^2 over components
   // Where the fold/permutation stream sits: key (fold_seed, stream_cell), counter from
   // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial.
   std::uint64_t stream_cell = 0, stream_trial = 0;
@@ -87,8 +87,10 @@ struct ModelData {
 };
 ModelData draw_model_data(const CellParams& p, int n, Stream& rng);
 
-// Labels as a noisy linear readout of the shared signal: labels = s W / kappa_rms + noise
-// with W (k x L) standard normal, noise N(0, label_noise^2).
+// Labels as a noisy linear readout of the shared signal: labels = u W + noise, u = s with
+// each column standardised, W (k x L) Gaussian with its rows then orthogonalised and scaled to
+// W W^T = (L/k) I when L >= k (each label's signal part has variance 1 on average), noise
+// N(0, label_noise^2).
 Eigen::MatrixXd draw_labels(const Eigen::MatrixXd& s, int columns, double label_noise, Stream& rng);
 
 // Readable report and JSON of a result.
