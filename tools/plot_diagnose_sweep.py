@@ -49,6 +49,10 @@ def outside_band(c):
     return (np.abs(c["theory_delta_ca"] - 1) > BAND) & (np.abs(c["theory_delta_cp"] - 1) > BAND)
 
 
+def done(c):
+    return c["done"] == 1
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -89,12 +93,15 @@ def main():
 
     rows = []
     for cube in cubes:
-        ob = outside_band(cube)
-        rows.append((cube["_m"], float(np.nanmean(cube["diag_accuracy_empirical"])),
+        ok = done(cube)
+        if not ok.all():
+            print(f"note: m = {cube['_m']}: only {ok.sum()} of {ok.size} cells done", file=sys.stderr)
+        ob = outside_band(cube) & ok
+        rows.append((cube["_m"], float(np.nanmean(cube["diag_accuracy_empirical"][ok])),
                      float(np.nanmean(cube["diag_accuracy_empirical"][ob])),
-                     float(np.nanmean(cube["diag_accuracy_theory"])),
+                     float(np.nanmean(cube["diag_accuracy_theory"][ok])),
                      float(np.nanmean(cube["diag_accuracy_theory"][ob])), int(ob.sum()),
-                     ob.size))
+                     int(ok.sum())))
     rows.sort(key=lambda r: (r[0] is None, r[0]))
     print("m\tvs simulated: all\toutside band\tvs closed form: all\toutside band\tcells (outside/all)")
     for r in rows:
