@@ -73,7 +73,10 @@ std::string overrides_help() {
   }
   s += "  [axes] any model parameter: linspace(a, b, m), logspace(a, b, m) (base-10\n"
        "         exponents) or a list 0.1, 0.5, 0.9; file order = cube dimension order\n"
-       "  [run]  trials, seed, sampler = auto|wishart|direct, output\n";
+       "  [run]  trials, seed, sampler = auto|wishart|direct, output\n"
+       "  [diagnose] (optional) also run `phasecube diagnose` in every trial: labels,\n"
+       "         label_noise, labelled, folds, ridge, fold_seed, whiten_reg, classifier,\n"
+       "         permutations, pca (see README, section Diagnose)\n";
   return s;
 }
 
