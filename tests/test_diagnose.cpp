@@ -147,6 +147,29 @@ TEST(Diagnose, PermutationClassifierAgreesOnAClearCell) {
   EXPECT_GE(right, 7);
 }
 
+TEST(Diagnose, PcaPreReductionKeepsTheVerdict) {
+  // Both cell, d = 12: signal variance kappa^2 + gamma = 5 against nuisance 1, so the top 6
+  // principal components of each view hold the 3 signal coordinates and 3 nuisance ones.
+  ParamValues pv = regime_cases()[0].params;
+  pv["d"] = {12};
+  pv["k"] = {3};
+  const CellParams p = cell(pv);
+  Stream data_rng(21, 0, 0, StreamPurpose::DiagnoseData);
+  const ModelData d = draw_model_data(p, 2000, data_rng);
+  Stream label_rng(21, 0, 0, StreamPurpose::Labels);
+  const Eigen::MatrixXd labels = draw_labels(d.s, 5, 0.5, label_rng);
+  DiagnoseOptions o;
+  o.pca = 6;
+  const DiagnoseResult r = diagnose(d.x, d.y, labels, std::vector<bool>(2000, true), o);
+  EXPECT_EQ(r.dx, 6);
+  EXPECT_EQ(r.dy, 6);
+  EXPECT_EQ(r.cca.values.size(), 6);
+  EXPECT_EQ(r.cca.n_signal, 3);
+  EXPECT_EQ(r.regime, Regime::Both);
+  o.pca = 13;  // more than d
+  EXPECT_THROW(diagnose(d.x, d.y, labels, std::vector<bool>(2000, true), o), InputError);
+}
+
 TEST(Diagnose, BadInputIsAnInputError) {
   Eigen::MatrixXd x = Eigen::MatrixXd::Random(20, 3), y = Eigen::MatrixXd::Random(20, 3);
   Eigen::MatrixXd labels = Eigen::MatrixXd::Random(20, 1);
