@@ -106,6 +106,7 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   }
   if (dims.empty() || dims.size() > 2)
     throw InputError(where + ": expected a 1-D or 2-D array, shape (" + shape + ")");
+  if (descr.size() < 3) throw InputError(where + ": bad dtype '" + descr + "'");
   const bool little = descr[0] == '<' || descr[0] == '|' || descr[0] == '=';
   const std::string kind = descr.substr(1);
   if (!little || (kind != "f8" && kind != "f4" && kind != "i8" && kind != "i4"))
