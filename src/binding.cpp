@@ -298,33 +298,23 @@ BindingTheory binding_theory(const BindingParams& p) {
   t.delta[2](t.best_a) = t.delta[2](t.best_b) = t.delta_best_pair;
 
   std::array<std::vector<bool>, kBindingMethods> rec;
-  std::array<double, kBindingMethods> score{};
   for (int meth = 0; meth < kBindingMethods; ++meth) {
     rec[static_cast<std::size_t>(meth)].assign(static_cast<std::size_t>(m), false);
-    double worst = std::numeric_limits<double>::infinity();
-    for (int c = 0; c < m; ++c) {
-      const double dlt = t.delta[static_cast<std::size_t>(meth)](c);
-      if (dlt > 1.0) {
+    for (int c = 0; c < m; ++c)
+      if (t.delta[static_cast<std::size_t>(meth)](c) > 1.0)
         rec[static_cast<std::size_t>(meth)][static_cast<std::size_t>(c)] = true;
-        worst = std::min(worst, dlt);
-      }
-    }
-    score[static_cast<std::size_t>(meth)] = worst;
   }
-  t.winner = binding_winner(rec, score);
+  t.winner = binding_winner(rec);
   return t;
 }
 
-int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers,
-                   const std::array<double, kBindingMethods>& score) {
+int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers) {
   int best = kNoWinner;
   long best_count = 0;
-  for (int meth = 0; meth < kBindingMethods; ++meth) {
+  for (int meth : {1, 0, 2}) {  // tie order: centroid, anchor, best pair
     const auto& r = recovers[static_cast<std::size_t>(meth)];
     const long count = std::count(r.begin(), r.end(), true);
-    if (count == 0) continue;
-    if (count > best_count || (count == best_count && score[static_cast<std::size_t>(meth)] >
-                                                          score[static_cast<std::size_t>(best)])) {
+    if (count > best_count) {
       best = meth;
       best_count = count;
     }

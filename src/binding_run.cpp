@@ -102,12 +102,11 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
   if (failure) std::rethrow_exception(failure);
 
   std::array<std::vector<bool>, kBindingMethods> recovers;
-  std::array<double, kBindingMethods> score{};
   for (int meth = 0; meth < kBindingMethods; ++meth) {
     auto& rec = recovers[static_cast<std::size_t>(meth)];
     rec.assign(m, false);
-    double worst_d = -1, worst_r = 2, rec_dist = 0;
-    int bound = 0, nrec = 0;
+    double worst_d = -1, worst_r = 2;
+    int bound = 0;
     for (int a = 0; a < p.m; ++a) {
       const bool binds = meth != 2 || a == t.best_a || a == t.best_b;
       if (!binds) continue;
@@ -124,19 +123,14 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
       worst_d = std::max(worst_d, dist);
       worst_r = std::min(worst_r, rate);
       ++bound;
-      if (rate >= 0.5) {
-        rec[static_cast<std::size_t>(a)] = true;
-        rec_dist += dist;
-        ++nrec;
-      }
+      rec[static_cast<std::size_t>(a)] = rate >= 0.5;
     }
     if (bound > 0) {
       slot(r, l, kWorstDistance[meth]) = worst_d;
       slot(r, l, kWorstRate[meth]) = worst_r;
     }
-    score[static_cast<std::size_t>(meth)] = nrec > 0 ? -rec_dist / nrec : -kNaN;
   }
-  slot(r, l, BVar::empirical_winner) = binding_winner(recovers, score);
+  slot(r, l, BVar::empirical_winner) = binding_winner(recovers);
   slot(r, l, BVar::trials_done) = static_cast<double>(trials);
   slot(r, l, BVar::done) = 1;
   return r;

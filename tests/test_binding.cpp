@@ -67,16 +67,17 @@ TEST(BindingTheory, TwoModalitiesIsTheTwoViewFormula) {
   EXPECT_NEAR(t.delta_centroid, (1 + rho) / 1.4, 1e-12);
 }
 
-TEST(BindingTheory, WinnerCountsModalitiesThenScore) {
+TEST(BindingTheory, WinnerCountsModalitiesThenTieOrder) {
   using R = std::vector<bool>;
-  EXPECT_EQ(binding_winner({R{true, true, false}, R{false, false, false}, R{true, true, false}},
-                           {1.5, 0, 2.0}),
+  // The anchor recovers 1 modality, the best pair 2: best pair.
+  EXPECT_EQ(binding_winner({R{true, false, false}, R{false, false, false}, R{true, true, false}}),
             2);
-  EXPECT_EQ(binding_winner({R{true, true, true}, R{true, true, true}, R{true, true, false}},
-                           {1.5, 1.2, 9.0}),
+  // Anchor and centroid both recover all: the centroid (tie order).
+  EXPECT_EQ(binding_winner({R{true, true, true}, R{true, true, true}, R{true, true, false}}), 1);
+  // The anchor recovers 2 of 3, the centroid none, the best pair 2: anchor before best pair.
+  EXPECT_EQ(binding_winner({R{false, true, true}, R{false, false, false}, R{true, true, false}}),
             0);
-  EXPECT_EQ(binding_winner({R{false, false}, R{false, false}, R{false, false}}, {0, 0, 0}),
-            kNoWinner);
+  EXPECT_EQ(binding_winner({R{false, false}, R{false, false}, R{false, false}}), kNoWinner);
 }
 
 // A random symmetric PSD correlation matrix.

@@ -131,12 +131,13 @@ struct BindingTheory {
 
 BindingTheory binding_theory(const BindingParams& p);
 
-// Which method wins a cell: the one recovering the most modalities; a tie goes to the larger
-// `score` (theory: the smallest Delta over the modalities it recovers; simulation: minus the
-// mean subspace distance over them), then to the lower code. kNoWinner when none recovers
-// anything. `recovers[method][m]`, `score[method]`.
-int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers,
-                   const std::array<double, kBindingMethods>& score);
+// Which method wins a cell: the one recovering the signal in the most modalities (a
+// modality counts when the method binds it and recovers it); ties go to the centroid, then
+// the fixed anchor, then the best pair (the centroid binds every modality jointly, the anchor
+// each through one pair, the best pair only two). The same rule decides the closed-form
+// winner (Delta > 1) and the simulated one (recovery rate >= 0.5), so they are comparable.
+// kNoWinner when no method recovers any modality. `recovers[method][m]`.
+int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers);
 
 // Finite-sample binding estimators on one joint sample covariance (modality-major, Md x Md).
 // Whitens every modality once; each method then costs one eigenproblem per encoder.

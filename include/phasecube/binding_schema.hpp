@@ -31,7 +31,7 @@ inline constexpr std::string_view kWinnerCodes = "0 anchor, 1 centroid, 2 best_p
   X(best_pair_second, Int8, false, "second modality of the best pair (closed-form oracle)")       \
   X(theory_winner, Int8, false,                                                                   \
     "closed-form winner: 0 anchor, 1 centroid, 2 best_pair, 3 none (most modalities with "        \
-    "Delta > 1, ties to the larger worst Delta)")                                                 \
+    "Delta > 1; ties: centroid, anchor, best pair)")                                              \
   X(anchor_distance_mean, Float64, true,                                                          \
     "fixed anchor: mean subspace distance of each modality's encoder to the signal subspace")     \
   X(anchor_recovery_rate, Float64, true,                                                          \
@@ -57,7 +57,7 @@ inline constexpr std::string_view kWinnerCodes = "0 anchor, 1 centroid, 2 best_p
     "best pair: smaller recovery rate of the two paired modalities")                              \
   X(empirical_winner, Int8, false,                                                                \
     "simulated winner: 0 anchor, 1 centroid, 2 best_pair, 3 none (most modalities with "          \
-    "recovery rate >= 0.5, ties to the smaller mean distance over them)")                         \
+    "recovery rate >= 0.5; ties: centroid, anchor, best pair)")                                   \
   X(trials_done, Int32, false, "Monte Carlo trials completed in this cell")                       \
   X(done, UInt8, false, "1 when the cell is complete")
 
