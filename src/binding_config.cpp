@@ -38,7 +38,7 @@ struct Entry {
 
 bool known_name(const std::string& name) {
   if (find_binding_param(name)) return true;
-  return !parse_indexed_name(name).base.empty();
+  return parse_indexed_name(name).index >= 0;
 }
 
 constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
