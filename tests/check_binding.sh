@@ -8,6 +8,7 @@
 set -uo pipefail
 
 EXE=$(realpath "$1")
+SRC=$(realpath "$2")
 PY=/usr/bin/python3
 "$PY" -c 'import h5py, numpy, xarray, h5netcdf' 2>/dev/null || {
   echo "SKIP: $PY lacks h5py/numpy/xarray/h5netcdf"
@@ -121,6 +122,14 @@ out=$("$EXE" inspect one.h5) || fail "inspect exit $?"
 for needle in "schema binding" "modalities: 2 values" "anchor " "centroid " "best_pair " "winner"; do
   grep -qF -- "$needle" <<<"$out" || fail "inspect lacks '$needle': $out"
 done
+
+# The plot tool reads every name from the cube; a two-modality cube is refused with exit 2.
+"$PY" "$SRC/tools/plot_binding.py" one.h5 --output one.png >/dev/null 2>plot_err || fail "plot: $(cat plot_err)"
+[[ $(head -c 4 one.png | od -An -c | tr -d ' ') == '211PNG' ]] || fail "one.png is not a PNG"
+"$PY" "$SRC/tools/plot_binding.py" issue.h5 --output issue.png >/dev/null 2>plot_err
+rc=$?
+[[ $rc -eq 2 && ! -e issue.png ]] || fail "plot of a 1-axis cube: exit $rc, expected 2"
+rm -f one.png plot_err
 
 # expect_error NEEDLE -- ARGS: exit 2, one stderr line with NEEDLE, no file created or changed.
 mkdir -p "$TMP/io"
