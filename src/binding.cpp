@@ -220,6 +220,8 @@ const char* binding_method_name(BindingMethod m) {
       return "centroid";
     case BindingMethod::BestPair:
       return "best_pair";
+    case BindingMethod::AllPairs:
+      return "all_pairs";
   }
   return "?";
 }
@@ -256,19 +258,23 @@ BindingTheory binding_theory(const BindingParams& p) {
       t.delta_pair(a, b) = separation_ratio(sig, nui);
     }
 
-  // Fixed anchor.
+  // Modality c bound to every other at once (summed whitened cross-covariance products).
+  auto summed = [&](int c) {
+    Eigen::VectorXd s2 = Eigen::VectorXd::Zero(k), n2 = Eigen::VectorXd::Zero(q);
+    for (int b = 0; b < m; ++b) {
+      if (b == c) continue;
+      for (int i = 0; i < k; ++i) s2(i) += std::pow(r[static_cast<std::size_t>(i)](c, b), 2);
+      for (int j = 0; j < q; ++j) n2(j) += std::pow(r[static_cast<std::size_t>(k + j)](c, b), 2);
+    }
+    return separation_ratio(s2.cwiseSqrt(), n2.cwiseSqrt());
+  };
+  t.delta_all_pairs.resize(m);
+  for (int c = 0; c < m; ++c) t.delta_all_pairs(c) = summed(c);
+
+  // Fixed anchor: pairs with the anchor; the anchor itself bound to all others.
   t.delta_anchor.resize(m);
   for (int c = 0; c < m; ++c) t.delta_anchor(c) = t.delta_pair(c, p.anchor);
-  {
-    const int a = p.anchor;
-    Eigen::VectorXd s2 = Eigen::VectorXd::Zero(k), n2 = Eigen::VectorXd::Zero(q);
-    for (int c = 0; c < m; ++c) {
-      if (c == a) continue;
-      for (int i = 0; i < k; ++i) s2(i) += std::pow(r[static_cast<std::size_t>(i)](a, c), 2);
-      for (int j = 0; j < q; ++j) n2(j) += std::pow(r[static_cast<std::size_t>(k + j)](a, c), 2);
-    }
-    t.delta_anchor(a) = separation_ratio(s2.cwiseSqrt(), n2.cwiseSqrt());
-  }
+  t.delta_anchor(p.anchor) = t.delta_all_pairs(p.anchor);
 
   // Centroid (MAXVAR): Perron roots of the correlation blocks.
   for (int i = 0; i < k; ++i)
@@ -296,6 +302,7 @@ BindingTheory binding_theory(const BindingParams& p) {
   t.delta[1] = Eigen::VectorXd::Constant(m, t.delta_centroid);
   t.delta[2] = Eigen::VectorXd::Constant(m, nan);
   t.delta[2](t.best_a) = t.delta[2](t.best_b) = t.delta_best_pair;
+  t.delta[3] = t.delta_all_pairs;
 
   std::array<std::vector<bool>, kBindingMethods> rec;
   for (int meth = 0; meth < kBindingMethods; ++meth) {
@@ -311,7 +318,7 @@ BindingTheory binding_theory(const BindingParams& p) {
 int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers) {
   int best = kNoWinner;
   long best_count = 0;
-  for (int meth : {1, 0, 2}) {  // tie order: centroid, anchor, best pair
+  for (int meth : {1, 0, 2, 3}) {  // tie order: centroid, anchor, best pair, all pairs
     const auto& r = recovers[static_cast<std::size_t>(meth)];
     const long count = std::count(r.begin(), r.end(), true);
     if (count > best_count) {
@@ -343,7 +350,7 @@ Eigen::MatrixXd BindingFit::pair_encoder(int a, int b) {
   return white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
 }
 
-Eigen::MatrixXd BindingFit::anchor_self_encoder(int a) {
+Eigen::MatrixXd BindingFit::summed_encoder(int a) {
   Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(d_, d_);
   for (int c = 0; c < m_; ++c) {
     if (c == a) continue;
@@ -357,8 +364,13 @@ Eigen::MatrixXd BindingFit::anchor_self_encoder(int a) {
 std::vector<Eigen::MatrixXd> BindingFit::anchor_encoders(int anchor) {
   std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
   for (int c = 0; c < m_; ++c)
-    out[static_cast<std::size_t>(c)] =
-        c == anchor ? anchor_self_encoder(c) : pair_encoder(c, anchor);
+    out[static_cast<std::size_t>(c)] = c == anchor ? summed_encoder(c) : pair_encoder(c, anchor);
+  return out;
+}
+
+std::vector<Eigen::MatrixXd> BindingFit::all_pairs_encoders() {
+  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
+  for (int c = 0; c < m_; ++c) out[static_cast<std::size_t>(c)] = summed_encoder(c);
   return out;
 }
 

@@ -55,51 +55,64 @@ int inspect_binding_cube(const std::string& path, std::ostream& out) {
   }
   // Agreement: per method, over (cell, modality) pairs the method binds, Delta > 1 against
   // recovery rate >= 0.5.
-  const auto& da = c.variables.at("theory_delta_anchor");
-  const auto& dc = c.variables.at("theory_delta_centroid");
-  const auto& db = c.variables.at("theory_delta_best_pair");
-  const char* names[kBindingMethods] = {"anchor", "centroid", "best_pair"};
   out << "agreement of closed form (Delta > 1) and simulation (recovery rate >= 0.5), per "
          "(cell, modality) bound:\n";
   for (int meth = 0; meth < kBindingMethods; ++meth) {
-    const auto& rate = c.variables.at(std::string(names[meth]) + "_recovery_rate");
+    const std::string name = binding_method_name(static_cast<BindingMethod>(meth));
+    const auto& rate = c.variables.at(name + "_recovery_rate");
+    const auto& delta = c.variables.at("theory_delta_" + name);  // per modality or per cell
+    const bool per_modality = delta.size() == cells * mm;
     double agree = 0, total = 0;
     for (std::size_t cell = 0; cell < cells; ++cell) {
       if (done[cell] != 1) continue;
       for (std::size_t m = 0; m < mm; ++m) {
         const double rr = rate[cell * mm + m];
         if (!std::isfinite(rr)) continue;  // not bound (best pair) or beyond this cell's M
-        const double delta = meth == 0 ? da[cell * mm + m] : meth == 1 ? dc[cell] : db[cell];
+        const double d = per_modality ? delta[cell * mm + m] : delta[cell];
         total += 1;
-        agree += (delta > 1) == (rr >= 0.5) ? 1 : 0;
+        agree += (d > 1) == (rr >= 0.5) ? 1 : 0;
       }
     }
     char line[160];
-    std::snprintf(line, sizeof line, "  %-10s %s of %.0f\n", names[meth],
+    std::snprintf(line, sizeof line, "  %-10s %s of %.0f\n", name.c_str(),
                   percent(agree, total).c_str(), total);
     out << line;
   }
   const auto& tw = c.variables.at("theory_winner");
   const auto& ew = c.variables.at("empirical_winner");
   double agree = 0, total = 0;
-  double table[4][4] = {};
+  constexpr int kCodes = kNoWinner + 1;
+  double table[kCodes][kCodes] = {};
   for (std::size_t cell = 0; cell < cells; ++cell) {
     if (done[cell] != 1) continue;
     const int t = static_cast<int>(tw[cell]), e = static_cast<int>(ew[cell]);
-    if (t < 0 || t > 3 || e < 0 || e > 3) continue;
+    if (t < 0 || t >= kCodes || e < 0 || e >= kCodes) continue;
     table[t][e] += 1;
     total += 1;
     agree += t == e ? 1 : 0;
   }
   out << "winner (" << str("winner_codes") << "): theory = simulation in " << percent(agree, total)
       << " of " << total << " cells\n";
-  out << "  theory \\ simulation   anchor centroid best_pair   none\n";
-  const char* wn[4] = {"anchor", "centroid", "best_pair", "none"};
-  for (int t = 0; t < 4; ++t) {
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-20s %7.0f %8.0f %9.0f %6.0f\n", wn[t], table[t][0],
-                  table[t][1], table[t][2], table[t][3]);
+  auto code_name = [](int code) {
+    return code == kNoWinner ? std::string("none")
+                             : std::string(binding_method_name(static_cast<BindingMethod>(code)));
+  };
+  std::string header = "  theory \\ simulation ";
+  for (int e = 0; e < kCodes; ++e) {
+    char cellbuf[32];
+    std::snprintf(cellbuf, sizeof cellbuf, " %10s", code_name(e).c_str());
+    header += cellbuf;
+  }
+  out << header << "\n";
+  for (int t = 0; t < kCodes; ++t) {
+    char line[64];
+    std::snprintf(line, sizeof line, "  %-20s", code_name(t).c_str());
     out << line;
+    for (int e = 0; e < kCodes; ++e) {
+      std::snprintf(line, sizeof line, " %10.0f", table[t][e]);
+      out << line;
+    }
+    out << "\n";
   }
   return 0;
 }

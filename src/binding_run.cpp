@@ -26,14 +26,17 @@ double& slot(std::vector<double>& r, const BindingLayout& l, BVar v, int m = 0) 
 }
 
 constexpr BVar kDistance[kBindingMethods] = {
-    BVar::anchor_distance_mean, BVar::centroid_distance_mean, BVar::best_pair_distance_mean};
+    BVar::anchor_distance_mean, BVar::centroid_distance_mean, BVar::best_pair_distance_mean,
+    BVar::all_pairs_distance_mean};
 constexpr BVar kRate[kBindingMethods] = {BVar::anchor_recovery_rate, BVar::centroid_recovery_rate,
-                                         BVar::best_pair_recovery_rate};
+                                         BVar::best_pair_recovery_rate,
+                                         BVar::all_pairs_recovery_rate};
 constexpr BVar kWorstDistance[kBindingMethods] = {
-    BVar::anchor_worst_distance, BVar::centroid_worst_distance, BVar::best_pair_worst_distance};
-constexpr BVar kWorstRate[kBindingMethods] = {BVar::anchor_worst_recovery_rate,
-                                              BVar::centroid_worst_recovery_rate,
-                                              BVar::best_pair_worst_recovery_rate};
+    BVar::anchor_worst_distance, BVar::centroid_worst_distance, BVar::best_pair_worst_distance,
+    BVar::all_pairs_worst_distance};
+constexpr BVar kWorstRate[kBindingMethods] = {
+    BVar::anchor_worst_recovery_rate, BVar::centroid_worst_recovery_rate,
+    BVar::best_pair_worst_recovery_rate, BVar::all_pairs_worst_recovery_rate};
 
 }  // namespace
 
@@ -43,7 +46,10 @@ std::vector<double> binding_theory_record(const BindingParams& p, const BindingL
     for (std::size_t i = 0; i < l.width(v); ++i)
       r[l.offset(v) + i] = fill_value(kBindingVariables[v].type);
   const BindingTheory t = binding_theory(p);
-  for (int m = 0; m < p.m; ++m) slot(r, l, BVar::theory_delta_anchor, m) = t.delta_anchor(m);
+  for (int m = 0; m < p.m; ++m) {
+    slot(r, l, BVar::theory_delta_anchor, m) = t.delta_anchor(m);
+    slot(r, l, BVar::theory_delta_all_pairs, m) = t.delta_all_pairs(m);
+  }
   slot(r, l, BVar::theory_delta_centroid) = t.delta_centroid;
   slot(r, l, BVar::theory_delta_best_pair) = t.delta_best_pair;
   slot(r, l, BVar::best_pair_first) = t.best_a;
@@ -87,9 +93,11 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
         };
         const auto anchor = fit.anchor_encoders(p.anchor);
         const auto centroid = fit.centroid_encoders();
+        const auto all_pairs = fit.all_pairs_encoders();
         for (int a = 0; a < p.m; ++a) {
           put(0, a, anchor[static_cast<std::size_t>(a)]);
           put(1, a, centroid[static_cast<std::size_t>(a)]);
+          put(3, a, all_pairs[static_cast<std::size_t>(a)]);
         }
         put(2, t.best_a, fit.pair_encoder(t.best_a, t.best_b));
         put(2, t.best_b, fit.pair_encoder(t.best_b, t.best_a));

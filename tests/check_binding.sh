@@ -75,9 +75,9 @@ same("one.h5", "two.h5")  # bitwise, whatever the thread count
 with h5py.File("one.h5") as f:
     assert f.attrs["schema"] == b"binding", f.attrs["schema"]
     assert f.attrs["status"] == b"complete"
-    assert f.attrs["methods"] == b"anchor,centroid,best_pair"
+    assert f.attrs["methods"] == b"anchor,centroid,best_pair,all_pairs"
     names = set(f)
-    for m in ("anchor", "centroid", "best_pair"):
+    for m in ("anchor", "centroid", "best_pair", "all_pairs"):
         assert {f"{m}_distance_mean", f"{m}_recovery_rate"} <= names, m
     assert f["modality"][()].tolist() == [0, 1, 2]
     d = f["anchor_distance_mean"]
@@ -92,7 +92,8 @@ with h5py.File("one.h5") as f:
     assert (np.isfinite(bp[1]).sum(axis=-1) == 2).all()
     assert (f["trials_done"][()] == 6).all() and (f["done"][()] == 1).all()
     w = f["empirical_winner"][()]
-    assert w.dtype == np.int8 and ((w >= 0) & (w <= 3)).all()
+    assert w.dtype == np.int8 and ((w >= 0) & (w <= 4)).all()
+    assert f["all_pairs_recovery_rate"].shape == (2, 2, 3)
     # Distances are distances; rates are rates.
     assert ((d[1] >= 0) & (d[1] <= 1)).all()
     # Low nu, M = 3: the good pair (1, 2) is recovered by the best pair in every trial.
@@ -113,13 +114,16 @@ with h5py.File("issue.h5") as f:
     assert abs(a[0, 1] - 0.66) < 0.005 and abs(c[0] - 1.20) < 0.005, (a, c)
     assert abs(c[1] - 0.87) < 0.005 and abs(b[1] - 1.39) < 0.005, (c, b)
     assert f["theory_winner"][()].tolist() == [1, 2]
+    ap = f["theory_delta_all_pairs"][()]
+    r12 = 1 / 1.2
+    assert np.allclose(ap[1, 1], np.sqrt((rho**2 + r12**2) / (2 * 0.36)), rtol=1e-12), ap
     assert f["best_pair_first"][()].tolist() == [1, 1] and f["best_pair_second"][()].tolist() == [2, 2]
     assert np.isnan(f["anchor_distance_mean"][()]).all()
     assert f.attrs["theory_only"] == 1
 EOF
 
 out=$("$EXE" inspect one.h5) || fail "inspect exit $?"
-for needle in "schema binding" "modalities: 2 values" "anchor " "centroid " "best_pair " "winner"; do
+for needle in "schema binding" "modalities: 2 values" "anchor " "centroid " "best_pair " "all_pairs " "winner"; do
   grep -qF -- "$needle" <<<"$out" || fail "inspect lacks '$needle': $out"
 done
 

@@ -51,6 +51,11 @@ TEST(BindingTheory, ReproducesTheIssueNumbers) {
   EXPECT_EQ(t6.best_a, 1);
   EXPECT_EQ(t6.best_b, 2);
   EXPECT_EQ(t6.winner, static_cast<int>(BindingMethod::BestPair));
+  // All pairs: modality m sums its correlations with both others.
+  const double r01 = 1 / std::sqrt(21 * 1.2), r12 = 1 / 1.2;
+  EXPECT_NEAR(t6.delta_all_pairs(1), std::sqrt((r01 * r01 + r12 * r12) / (2 * 0.36)), 1e-12);
+  EXPECT_NEAR(t6.delta_all_pairs(0), r01 / 0.6, 1e-12);
+  EXPECT_NEAR(t.delta_all_pairs(0), t.delta_anchor(0), 1e-15);  // the anchor's own rule
   // Centroid's Delta is the ratio of Perron roots: nuisance root 1 + 2 nu.
   EXPECT_NEAR(t6.delta_centroid * 2.2, t.delta_centroid * 1.6, 1e-12);
 }
@@ -69,15 +74,19 @@ TEST(BindingTheory, TwoModalitiesIsTheTwoViewFormula) {
 
 TEST(BindingTheory, WinnerCountsModalitiesThenTieOrder) {
   using R = std::vector<bool>;
+  const R none{false, false, false};
   // The anchor recovers 1 modality, the best pair 2: best pair.
-  EXPECT_EQ(binding_winner({R{true, false, false}, R{false, false, false}, R{true, true, false}}),
-            2);
+  EXPECT_EQ(binding_winner({R{true, false, false}, none, R{true, true, false}, none}), 2);
   // Anchor and centroid both recover all: the centroid (tie order).
-  EXPECT_EQ(binding_winner({R{true, true, true}, R{true, true, true}, R{true, true, false}}), 1);
+  EXPECT_EQ(binding_winner({R{true, true, true}, R{true, true, true}, R{true, true, false},
+                            R{true, true, true}}),
+            1);
   // The anchor recovers 2 of 3, the centroid none, the best pair 2: anchor before best pair.
-  EXPECT_EQ(binding_winner({R{false, true, true}, R{false, false, false}, R{true, true, false}}),
-            0);
-  EXPECT_EQ(binding_winner({R{false, false}, R{false, false}, R{false, false}}), kNoWinner);
+  EXPECT_EQ(binding_winner({R{false, true, true}, none, R{true, true, false}, none}), 0);
+  // All pairs recovers 3, the others fewer: all pairs; a tie with the best pair: best pair.
+  EXPECT_EQ(binding_winner({none, none, R{true, true, false}, R{true, true, true}}), 3);
+  EXPECT_EQ(binding_winner({none, none, R{true, true, false}, R{false, true, true}}), 2);
+  EXPECT_EQ(binding_winner({none, none, none, none}), kNoWinner);
 }
 
 // A random symmetric PSD correlation matrix.
@@ -142,6 +151,8 @@ TEST(BindingEstimators, PopulationDistanceIsZeroExactlyWhenDeltaAboveOne) {
     };
     const auto anchor = fit.anchor_encoders(p.anchor);
     for (int a = 0; a < m; ++a) check(t.delta_anchor(a), anchor[size_t(a)], "anchor", a);
+    const auto all_pairs = fit.all_pairs_encoders();
+    for (int a = 0; a < m; ++a) check(t.delta_all_pairs(a), all_pairs[size_t(a)], "all pairs", a);
     check(t.delta_best_pair, fit.pair_encoder(t.best_a, t.best_b), "best pair", t.best_a);
     check(t.delta_best_pair, fit.pair_encoder(t.best_b, t.best_a), "best pair", t.best_b);
     // Centroid: every modality recovers above 1; below 1 the worst modality does not.
@@ -187,7 +198,9 @@ TEST(BindingEstimators, FiniteSampleConsistencyAtLargeN) {
     };
     const auto anchor = fit.anchor_encoders(p.anchor);
     const auto centroid = fit.centroid_encoders();
+    const auto all_pairs = fit.all_pairs_encoders();
     for (int a = 0; a < p.m; ++a) {
+      expect(t.delta_all_pairs(a), all_pairs[size_t(a)], "all pairs " + std::to_string(a));
       expect(t.delta_anchor(a), anchor[size_t(a)], "anchor " + std::to_string(a));
       expect(t.delta_centroid, centroid[size_t(a)], "centroid " + std::to_string(a));
     }

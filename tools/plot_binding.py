@@ -3,12 +3,13 @@
 
     tools/plot_binding.py CUBE.h5 [--output OUT.png] [--x AXIS --y AXIS]
 
-Four panels over two swept axes (default: x = the last axis, y = the first; any other axis
+Five panels over two swept axes (default: x = the last axis, y = the first; any other axis
 is held at its first value):
-  1-3. for each method in the cube's `methods` attribute (fixed anchor, centroid, best pair),
+  1-4. for each method in the cube's `methods` attribute (fixed anchor, centroid, best pair,
+       all pairs),
        the worst recovery rate over the modalities it binds, with its closed-form boundary
        (the worst theory_delta_<method> over modalities = 1) drawn over it;
-  4.   who wins where: the simulated winner (empirical_winner, codes from the `winner_codes`
+  5.   who wins where: the simulated winner (empirical_winner, codes from the `winner_codes`
        attribute) with all three closed-form boundaries, and the cells where the closed-form
        winner (theory_winner) differs marked with a dot.
 Every variable name comes from the cube (methods, winner codes, long names); an axis swept
@@ -31,9 +32,10 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-# Okabe-Ito colours per winner code (0 anchor, 1 centroid, 2 best pair, 3 none).
-WINNER_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#bdbdbd"]
-CURVE_STYLES = ["--", "-", ":"]
+# Okabe-Ito colours by method name; "none" grey. Winner codes come from the cube.
+COLOURS = {"anchor": "#E69F00", "centroid": "#0072B2", "best_pair": "#009E73",
+           "all_pairs": "#CC79A7", "none": "#bdbdbd"}
+CURVE_STYLES = ["--", "-", ":", "-."]
 HALO = [pe.withStroke(linewidth=4, foreground="white")]
 
 
@@ -141,7 +143,7 @@ def main(argv):
     wnames = winner_names(c["winner_codes"])
     theory = {m: worst(f"theory_delta_{m}", np.nanmin) for m in methods}
 
-    fig, axs = plt.subplots(1, len(methods) + 1, figsize=(4.6 * (len(methods) + 1), 4.4),
+    fig, axs = plt.subplots(1, len(methods) + 1, figsize=(4.4 * (len(methods) + 1), 4.3),
                             constrained_layout=True)
 
     def setup(ax, title):
@@ -180,8 +182,9 @@ def main(argv):
     ax = axs[-1]
     key = "theory_winner" if c["theory_only"] else "empirical_winner"
     w = plane(key).astype(float)
-    w[(w < 0) | (w > 3)] = np.nan
-    cmap = ListedColormap(WINNER_COLOURS[:len(wnames)])
+    w[(w < 0) | (w >= len(wnames))] = np.nan
+    colours = [COLOURS.get(n, "#000000") for n in wnames]
+    cmap = ListedColormap(colours)
     ax.pcolormesh(XE, YE, w, cmap=cmap, norm=BoundaryNorm(np.arange(-0.5, len(wnames)), cmap.N),
                   shading="flat")
     for m, style in zip(methods, CURVE_STYLES):
@@ -191,8 +194,7 @@ def main(argv):
         yy, xx = np.nonzero(tw != w)
         ax.plot(X[xx], Y[yy], "k.", ms=3)
     setup(ax, "who wins where (simulation)" if not c["theory_only"] else "who wins where (theory)")
-    handles = [Patch(color=WINNER_COLOURS[i], label=n.replace("_", " "))
-               for i, n in enumerate(wnames)]
+    handles = [Patch(color=colours[i], label=n.replace("_", " ")) for i, n in enumerate(wnames)]
     handles += [Line2D([], [], color="black", ls=s, label=fr"$\Delta$ {m.replace('_', ' ')} = 1")
                 for m, s in zip(methods, CURVE_STYLES)]
     if not c["theory_only"]:

@@ -16,6 +16,8 @@
 //              joint covariance; modality m's encoder is its block of them, un-whitened.
 //   best_pair  two-view CCA of the pair with the largest closed-form separation (an oracle
 //              choice), applied to those two modalities only.
+//   all_pairs  SUMCOR-style: every modality m bound to every other at once, top-k of
+//              sum_{b != m} C_mb C_mb^T, un-whitened (the anchor's own rule, for every m).
 //
 // Closed forms (population; a method recovers modality m iff its Delta > 1):
 //   pair (a, b)     Delta_ab = min_i rho_ab(i) / max_j nu_ab,
@@ -30,6 +32,7 @@
 //                   Perron roots exactly when Delta > 1; their Perron vectors have no zero
 //                   entry, so every modality's block spans the signal coordinates)
 //   best pair       Delta = max_{a < b} Delta_ab.
+//   all pairs       Delta(m) = sqrt(min_i sum_{b != m} rho_mb(i)^2 / max_j sum_{b != m} nu_mb^2).
 #include <Eigen/Dense>
 #include <array>
 #include <string>
@@ -112,17 +115,19 @@ std::vector<Eigen::MatrixXd> binding_blocks(const BindingParams& p);
 // The joint Md x Md population covariance in modality-major order (as the sampler draws it).
 Eigen::MatrixXd binding_joint_covariance(const BindingParams& p);
 
-enum class BindingMethod : int { Anchor = 0, Centroid = 1, BestPair = 2 };
-inline constexpr int kBindingMethods = 3;
-inline constexpr int kNoWinner = 3;  // winner code when no method recovers any modality
-const char* binding_method_name(BindingMethod m);  // "anchor", "centroid", "best_pair"
+enum class BindingMethod : int { Anchor = 0, Centroid = 1, BestPair = 2, AllPairs = 3 };
+inline constexpr int kBindingMethods = 4;
+inline constexpr int kNoWinner = 4;  // winner code when no method recovers any modality
+// "anchor", "centroid", "best_pair", "all_pairs"
+const char* binding_method_name(BindingMethod m);
 
 struct BindingTheory {
   Eigen::MatrixXd delta_pair;    // M x M two-view separations (diagonal unused: +inf)
   Eigen::VectorXd delta_anchor;  // M, per modality
   double delta_centroid = 0;
   double delta_best_pair = 0;
-  int best_a = 0, best_b = 1;  // the pair with the largest Delta (first in row-major order)
+  Eigen::VectorXd delta_all_pairs;  // M, per modality
+  int best_a = 0, best_b = 1;       // the pair with the largest Delta (first in row-major order)
   // Per method and modality: the Delta that decides it (NaN where the method does not
   // bind the modality, i.e. best pair outside its pair).
   std::array<Eigen::VectorXd, kBindingMethods> delta;
@@ -133,10 +138,10 @@ BindingTheory binding_theory(const BindingParams& p);
 
 // Which method wins a cell: the one recovering the signal in the most modalities (a
 // modality counts when the method binds it and recovers it); ties go to the centroid, then
-// the fixed anchor, then the best pair (the centroid binds every modality jointly, the anchor
-// each through one pair, the best pair only two). The same rule decides the closed-form
-// winner (Delta > 1) and the simulated one (recovery rate >= 0.5), so they are comparable.
-// kNoWinner when no method recovers any modality. `recovers[method][m]`.
+// the fixed anchor, then the best pair, then all pairs (the three methods first; the
+// centroid binds every modality jointly, the anchor each through one pair). The same rule decides
+// the closed-form winner (Delta > 1) and the simulated one (recovery rate >= 0.5), so they are
+// comparable. kNoWinner when no method recovers any modality. `recovers[method][m]`.
 int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers);
 
 // Finite-sample binding estimators on one joint sample covariance (modality-major, Md x Md).
@@ -146,10 +151,13 @@ class BindingFit {
   void fit(const Eigen::MatrixXd& s, int modalities, int k);
   // a-space encoder of the two-view CCA of modalities a and b.
   Eigen::MatrixXd pair_encoder(int a, int b);
-  // The anchor's own encoder: top-k of sum_{m != a} C_am C_am^T.
-  Eigen::MatrixXd anchor_self_encoder(int a);
+  // Modality a bound to all others at once: top-k of sum_{m != a} C_am C_am^T (the anchor's
+  // own encoder, and every modality's all-pairs encoder).
+  Eigen::MatrixXd summed_encoder(int a);
   // Every modality's encoder under fixed-anchor binding to `anchor`.
   std::vector<Eigen::MatrixXd> anchor_encoders(int anchor);
+  // Every modality's all-pairs (SUMCOR-style) encoder.
+  std::vector<Eigen::MatrixXd> all_pairs_encoders();
   // Every modality's MAXVAR (centroid) encoder.
   std::vector<Eigen::MatrixXd> centroid_encoders();
 

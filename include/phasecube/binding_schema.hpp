@@ -15,50 +15,61 @@ namespace phasecube {
 inline constexpr std::string_view kBindingSchema = "binding";
 inline constexpr std::string_view kModalityDimension = "modality";
 // The methods, in winner-code order, as the cube's root attribute `methods` lists them.
-inline constexpr std::string_view kBindingMethodList = "anchor,centroid,best_pair";
-inline constexpr std::string_view kWinnerCodes = "0 anchor, 1 centroid, 2 best_pair, 3 none";
+inline constexpr std::string_view kBindingMethodList = "anchor,centroid,best_pair,all_pairs";
+inline constexpr std::string_view kWinnerCodes =
+    "0 anchor, 1 centroid, 2 best_pair, 3 all_pairs, 4 none";
 
 // X(name, type, per_modality, long_name)
-#define PHASECUBE_BINDING_VARIABLES(X)                                                            \
-  X(theory_delta_anchor, Float64, true,                                                           \
-    "closed-form fixed-anchor separation of each modality (m != a: rho_ma / nu_ma; the "          \
-    "anchor: sqrt(min_i sum_m rho_am^2 / max_j sum_m nu_am^2))")                                  \
-  X(theory_delta_centroid, Float64, false,                                                        \
-    "closed-form centroid (MAXVAR) separation min_i lambda1(R_i) / max_j lambda1(R_j)")           \
-  X(theory_delta_best_pair, Float64, false,                                                       \
-    "closed-form separation of the best pair, max over pairs of min rho_ab / max nu_ab")          \
-  X(best_pair_first, Int8, false, "first modality of the best pair (closed-form oracle)")         \
-  X(best_pair_second, Int8, false, "second modality of the best pair (closed-form oracle)")       \
-  X(theory_winner, Int8, false,                                                                   \
-    "closed-form winner: 0 anchor, 1 centroid, 2 best_pair, 3 none (most modalities with "        \
-    "Delta > 1; ties: centroid, anchor, best pair)")                                              \
-  X(anchor_distance_mean, Float64, true,                                                          \
-    "fixed anchor: mean subspace distance of each modality's encoder to the signal subspace")     \
-  X(anchor_recovery_rate, Float64, true,                                                          \
-    "fixed anchor: share of trials in which the modality recovers all k signal directions")       \
-  X(centroid_distance_mean, Float64, true,                                                        \
-    "centroid (MAXVAR): mean subspace distance of each modality's encoder")                       \
-  X(centroid_recovery_rate, Float64, true,                                                        \
-    "centroid (MAXVAR): share of trials in which the modality recovers all k directions")         \
-  X(best_pair_distance_mean, Float64, true,                                                       \
-    "best pair: mean subspace distance of the two paired modalities' encoders (fill "             \
-    "elsewhere)")                                                                                 \
-  X(best_pair_recovery_rate, Float64, true,                                                       \
-    "best pair: share of trials in which a paired modality recovers all k directions")            \
-  X(anchor_worst_distance, Float64, false, "fixed anchor: largest distance_mean over modalities") \
-  X(anchor_worst_recovery_rate, Float64, false,                                                   \
-    "fixed anchor: smallest recovery rate over modalities")                                       \
-  X(centroid_worst_distance, Float64, false, "centroid: largest distance_mean over modalities")   \
-  X(centroid_worst_recovery_rate, Float64, false,                                                 \
-    "centroid: smallest recovery rate over modalities")                                           \
-  X(best_pair_worst_distance, Float64, false,                                                     \
-    "best pair: larger distance_mean of the two paired modalities")                               \
-  X(best_pair_worst_recovery_rate, Float64, false,                                                \
-    "best pair: smaller recovery rate of the two paired modalities")                              \
-  X(empirical_winner, Int8, false,                                                                \
-    "simulated winner: 0 anchor, 1 centroid, 2 best_pair, 3 none (most modalities with "          \
-    "recovery rate >= 0.5; ties: centroid, anchor, best pair)")                                   \
-  X(trials_done, Int32, false, "Monte Carlo trials completed in this cell")                       \
+#define PHASECUBE_BINDING_VARIABLES(X)                                                             \
+  X(theory_delta_anchor, Float64, true,                                                            \
+    "closed-form fixed-anchor separation of each modality (m != a: rho_ma / nu_ma; the "           \
+    "anchor: sqrt(min_i sum_m rho_am^2 / max_j sum_m nu_am^2))")                                   \
+  X(theory_delta_centroid, Float64, false,                                                         \
+    "closed-form centroid (MAXVAR) separation min_i lambda1(R_i) / max_j lambda1(R_j)")            \
+  X(theory_delta_best_pair, Float64, false,                                                        \
+    "closed-form separation of the best pair, max over pairs of min rho_ab / max nu_ab")           \
+  X(best_pair_first, Int8, false, "first modality of the best pair (closed-form oracle)")          \
+  X(best_pair_second, Int8, false, "second modality of the best pair (closed-form oracle)")        \
+  X(theory_winner, Int8, false,                                                                    \
+    "closed-form winner: 0 anchor, 1 centroid, 2 best_pair, 3 all_pairs, 4 none (most modalities " \
+    "with Delta > 1; ties: centroid, anchor, best pair, all pairs)")                               \
+  X(theory_delta_all_pairs, Float64, true,                                                         \
+    "closed-form all-pairs (SUMCOR-style) separation of each modality, sqrt(min_i sum_b "          \
+    "rho_mb^2 / max_j sum_b nu_mb^2)")                                                             \
+  X(anchor_distance_mean, Float64, true,                                                           \
+    "fixed anchor: mean subspace distance of each modality's encoder to the signal subspace")      \
+  X(anchor_recovery_rate, Float64, true,                                                           \
+    "fixed anchor: share of trials in which the modality recovers all k signal directions")        \
+  X(centroid_distance_mean, Float64, true,                                                         \
+    "centroid (MAXVAR): mean subspace distance of each modality's encoder")                        \
+  X(centroid_recovery_rate, Float64, true,                                                         \
+    "centroid (MAXVAR): share of trials in which the modality recovers all k directions")          \
+  X(best_pair_distance_mean, Float64, true,                                                        \
+    "best pair: mean subspace distance of the two paired modalities' encoders (fill "              \
+    "elsewhere)")                                                                                  \
+  X(best_pair_recovery_rate, Float64, true,                                                        \
+    "best pair: share of trials in which a paired modality recovers all k directions")             \
+  X(all_pairs_distance_mean, Float64, true,                                                        \
+    "all pairs (SUMCOR-style): mean subspace distance of each modality's encoder")                 \
+  X(all_pairs_recovery_rate, Float64, true,                                                        \
+    "all pairs (SUMCOR-style): share of trials in which the modality recovers all k directions")   \
+  X(anchor_worst_distance, Float64, false, "fixed anchor: largest distance_mean over modalities")  \
+  X(anchor_worst_recovery_rate, Float64, false,                                                    \
+    "fixed anchor: smallest recovery rate over modalities")                                        \
+  X(centroid_worst_distance, Float64, false, "centroid: largest distance_mean over modalities")    \
+  X(centroid_worst_recovery_rate, Float64, false,                                                  \
+    "centroid: smallest recovery rate over modalities")                                            \
+  X(best_pair_worst_distance, Float64, false,                                                      \
+    "best pair: larger distance_mean of the two paired modalities")                                \
+  X(best_pair_worst_recovery_rate, Float64, false,                                                 \
+    "best pair: smaller recovery rate of the two paired modalities")                               \
+  X(all_pairs_worst_distance, Float64, false, "all pairs: largest distance_mean over modalities")  \
+  X(all_pairs_worst_recovery_rate, Float64, false,                                                 \
+    "all pairs: smallest recovery rate over modalities")                                           \
+  X(empirical_winner, Int8, false,                                                                 \
+    "simulated winner: 0 anchor, 1 centroid, 2 best_pair, 3 all_pairs, 4 none (most modalities "   \
+    "with recovery rate >= 0.5; ties: centroid, anchor, best pair, all pairs)")                    \
+  X(trials_done, Int32, false, "Monte Carlo trials completed in this cell")                        \
   X(done, UInt8, false, "1 when the cell is complete")
 
 enum class BVar : std::size_t {
