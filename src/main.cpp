@@ -72,6 +72,14 @@ std::string overrides_help() {
   s += "  [axes] any model parameter: linspace(a, b, m), logspace(a, b, m) (base-10\n"
        "         exponents) or a list 0.1, 0.5, 0.9; file order = cube dimension order\n"
        "  [run]  trials, seed, sampler = auto|wishart|direct, output\n";
+  s += "\nBinding runs (many modalities): a config with [model] modalities = M is one, with\n"
+       "  its own keys (lists over modalities repeat their last value; gamma[m] and\n"
+       "  gamma_tilde[m] set one modality, also as axes):\n";
+  for (const auto& p : phasecube::kBindingParams) {
+    std::string name(p.name);
+    name.resize(16, ' ');
+    s += "    " + name + std::string(p.doc) + "\n";
+  }
   return s;
 }
 

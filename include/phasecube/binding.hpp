@@ -78,8 +78,7 @@ inline constexpr std::array kBindingParams = {
     BindingParamSpec{"gamma_tilde", BindingShape::PerModality, 1.0,
                      "variance of each modality on the nuisance coordinates (> 0)"},
     BindingParamSpec{"nu", BindingShape::Correlation, 0.5,
-                     "cross-modal nuisance correlation: one value for all pairs or an M x M "
-                     "matrix (symmetric, unit diagonal, positive semi-definite)"},
+                     "nuisance correlation: one value for all pairs, or an M x M matrix"},
     BindingParamSpec{"anchor", BindingShape::Integer, 0,
                      "the anchor modality a of fixed-anchor binding, 0 <= a < M"},
 };
