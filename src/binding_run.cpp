@@ -31,6 +31,9 @@ constexpr BVar kDistance[kBindingMethods] = {
 constexpr BVar kRate[kBindingMethods] = {BVar::anchor_recovery_rate, BVar::centroid_recovery_rate,
                                          BVar::best_pair_recovery_rate,
                                          BVar::all_pairs_recovery_rate};
+constexpr BVar kDims[kBindingMethods] = {
+    BVar::anchor_recovered_dims_mean, BVar::centroid_recovered_dims_mean,
+    BVar::best_pair_recovered_dims_mean, BVar::all_pairs_recovered_dims_mean};
 constexpr BVar kWorstDistance[kBindingMethods] = {
     BVar::anchor_worst_distance, BVar::centroid_worst_distance, BVar::best_pair_worst_distance,
     BVar::all_pairs_worst_distance};
@@ -68,8 +71,8 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
   const auto blocks = binding_blocks(p);
   const auto trials = static_cast<std::size_t>(run.trials);
   const std::size_t m = static_cast<std::size_t>(p.m);
-  // Per trial: [method][modality] distance, then [method][modality] full recovery.
-  const std::size_t stride = 2 * kBindingMethods * m;
+  // Per trial, each [method][modality]: distance, then full recovery, then recovered dims.
+  const std::size_t block = kBindingMethods * m, stride = 3 * block;
   std::vector<double> out(trials * stride, kNaN);
   std::exception_ptr failure;
 
@@ -89,7 +92,8 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
           const SubspaceScore sc = score_subspace(enc, p.k);
           const std::size_t i = static_cast<std::size_t>(meth) * m + static_cast<std::size_t>(mod);
           o[i] = sc.distance;
-          o[kBindingMethods * m + i] = sc.recovered == p.k ? 1.0 : 0.0;
+          o[block + i] = sc.recovered == p.k ? 1.0 : 0.0;
+          o[2 * block + i] = sc.recovered;
         };
         const auto anchor = fit.anchor_encoders(p.anchor);
         const auto centroid = fit.centroid_encoders();
@@ -119,15 +123,17 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
       const bool binds = meth != 2 || a == t.best_a || a == t.best_b;
       if (!binds) continue;
       const std::size_t i = static_cast<std::size_t>(meth) * m + static_cast<std::size_t>(a);
-      double dsum = 0, fsum = 0;
+      double dsum = 0, fsum = 0, rsum = 0;
       for (std::size_t tr = 0; tr < trials; ++tr) {  // trial order: thread-independent bits
         dsum += out[tr * stride + i];
-        fsum += out[tr * stride + kBindingMethods * m + i];
+        fsum += out[tr * stride + block + i];
+        rsum += out[tr * stride + 2 * block + i];
       }
       const double dist = dsum / static_cast<double>(trials);
       const double rate = fsum / static_cast<double>(trials);
       slot(r, l, kDistance[meth], a) = dist;
       slot(r, l, kRate[meth], a) = rate;
+      slot(r, l, kDims[meth], a) = rsum / static_cast<double>(trials);
       worst_d = std::max(worst_d, dist);
       worst_r = std::min(worst_r, rate);
       ++bound;

@@ -94,6 +94,10 @@ with h5py.File("one.h5") as f:
     w = f["empirical_winner"][()]
     assert w.dtype == np.int8 and ((w >= 0) & (w <= 4)).all()
     assert f["all_pairs_recovery_rate"].shape == (2, 2, 3)
+    dims, rate = f["centroid_recovered_dims_mean"][()], f["centroid_recovery_rate"][()]
+    ok = np.isfinite(rate)
+    assert ((dims[ok] >= 0) & (dims[ok] <= 2)).all() and (dims[ok][rate[ok] == 1] == 2).all()
+    assert (dims[ok] >= 2 * rate[ok]).all()  # a full recovery counts k = 2 directions
     # Distances are distances; rates are rates.
     assert ((d[1] >= 0) & (d[1] <= 1)).all()
     # Low nu, M = 3: the good pair (1, 2) is recovered by the best pair in every trial.

@@ -40,19 +40,27 @@ inline constexpr std::string_view kWinnerCodes =
     "fixed anchor: mean subspace distance of each modality's encoder to the signal subspace")      \
   X(anchor_recovery_rate, Float64, true,                                                           \
     "fixed anchor: share of trials in which the modality recovers all k signal directions")        \
+  X(anchor_recovered_dims_mean, Float64, true,                                                     \
+    "fixed anchor: mean number of signal directions the modality recovers (overlap >= 0.8)")       \
   X(centroid_distance_mean, Float64, true,                                                         \
     "centroid (MAXVAR): mean subspace distance of each modality's encoder")                        \
   X(centroid_recovery_rate, Float64, true,                                                         \
     "centroid (MAXVAR): share of trials in which the modality recovers all k directions")          \
+  X(centroid_recovered_dims_mean, Float64, true,                                                   \
+    "centroid: mean number of signal directions the modality recovers (overlap >= 0.8)")           \
   X(best_pair_distance_mean, Float64, true,                                                        \
     "best pair: mean subspace distance of the two paired modalities' encoders (fill "              \
     "elsewhere)")                                                                                  \
   X(best_pair_recovery_rate, Float64, true,                                                        \
     "best pair: share of trials in which a paired modality recovers all k directions")             \
+  X(best_pair_recovered_dims_mean, Float64, true,                                                  \
+    "best pair: mean number of signal directions the modality recovers (overlap >= 0.8)")          \
   X(all_pairs_distance_mean, Float64, true,                                                        \
     "all pairs (SUMCOR-style): mean subspace distance of each modality's encoder")                 \
   X(all_pairs_recovery_rate, Float64, true,                                                        \
     "all pairs (SUMCOR-style): share of trials in which the modality recovers all k directions")   \
+  X(all_pairs_recovered_dims_mean, Float64, true,                                                  \
+    "all pairs: mean number of signal directions the modality recovers (overlap >= 0.8)")          \
   X(anchor_worst_distance, Float64, false, "fixed anchor: largest distance_mean over modalities")  \
   X(anchor_worst_recovery_rate, Float64, false,                                                    \
     "fixed anchor: smallest recovery rate over modalities")                                        \
