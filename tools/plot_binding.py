@@ -199,7 +199,7 @@ def main(argv):
                 for m, s in zip(methods, CURVE_STYLES)]
     if not c["theory_only"]:
         handles.append(Line2D([], [], color="black", marker=".", ls="", label="theory differs"))
-    ax.legend(handles=handles, fontsize=7, loc="best", framealpha=0.85)
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
     fixed = []
     for k in ("modalities", "d", "k", "n", "kappa", "gamma", "gamma_tilde", "nu", "anchor"):
