@@ -3,9 +3,12 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <ostream>
 
@@ -62,7 +65,8 @@ std::vector<double> binding_theory_record(const BindingParams& p, const BindingL
 }
 
 std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSettings& run,
-                                          std::uint64_t cell_index, const BindingLayout& l) {
+                                          std::uint64_t cell_index, const BindingLayout& l,
+                                          const std::atomic<bool>* cancel) {
   std::vector<double> r = binding_theory_record(p, l);
   const BindingTheory t = binding_theory(p);
   SamplerKind kind = run.sampler;
@@ -83,6 +87,7 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
     Eigen::MatrixXd s;
 #pragma omp for schedule(dynamic, 2)
     for (std::size_t tr = 0; tr < trials; ++tr) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) continue;
       try {
         Stream rng(run.seed, cell_index, tr);
         sampler.draw(rng, s);
@@ -112,6 +117,7 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
     }
   }
   if (failure) std::rethrow_exception(failure);
+  if (cancel && cancel->load()) return {};
 
   std::array<std::vector<bool>, kBindingMethods> recovers;
   for (int meth = 0; meth < kBindingMethods; ++meth) {
@@ -150,6 +156,29 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
   return r;
 }
 
+namespace {
+
+// Set by SIGTERM, SIGINT or SIGUSR1 during a binding run: the cell in progress is abandoned
+// within one trial, the cube saved (status partial), and the run exits with status 3.
+std::atomic<bool> g_binding_stop{false};
+extern "C" void on_binding_stop(int) {
+  g_binding_stop.store(true);
+}
+
+// The first difference between two binding configs that changes results; empty when none.
+std::string binding_results_mismatch(const BindingConfig& a, const BindingConfig& b) {
+  if (a.fixed != b.fixed) return "the fixed [model] values differ";
+  if (a.axes.size() != b.axes.size()) return "the number of axes differs";
+  for (std::size_t i = 0; i < a.axes.size(); ++i)
+    if (a.axes[i].name != b.axes[i].name || a.axes[i].values != b.axes[i].values)
+      return "axis " + a.axes[i].name + " differs";
+  if (a.run.trials != b.run.trials || a.run.seed != b.run.seed || a.run.sampler != b.run.sampler)
+    return "run.trials, run.seed or run.sampler differs";
+  return "";
+}
+
+}  // namespace
+
 int run_binding(const BindingConfig& config, const SweepOptions& options, std::ostream& log) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
@@ -176,11 +205,57 @@ int run_binding(const BindingConfig& config, const SweepOptions& options, std::o
         << " binding cells, closed forms only)\n";
     return 0;
   }
+  // --resume: take over the finished cells of a cube made by the same config.
+  std::vector<bool> done(records.size(), false);
+  std::error_code ec;
+  if (options.resume && std::filesystem::exists(options.output, ec)) {
+    const BindingCubeContents old = read_binding_cube(options.output);
+    const auto theory = old.number_attributes.find("theory_only");
+    if (theory != old.number_attributes.end() && !theory->second.empty() && theory->second[0] == 1)
+      throw InputError("--resume: " + options.output +
+                       " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
+    const BindingConfig stored = binding_config_from_text(old.string_attributes.at("config"),
+                                                          options.output + " (stored config)");
+    const std::string diff = binding_results_mismatch(config, stored);
+    if (!diff.empty() || old.modalities != layout.modalities())
+      throw InputError("--resume: the config differs from the one stored in " + options.output +
+                       ": " + (diff.empty() ? "the modality dimension differs" : diff));
+    const auto& old_done = old.variables.at("done");
+    std::size_t taken = 0;
+    for (std::size_t c = 0; c < records.size(); ++c) {
+      if (old_done[c] != 1) continue;
+      for (std::size_t v = 0; v < kNumBindingVariables; ++v) {
+        const auto& values = old.variables.at(std::string(kBindingVariables[v].name));
+        const std::size_t w = layout.width(v);
+        for (std::size_t i = 0; i < w; ++i) records[c][layout.offset(v) + i] = values[c * w + i];
+      }
+      done[c] = true;
+      ++taken;
+    }
+    log << "phasecube: resuming " << options.output << ": " << taken << " of " << records.size()
+        << " binding cells already done\n";
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_binding_stop;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
+
   // The cube exists (closed forms, status partial) from the start, then every ~10 s.
   write_binding_cube(options.output, info, layout, records, false, seconds());
   auto last = Clock::now();
   for (std::size_t c = 0; c < records.size(); ++c) {
-    records[c] = simulate_binding_cell(make_binding_cell(grid.values(c)), config.run, c, layout);
+    if (done[c]) continue;
+    auto r = simulate_binding_cell(make_binding_cell(grid.values(c)), config.run, c, layout,
+                                   &g_binding_stop);
+    if (g_binding_stop.load()) {
+      write_binding_cube(options.output, info, layout, records, false, seconds());
+      log << "phasecube: stopped; " << options.output
+          << " holds the finished binding cells (status partial); rerun with --resume to finish "
+             "it\n";
+      return kExitInterrupted;
+    }
+    records[c] = std::move(r);
     if (std::chrono::duration<double>(Clock::now() - last).count() > 10) {
       write_binding_cube(options.output, info, layout, records, false, seconds());
       log << "phasecube: " << c + 1 << "/" << records.size() << " binding cells\n";

@@ -235,8 +235,7 @@ int binding_command(const po::variables_map& vm, const std::vector<std::string>&
   options.overwrite = vm["overwrite"].as<bool>();
   options.theory_only = theory;
   options.command_line = command_line;
-  if (!theory && vm["resume"].as<bool>())
-    throw InputError("--resume is not supported for binding runs (modalities = M); rerun them");
+  options.resume = !theory && vm["resume"].as<bool>();
   if (vm.count("output")) {
     options.output = vm["output"].as<std::string>();
     if (options.output.empty()) throw InputError("--output is empty");
@@ -248,7 +247,7 @@ int binding_command(const po::variables_map& vm, const std::vector<std::string>&
   config.run.output = options.output;
   if (const char* size = std::getenv("OMPI_COMM_WORLD_SIZE"); size && std::atoi(size) > 1)
     throw InputError("binding runs (modalities = M) use one process; run without mpirun");
-  check_output(options.output, options.overwrite, false);
+  check_output(options.output, options.overwrite, options.resume);
   choose_threads();
   return phasecube::run_binding(config, options, std::cerr);
 }

@@ -160,9 +160,46 @@ expect_error "must be symmetric" -- run --config issue.ini --output bad.h5 --mod
 expect_error "gamma[5]" -- run --config issue.ini --output bad.h5 --model.gamma[5]=1
 expect_error "anchor" -- run --config issue.ini --output bad.h5 --model.anchor=3
 expect_error "unknown key 'model.gamma_x'" -- run --config issue.ini --output bad.h5 --model.gamma_x=1
-expect_error "--resume" -- run --config issue.ini --output bad.h5 --resume
+expect_error "--resume: the config differs" -- run --config small.ini --output one.h5 --resume \
+  --run.seed=4
+expect_error "theory-only" -- run --config issue.ini --output issue.h5 --resume
 expect_error "binding cube" -- validate one.h5
 [[ -e bad.h5 ]] && fail "bad.h5 was created"
+
+# SIGTERM saves a partial cube (exit 3); --resume finishes it, bitwise equal to a full run.
+cat >sig.ini <<'EOF'
+[model]
+modalities = 6
+d = 8
+k = 2
+n = 1000
+gamma = 10, 0.2
+[axes]
+nu = linspace(0.1, 0.6, 6)
+[run]
+trials = 150
+seed = 5
+EOF
+OMP_NUM_THREADS=2 "$EXE" run --config sig.ini --output ref.h5 2>/dev/null || fail "sig.ini reference run"
+OMP_NUM_THREADS=2 "$EXE" run --config sig.ini --output sig.h5 2>/dev/null &
+pid=$!
+for _ in $(seq 200); do [[ -e sig.h5 ]] && break; sleep 0.05; done  # handlers are installed
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [[ $rc -eq 3 ]]; then
+  "$EXE" inspect sig.h5 | grep -q "status:    partial" || fail "stopped run: status not partial"
+elif [[ $rc -ne 0 ]]; then
+  fail "stopped run: exit $rc, expected 3 (or 0 if it finished first)"
+fi
+OMP_NUM_THREADS=1 "$EXE" run --config sig.ini --output sig.h5 --resume 2>/dev/null || fail "--resume"
+"$PY" - <<'EOF' || fail "resumed cube differs from the full run"
+import h5py, numpy as np
+with h5py.File("sig.h5") as a, h5py.File("ref.h5") as b:
+    assert a.attrs["status"] == b"complete"
+    for k in b:
+        assert np.array_equal(a[k][()], b[k][()], equal_nan=True), k
+EOF
 
 [[ $failures -eq 0 ]] || exit 1
 echo "check_binding: ok"

@@ -2,6 +2,7 @@
 // Binding runs (issue 6): config, Monte Carlo cells, the binding cube and its driver.
 // A config is a binding run when it sets `modalities` in [model] or [axes]; the two-modality
 // path (config.hpp, cell.hpp, cube.hpp) is untouched by it.
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -40,9 +41,11 @@ ParamValues binding_cell_values(const BindingConfig& c, std::size_t cell);
 // Closed forms of a cell; Monte Carlo slots at their fill values.
 std::vector<double> binding_theory_record(const BindingParams& p, const BindingLayout& layout);
 // Closed forms plus run.trials trials, OpenMP over trials, reduced in trial order: bitwise the
-// same for any thread count. Trial t's stream is keyed by (run.seed, cell_index, t).
+// same for any thread count. Trial t's stream is keyed by (run.seed, cell_index, t). Returns
+// an empty record when `cancel` becomes true (checked between trials).
 std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSettings& run,
-                                          std::uint64_t cell_index, const BindingLayout& layout);
+                                          std::uint64_t cell_index, const BindingLayout& layout,
+                                          const std::atomic<bool>* cancel = nullptr);
 
 struct BindingCubeInfo {
   std::vector<Axis> axes;
@@ -71,6 +74,9 @@ bool is_binding_cube(const std::string& path);
 BindingCubeContents read_binding_cube(const std::string& path);
 
 // `phasecube run` / `phasecube theory` for a binding config: one process, OpenMP threads.
+// The cube is written atomically at the start, every ~10 s and at the end; SIGTERM, SIGINT or
+// SIGUSR1 save it (status partial) and return kExitInterrupted; options.resume takes over the
+// finished cells of a cube made by the same config.
 int run_binding(const BindingConfig& config, const SweepOptions& options, std::ostream& log);
 
 // `phasecube inspect` of a binding cube: axes, completeness, per-method agreement of the
