@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "phasecube/binding_run.hpp"
 #include "phasecube/config.hpp"
 #include "phasecube/diagnose_cli.hpp"
 #include "phasecube/inspect.hpp"
@@ -77,6 +78,14 @@ std::string overrides_help() {
        "  [diagnose] (optional) also run `phasecube diagnose` in every trial: labels,\n"
        "         label_noise, labelled, folds, ridge, fold_seed, whiten_reg, classifier,\n"
        "         permutations, pca (see README, section Diagnose)\n";
+  s += "\nBinding runs (many modalities): a config with [model] modalities = M is one, with\n"
+       "  its own keys (lists over modalities repeat their last value; gamma[m] and\n"
+       "  gamma_tilde[m] set one modality, also as axes):\n";
+  for (const auto& p : phasecube::kBindingParams) {
+    std::string name(p.name);
+    name.resize(16, ' ');
+    s += "    " + name + std::string(p.doc) + "\n";
+  }
   return s;
 }
 
@@ -223,6 +232,32 @@ void choose_threads() {
     if (const int n = std::atoi(cpus); n > 0) omp_set_num_threads(n);
 }
 
+// A binding run (`[model] modalities = M`, issue 6): one process, OpenMP threads.
+int binding_command(const po::variables_map& vm, const std::vector<std::string>& overrides,
+                    bool theory, const std::string& command_line) {
+  phasecube::BindingConfig config =
+      phasecube::load_binding_config(vm["config"].as<std::string>(), overrides);
+  phasecube::SweepOptions options;
+  options.overwrite = vm["overwrite"].as<bool>();
+  options.theory_only = theory;
+  options.command_line = command_line;
+  options.resume = !theory && vm["resume"].as<bool>();
+  if (vm.count("output")) {
+    options.output = vm["output"].as<std::string>();
+    if (options.output.empty()) throw InputError("--output is empty");
+  } else if (!config.run.output.empty()) {
+    options.output = config.run.output;
+  } else {
+    options.output = fs::path(config.source_path).stem().string() + ".h5";
+  }
+  config.run.output = options.output;
+  if (const char* size = std::getenv("OMPI_COMM_WORLD_SIZE"); size && std::atoi(size) > 1)
+    throw InputError("binding runs (modalities = M) use one process; run without mpirun");
+  check_output(options.output, options.overwrite, options.resume);
+  choose_threads();
+  return phasecube::run_binding(config, options, std::cerr);
+}
+
 // `run` and `theory`: the same command line, the same checks.
 int sweep_command(const std::vector<std::string>& args, bool theory,
                   const std::string& command_line) {
@@ -250,6 +285,8 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   const auto overrides =
       config_overrides(po::collect_unrecognized(parsed.options, po::include_positional));
 
+  if (phasecube::is_binding_config(vm["config"].as<std::string>(), overrides))
+    return binding_command(vm, overrides, theory, command_line);
   phasecube::Config config = phasecube::load_config(vm["config"].as<std::string>(), overrides);
   phasecube::SweepOptions options;
   options.overwrite = vm["overwrite"].as<bool>();
@@ -329,6 +366,10 @@ int validate_command(const std::vector<std::string>& args) {
   options.band = (*vm)["band"].as<double>();
   if (!(options.band >= 0) || !std::isfinite(options.band))
     throw InputError("--band " + std::to_string(options.band) + ": must be a number >= 0");
+  if (phasecube::is_binding_cube((*vm)["cube"].as<std::string>()))
+    throw InputError((*vm)["cube"].as<std::string>() +
+                     " is a binding cube (schema binding): validate supports two-modality cubes; "
+                     "use phasecube inspect");
   const auto report = phasecube::validate_cube((*vm)["cube"].as<std::string>(), options);
   if ((*vm)["json"].as<bool>())
     phasecube::print_json(report, options, std::cout);
@@ -341,6 +382,8 @@ int inspect_command(const std::vector<std::string>& args) {
   po::options_description opts("Options");
   const auto vm = parse_cube_command(args, "inspect", opts, kInspectHelp);
   if (!vm) return 0;
+  if (phasecube::is_binding_cube((*vm)["cube"].as<std::string>()))
+    return phasecube::inspect_binding_cube((*vm)["cube"].as<std::string>(), std::cout);
   return phasecube::inspect_cube((*vm)["cube"].as<std::string>(), std::cout);
 }
 

@@ -1,0 +1,86 @@
+#pragma once
+// Binding runs (issue 6): config, Monte Carlo cells, the binding cube and its driver.
+// A config is a binding run when it sets `modalities` in [model] or [axes]; the two-modality
+// path (config.hpp, cell.hpp, cube.hpp) is untouched by it.
+#include <atomic>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "phasecube/binding.hpp"
+#include "phasecube/binding_schema.hpp"
+#include "phasecube/config.hpp"
+
+namespace phasecube {
+
+struct SweepOptions;
+
+struct BindingConfig {
+  ParamValues fixed;       // fixed parameters (plain and indexed keys), defaults filled in
+  std::vector<Axis> axes;  // swept parameters in file order
+  RunSettings run;
+  std::string source_path;
+  int max_modalities = 0;  // the largest M over the grid: the cube's modality dimension
+  std::string resolved_text() const;
+};
+
+// True when the file (or an override) sets model.modalities or axes.modalities. Reading
+// errors are left to the ordinary config loader (returns false).
+bool is_binding_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// Loads and validates a binding config (every key, every cell). Throws InputError.
+BindingConfig load_binding_config(const std::string& path,
+                                  const std::vector<std::string>& overrides);
+BindingConfig binding_config_from_text(const std::string& text, const std::string& source);
+
+// The values of one cell of the grid (fixed overlaid with its axis values).
+ParamValues binding_cell_values(const BindingConfig& c, std::size_t cell);
+
+// Closed forms of a cell; Monte Carlo slots at their fill values.
+std::vector<double> binding_theory_record(const BindingParams& p, const BindingLayout& layout);
+// Closed forms plus run.trials trials, OpenMP over trials, reduced in trial order: bitwise the
+// same for any thread count. Trial t's stream is keyed by (run.seed, cell_index, t). Returns
+// an empty record when `cancel` becomes true (checked between trials).
+std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSettings& run,
+                                          std::uint64_t cell_index, const BindingLayout& layout,
+                                          const std::atomic<bool>* cancel = nullptr);
+
+struct BindingCubeInfo {
+  std::vector<Axis> axes;
+  ParamValues fixed;
+  std::string config_text;
+  RunSettings run;
+  std::string command_line;
+  int threads = 1;
+  bool theory_only = false;
+};
+
+// Writes the whole cube atomically (temporary file, fsync, rename), as write_cube_snapshot.
+void write_binding_cube(const std::string& path, const BindingCubeInfo& info,
+                        const BindingLayout& layout,
+                        const std::vector<std::vector<double>>& records, bool complete,
+                        double wall_seconds);
+
+struct BindingCubeContents {
+  std::vector<Axis> axes;
+  int modalities = 0;                                            // M_max
+  std::map<std::string, std::vector<double>> variables;          // row-major, modality last
+  std::map<std::string, std::string> string_attributes;          // root
+  std::map<std::string, std::vector<double>> number_attributes;  // root
+};
+bool is_binding_cube(const std::string& path);
+BindingCubeContents read_binding_cube(const std::string& path);
+
+// `phasecube run` / `phasecube theory` for a binding config: one process, OpenMP threads.
+// The cube is written atomically at the start, every ~10 s and at the end; SIGTERM, SIGINT or
+// SIGUSR1 save it (status partial) and return kExitInterrupted; options.resume takes over the
+// finished cells of a cube made by the same config.
+int run_binding(const BindingConfig& config, const SweepOptions& options, std::ostream& log);
+
+// `phasecube inspect` of a binding cube: axes, completeness, per-method agreement of the
+// closed forms with the simulation, winner table.
+int inspect_binding_cube(const std::string& path, std::ostream& out);
+
+}  // namespace phasecube

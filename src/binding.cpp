@@ -1,0 +1,395 @@
+#include "phasecube/binding.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "phasecube/theory.hpp"
+
+namespace phasecube {
+
+const BindingParamSpec* find_binding_param(std::string_view name) {
+  for (const auto& spec : kBindingParams)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+IndexedName parse_indexed_name(std::string_view name) {
+  const auto open = name.find('[');
+  if (open == std::string_view::npos) return {std::string(name), -1};
+  if (name.back() != ']' || open + 2 > name.size() - 1) return {"", -1};
+  const std::string_view base = name.substr(0, open);
+  const std::string_view digits = name.substr(open + 1, name.size() - open - 2);
+  int index = -1;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (ec != std::errc() || end != digits.data() + digits.size() || index < 0) return {"", -1};
+  const auto* spec = find_binding_param(base);
+  if (!spec || spec->shape != BindingShape::PerModality) return {"", -1};
+  return {std::string(base), index};
+}
+
+ParamValues default_binding_values() {
+  ParamValues v;
+  for (const auto& spec : kBindingParams) v[std::string(spec.name)] = {spec.default_value};
+  return v;
+}
+
+namespace {
+
+std::string list_text(const std::vector<double>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
+  return s;
+}
+
+const std::vector<double>& get(const ParamValues& values, const std::string& key) {
+  auto it = values.find(key);
+  if (it == values.end() || it->second.empty()) throw ParamError(key, "", "missing value");
+  return it->second;
+}
+
+int integer_param(const ParamValues& values, const std::string& key, int lo, int hi) {
+  const auto& v = get(values, key);
+  if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single integer");
+  const double x = v[0];
+  if (!std::isfinite(x) || x != std::floor(x) || x > 1e9)
+    throw ParamError(key, format_number(x), "must be an integer");
+  if (x < lo) throw ParamError(key, format_number(x), "must be >= " + std::to_string(lo));
+  if (x > hi) throw ParamError(key, format_number(x), "must be <= " + std::to_string(hi));
+  return static_cast<int>(x);
+}
+
+void require_finite(const std::string& key, const std::vector<double>& v) {
+  for (double x : v)
+    if (!std::isfinite(x)) throw ParamError(key, list_text(v), "must be finite");
+}
+
+// One value per modality; a list shorter than M repeats its last value; indexed keys
+// ("gamma[2]") then override single modalities.
+Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, int m) {
+  const auto& v = get(values, key);
+  require_finite(key, v);
+  if (v.size() > static_cast<std::size_t>(m))
+    throw ParamError(
+        key, list_text(v),
+        "has " + std::to_string(v.size()) + " values for M = " + std::to_string(m) + " modalities");
+  Eigen::VectorXd out(m);
+  for (int i = 0; i < m; ++i) out(i) = v[std::min(static_cast<std::size_t>(i), v.size() - 1)];
+  for (const auto& [name, value] : values) {
+    const IndexedName in = parse_indexed_name(name);
+    if (in.index < 0 || in.base != key) continue;
+    if (value.size() != 1) throw ParamError(name, list_text(value), "takes a single value");
+    require_finite(name, value);
+    if (in.index >= m)
+      throw ParamError(name, format_number(value[0]),
+                       "addresses modality " + std::to_string(in.index) +
+                           " but M = " + std::to_string(m) + " (modalities are 0 .. M-1)");
+    out(in.index) = value[0];
+  }
+  return out;
+}
+
+}  // namespace
+
+BindingParams make_binding_cell(const ParamValues& values) {
+  BindingParams p;
+  p.m = integer_param(values, "modalities", 2, kMaxModalities);
+  p.d = integer_param(values, "d", 2, 100000);
+  p.k = integer_param(values, "k", 1, 100000);
+  if (p.k >= p.d)
+    throw ParamError(
+        "k", std::to_string(p.k),
+        "must be < d = " + std::to_string(p.d) + " (at least one nuisance coordinate)");
+  p.n = integer_param(values, "n", 1, 1000000000);
+  p.anchor = integer_param(values, "anchor", 0, kMaxModalities);
+  if (p.anchor >= p.m)
+    throw ParamError(
+        "anchor", std::to_string(p.anchor),
+        "must be < modalities = " + std::to_string(p.m) + " (modalities are 0 .. M-1)");
+
+  const auto& kv = get(values, "kappa");
+  require_finite("kappa", kv);
+  if (kv.size() != 1 && kv.size() != static_cast<std::size_t>(p.k))
+    throw ParamError("kappa", list_text(kv),
+                     "needs 1 value or k = " + std::to_string(p.k) + " values, got " +
+                         std::to_string(kv.size()));
+  p.kappa.resize(p.k);
+  for (int i = 0; i < p.k; ++i) {
+    p.kappa(i) = kv.size() == 1 ? kv[0] : kv[static_cast<std::size_t>(i)];
+    if (p.kappa(i) < 0) throw ParamError("kappa", list_text(kv), "signal strength must be >= 0");
+  }
+  const auto& dv = get(values, "kappa_decay");
+  if (dv.size() != 1) throw ParamError("kappa_decay", list_text(dv), "takes a single value");
+  require_finite("kappa_decay", dv);
+  if (dv[0] < 0) throw ParamError("kappa_decay", format_number(dv[0]), "must be >= 0");
+  if (dv[0] != 1.0) {
+    if (kv.size() != 1)
+      throw ParamError("kappa_decay", format_number(dv[0]),
+                       "must be 1 when kappa is given as a list of k values");
+    for (int i = 1; i < p.k; ++i) p.kappa(i) = p.kappa(i - 1) * dv[0];
+  }
+
+  p.gamma = per_modality(values, "gamma", p.m);
+  for (int a = 0; a < p.m; ++a)
+    if (p.gamma(a) < 0)
+      throw ParamError("gamma", format_number(p.gamma(a)),
+                       "noise variance of modality " + std::to_string(a) + " must be >= 0");
+  p.gamma_tilde = per_modality(values, "gamma_tilde", p.m);
+  for (int a = 0; a < p.m; ++a)
+    if (!(p.gamma_tilde(a) > 0))
+      throw ParamError("gamma_tilde", format_number(p.gamma_tilde(a)),
+                       "nuisance variance of modality " + std::to_string(a) + " must be > 0");
+  for (int i = 0; i < p.k; ++i)
+    for (int a = 0; a < p.m; ++a)
+      if (!(p.kappa(i) * p.kappa(i) + p.gamma(a) > 0))
+        throw ParamError("gamma", format_number(p.gamma(a)),
+                         "modality " + std::to_string(a) +
+                             " has zero variance on a signal coordinate (kappa = 0 and gamma = 0)");
+
+  const auto& nv = get(values, "nu");
+  require_finite("nu", nv);
+  const auto mm = static_cast<std::size_t>(p.m);
+  if (nv.size() == 1) {
+    if (nv[0] < 0 || nv[0] > 1) throw ParamError("nu", format_number(nv[0]), "must be in [0, 1]");
+    p.nu = Eigen::MatrixXd::Constant(p.m, p.m, nv[0]);
+    p.nu.diagonal().setOnes();
+  } else {
+    if (nv.size() != mm * mm)
+      throw ParamError("nu", list_text(nv),
+                       "needs 1 value or M x M = " + std::to_string(mm * mm) + " values, got " +
+                           std::to_string(nv.size()));
+    p.nu.resize(p.m, p.m);
+    for (int a = 0; a < p.m; ++a)
+      for (int b = 0; b < p.m; ++b) p.nu(a, b) = nv[static_cast<std::size_t>(a * p.m + b)];
+    for (int a = 0; a < p.m; ++a) {
+      if (p.nu(a, a) != 1.0)
+        throw ParamError(
+            "nu", list_text(nv),
+            "diagonal entry (" + std::to_string(a) + ", " + std::to_string(a) + ") must be 1");
+      for (int b = 0; b < p.m; ++b) {
+        if (p.nu(a, b) != p.nu(b, a))
+          throw ParamError("nu", list_text(nv),
+                           "must be symmetric: entry (" + std::to_string(a) + ", " +
+                               std::to_string(b) + ") differs from (" + std::to_string(b) + ", " +
+                               std::to_string(a) + ")");
+        if (p.nu(a, b) < -1 || p.nu(a, b) > 1)
+          throw ParamError("nu", list_text(nv), "entries must be in [-1, 1]");
+      }
+    }
+    const double lmin = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(p.nu).eigenvalues()(0);
+    if (lmin < -1e-10)
+      throw ParamError(
+          "nu", list_text(nv),
+          "must be positive semi-definite (smallest eigenvalue " + format_number(lmin) + ")");
+  }
+  return p;
+}
+
+std::vector<Eigen::MatrixXd> binding_blocks(const BindingParams& p) {
+  std::vector<Eigen::MatrixXd> blocks(static_cast<std::size_t>(p.d));
+  const Eigen::VectorXd sd = p.gamma_tilde.array().sqrt();
+  for (int i = 0; i < p.d; ++i) {
+    auto& b = blocks[static_cast<std::size_t>(i)];
+    if (i < p.k) {
+      const double k2 = p.kappa(i) * p.kappa(i);
+      b = Eigen::MatrixXd::Constant(p.m, p.m, k2);
+      b.diagonal() += p.gamma;
+    } else {
+      b = sd.asDiagonal() * p.nu * sd.asDiagonal();
+    }
+  }
+  return blocks;
+}
+
+Eigen::MatrixXd binding_joint_covariance(const BindingParams& p) {
+  const auto blocks = binding_blocks(p);
+  Eigen::MatrixXd s = Eigen::MatrixXd::Zero(p.m * p.d, p.m * p.d);
+  for (int i = 0; i < p.d; ++i)
+    for (int a = 0; a < p.m; ++a)
+      for (int b = 0; b < p.m; ++b)
+        s(a * p.d + i, b * p.d + i) = blocks[static_cast<std::size_t>(i)](a, b);
+  return s;
+}
+
+const char* binding_method_name(BindingMethod m) {
+  switch (m) {
+    case BindingMethod::Anchor:
+      return "anchor";
+    case BindingMethod::Centroid:
+      return "centroid";
+    case BindingMethod::BestPair:
+      return "best_pair";
+    case BindingMethod::AllPairs:
+      return "all_pairs";
+  }
+  return "?";
+}
+
+namespace {
+
+// The correlation matrix of a covariance block (zero variances give zero correlation).
+Eigen::MatrixXd correlation(const Eigen::MatrixXd& b) {
+  const Eigen::VectorXd sd = b.diagonal().array().sqrt();
+  Eigen::MatrixXd r = b;
+  for (Eigen::Index a = 0; a < r.rows(); ++a)
+    for (Eigen::Index c = 0; c < r.cols(); ++c)
+      r(a, c) = r(a, c) == 0.0 ? 0.0 : r(a, c) / (sd(a) * sd(c));
+  return r;
+}
+
+}  // namespace
+
+BindingTheory binding_theory(const BindingParams& p) {
+  BindingTheory t;
+  const int m = p.m, k = p.k, q = p.d - p.k;
+  const auto blocks = binding_blocks(p);
+  std::vector<Eigen::MatrixXd> r;
+  for (const auto& b : blocks) r.push_back(correlation(b));
+
+  // Two-view separations of every pair.
+  t.delta_pair = Eigen::MatrixXd::Constant(m, m, std::numeric_limits<double>::infinity());
+  Eigen::VectorXd sig(k), nui(q);
+  for (int a = 0; a < m; ++a)
+    for (int b = 0; b < m; ++b) {
+      if (a == b) continue;
+      for (int i = 0; i < k; ++i) sig(i) = r[static_cast<std::size_t>(i)](a, b);
+      for (int j = 0; j < q; ++j) nui(j) = std::abs(r[static_cast<std::size_t>(k + j)](a, b));
+      t.delta_pair(a, b) = separation_ratio(sig, nui);
+    }
+
+  // Modality c bound to every other at once (summed whitened cross-covariance products).
+  auto summed = [&](int c) {
+    Eigen::VectorXd s2 = Eigen::VectorXd::Zero(k), n2 = Eigen::VectorXd::Zero(q);
+    for (int b = 0; b < m; ++b) {
+      if (b == c) continue;
+      for (int i = 0; i < k; ++i) s2(i) += std::pow(r[static_cast<std::size_t>(i)](c, b), 2);
+      for (int j = 0; j < q; ++j) n2(j) += std::pow(r[static_cast<std::size_t>(k + j)](c, b), 2);
+    }
+    return separation_ratio(s2.cwiseSqrt(), n2.cwiseSqrt());
+  };
+  t.delta_all_pairs.resize(m);
+  for (int c = 0; c < m; ++c) t.delta_all_pairs(c) = summed(c);
+
+  // Fixed anchor: pairs with the anchor; the anchor itself bound to all others.
+  t.delta_anchor.resize(m);
+  for (int c = 0; c < m; ++c) t.delta_anchor(c) = t.delta_pair(c, p.anchor);
+  t.delta_anchor(p.anchor) = t.delta_all_pairs(p.anchor);
+
+  // Centroid (MAXVAR): Perron roots of the correlation blocks.
+  for (int i = 0; i < k; ++i)
+    sig(i) = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(r[static_cast<std::size_t>(i)],
+                                                            Eigen::EigenvaluesOnly)
+                 .eigenvalues()(m - 1);
+  for (int j = 0; j < q; ++j)
+    nui(j) = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(r[static_cast<std::size_t>(k + j)],
+                                                            Eigen::EigenvaluesOnly)
+                 .eigenvalues()(m - 1);
+  t.delta_centroid = separation_ratio(sig, nui);
+
+  // Best pair (oracle).
+  t.delta_best_pair = -1;
+  for (int a = 0; a < m; ++a)
+    for (int b = a + 1; b < m; ++b)
+      if (t.delta_pair(a, b) > t.delta_best_pair) {
+        t.delta_best_pair = t.delta_pair(a, b);
+        t.best_a = a;
+        t.best_b = b;
+      }
+
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  t.delta[0] = t.delta_anchor;
+  t.delta[1] = Eigen::VectorXd::Constant(m, t.delta_centroid);
+  t.delta[2] = Eigen::VectorXd::Constant(m, nan);
+  t.delta[2](t.best_a) = t.delta[2](t.best_b) = t.delta_best_pair;
+  t.delta[3] = t.delta_all_pairs;
+
+  std::array<std::vector<bool>, kBindingMethods> rec;
+  for (int meth = 0; meth < kBindingMethods; ++meth) {
+    rec[static_cast<std::size_t>(meth)].assign(static_cast<std::size_t>(m), false);
+    for (int c = 0; c < m; ++c)
+      if (t.delta[static_cast<std::size_t>(meth)](c) > 1.0)
+        rec[static_cast<std::size_t>(meth)][static_cast<std::size_t>(c)] = true;
+  }
+  t.winner = binding_winner(rec);
+  return t;
+}
+
+int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers) {
+  int best = kNoWinner;
+  long best_count = 0;
+  for (int meth : {1, 0, 2, 3}) {  // tie order: centroid, anchor, best pair, all pairs
+    const auto& r = recovers[static_cast<std::size_t>(meth)];
+    const long count = std::count(r.begin(), r.end(), true);
+    if (count > best_count) {
+      best = meth;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
+void BindingFit::fit(const Eigen::MatrixXd& s, int modalities, int k) {
+  m_ = modalities;
+  d_ = static_cast<int>(s.rows()) / modalities;
+  k_ = k;
+  s_ = s;
+  white_.resize(static_cast<std::size_t>(m_));
+  for (int a = 0; a < m_; ++a)
+    white_[static_cast<std::size_t>(a)].compute(s_.block(a * d_, a * d_, d_, d_));
+}
+
+Eigen::MatrixXd BindingFit::cross(int a, int b) const {
+  return white_[static_cast<std::size_t>(a)].matrix() * s_.block(a * d_, b * d_, d_, d_) *
+         white_[static_cast<std::size_t>(b)].matrix().transpose();
+}
+
+Eigen::MatrixXd BindingFit::pair_encoder(int a, int b) {
+  const Eigen::MatrixXd c = cross(a, b);
+  eig_.compute(c * c.transpose(), k_);
+  return white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
+}
+
+Eigen::MatrixXd BindingFit::summed_encoder(int a) {
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(d_, d_);
+  for (int c = 0; c < m_; ++c) {
+    if (c == a) continue;
+    const Eigen::MatrixXd x = cross(a, c);
+    sum.noalias() += x * x.transpose();
+  }
+  eig_.compute(sum, k_);
+  return white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
+}
+
+std::vector<Eigen::MatrixXd> BindingFit::anchor_encoders(int anchor) {
+  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
+  for (int c = 0; c < m_; ++c)
+    out[static_cast<std::size_t>(c)] = c == anchor ? summed_encoder(c) : pair_encoder(c, anchor);
+  return out;
+}
+
+std::vector<Eigen::MatrixXd> BindingFit::all_pairs_encoders() {
+  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
+  for (int c = 0; c < m_; ++c) out[static_cast<std::size_t>(c)] = summed_encoder(c);
+  return out;
+}
+
+std::vector<Eigen::MatrixXd> BindingFit::centroid_encoders() {
+  const int p = m_ * d_;
+  Eigen::MatrixXd t(p, p);
+  for (int a = 0; a < m_; ++a) {
+    t.block(a * d_, a * d_, d_, d_) = cross(a, a);
+    for (int b = a + 1; b < m_; ++b) {
+      t.block(a * d_, b * d_, d_, d_) = cross(a, b);
+      t.block(b * d_, a * d_, d_, d_) = t.block(a * d_, b * d_, d_, d_).transpose();
+    }
+  }
+  eig_.compute(t, k_);
+  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
+  for (int a = 0; a < m_; ++a)
+    out[static_cast<std::size_t>(a)] = white_[static_cast<std::size_t>(a)].matrix().transpose() *
+                                       eig_.vectors().middleRows(a * d_, d_);
+  return out;
+}
+
+}  // namespace phasecube
