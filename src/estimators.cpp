@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "phasecube/linalg.hpp"
+
 namespace phasecube {
 
 namespace {
@@ -66,11 +68,16 @@ void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
 
 void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
   const Eigen::Index d = a.rows();
-  tri_.compute(a);
-  diag_ = tri_.diagonal();
-  sub_ = tri_.subDiagonal();
-  eig_.computeFromTridiagonal(diag_, sub_, Eigen::EigenvaluesOnly);
-  values_ = eig_.eigenvalues().reverse();
+  work_.resize(d, d);
+  work_.triangularView<Eigen::Lower>() = a;
+  work_.triangularView<Eigen::StrictlyUpper>() = a.transpose();
+  tridiagonalize(work_, diag_, sub_, tau_);
+  values_ = diag_;
+  rhs_ = sub_;
+  if (!tridiagonal_eigenvalues(values_, rhs_)) {  // never seen: Eigen's QR as a fallback
+    eig_.computeFromTridiagonal(diag_, sub_, Eigen::EigenvaluesOnly);
+    values_ = eig_.eigenvalues().reverse();
+  }
 
   u0_.resize(d), u1_.resize(d), u2_.resize(d), mult_.resize(d), swapped_.resize(d);
   x_.resize(d, k);
@@ -104,7 +111,8 @@ void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
     }
     x_.col(j) = rhs_;
   }
-  vectors_ = tri_.matrixQ() * x_;
+  vectors_ = x_;
+  apply_householder_q(work_, tau_, vectors_);
 }
 
 void Whitener::compute(const Eigen::MatrixXd& s) {
@@ -132,21 +140,27 @@ void Whitener::compute(const Eigen::MatrixXd& s) {
   g_.noalias() = inv_sqrt.asDiagonal() * eig_.eigenvectors().transpose();  // G^T G = S^+
 }
 
-namespace {
-void fill_subspace(const TopEigen& eig, const Whitener& w, bool singular_values, Subspace& out) {
+void CrossModalFit::encode(const TopEigen& eig, bool x_side, bool singular_values,
+                           Subspace& out) const {
   out.values = eig.values();
   if (singular_values) out.values = out.values.cwiseMax(0.0).cwiseSqrt();
+  if (factored_) {  // G = L^-1: G^T v = L^-T v
+    out.encoder = eig.vectors();
+    lower_transpose_solve(x_side ? lx_ : ly_, out.encoder);
+    return;
+  }
+  const Whitener& w = x_side ? wx_ : wy_;
   if (w.used_pseudo_inverse())
     out.encoder.noalias() = w.matrix().transpose() * eig.vectors();
   else  // G = L^-1 is lower triangular
     out.encoder.noalias() = w.matrix().transpose().triangularView<Eigen::Upper>() * eig.vectors();
 }
-}  // namespace
 
 void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
                         const Eigen::MatrixXd& sxy, int k) {
   d_ = static_cast<int>(sxx.rows());
   k_ = k;
+  factored_ = false;
   sxx_ = sxx;
   sxy_ = sxy;
   wx_.compute(sxx);
@@ -163,18 +177,70 @@ void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
   aat_.selfadjointView<Eigen::Lower>().rankUpdate(kx_);
 
   eig_.compute(cct_, k);
-  fill_subspace(eig_, wx_, true, ca_);
+  encode(eig_, true, true, ca_);
   eig_.compute(aat_, k);
-  fill_subspace(eig_, wx_, true, cp_);
+  encode(eig_, true, true, cp_);
   tmp_.setZero(d_, d_);
   tmp_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
   eig_.compute(tmp_, k);
-  fill_subspace(eig_, wy_, true, cp_rev_);
+  encode(eig_, false, true, cp_rev_);
 }
 
 void CrossModalFit::fit_joint_covariance(const Eigen::MatrixXd& s, int k) {
   const Eigen::Index d = s.rows() / 2;
   fit(s.topLeftCorner(d, d), s.bottomRightCorner(d, d), s.topRightCorner(d, d), k);
+}
+
+void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
+  const Eigen::Index d = b.rows() / 2;
+  const double inv_root_n = 1.0 / std::sqrt(static_cast<double>(n));
+  // With Bx = [Rx 0] and By = [Byl Byr] the row blocks of B / sqrt(n):
+  //   Sxx = Rx Rx^T, Sxy = Rx Byl^T, Syy = Byl Byl^T + Byr Byr^T.
+  // Whitening by Gx = Rx^-1 gives Gx Sxy = Byl^T, so A^T A^ = Byl^T Byl directly; with
+  // Syy = Ly Ly^T and Y = Ly^-1 Byl, C^ = Y^T and C^ C^T = Y^T Y; for y -> x,
+  // Gy Syx = Y Rx^T.
+  lx_ = b.topLeftCorner(d, d) * inv_root_n;
+  byl_ = b.bottomLeftCorner(d, d) * inv_root_n;
+  y_ = b.bottomRightCorner(d, d) * inv_root_n;
+  syrk(lx_, true, sxx_);
+  bool singular = false;
+  for (Eigen::Index i = 0; i < d && !singular; ++i)
+    singular = !(sxx_(i, i) > 0) || lx_(i, i) * lx_(i, i) <= kSingularTolerance * sxx_(i, i);
+  if (!singular) {
+    syrk(byl_, false, s_);
+    syrk(y_, true, z_);
+    s_ += z_;  // Syy
+    singular = !cholesky_lower(s_, kSingularTolerance, ly_);
+  }
+  if (singular) {  // pseudo-inverse whitening on the formed covariances
+    s_.resize(2 * d, 2 * d);
+    syrk(b, true, s_);
+    s_ *= 1.0 / static_cast<double>(n);
+    fit_joint_covariance(s_, k);
+    return;
+  }
+  d_ = static_cast<int>(d);
+  k_ = k;
+  factored_ = true;
+  byl_t_ = byl_.transpose();
+  lower_multiply(lx_, byl_t_, sxy_);  // Sxy = Rx Byl^T
+  syrk(byl_t_, false, aat_);          // A^T A^ = Byl^T Byl
+  y_ = byl_;
+  lower_solve(ly_, y_);  // Y = Ly^-1 Byl
+  yt_ = y_.transpose();
+  syrk(yt_, false, cct_);  // C^ C^T = Y^T Y
+  // Z = Y Rx^T, column j = sum_{l <= j} Rx(j, l) Y(:, l)
+  z_.setZero(d, d);
+  for (Eigen::Index j = 0; j < d; ++j)
+    for (Eigen::Index l = 0; l <= j; ++l) z_.col(j) += lx_(j, l) * y_.col(l);
+  syrk(z_, false, tmp_);  // (Gy Syx)(Gy Syx)^T
+
+  eig_.compute(cct_, k);
+  encode(eig_, true, true, ca_);
+  eig_.compute(aat_, k);
+  encode(eig_, true, true, cp_);
+  eig_.compute(tmp_, k);
+  encode(eig_, false, true, cp_rev_);
 }
 
 double CrossModalFit::ca_encoder_norm() const {
@@ -202,7 +268,7 @@ Subspace CrossModalFit::joint(double lambda) const {
   TopEigen eig;
   eig.compute(m, k_);
   Subspace out;
-  fill_subspace(eig, wx_, false, out);
+  encode(eig, true, false, out);
   return out;
 }
 

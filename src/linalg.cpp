@@ -1,0 +1,248 @@
+#include "phasecube/linalg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <limits>
+
+namespace phasecube {
+
+namespace {
+// Contiguous column segments: Eigen vectorises these (unaligned loads) with no set-up.
+using Col = Eigen::Map<Eigen::VectorXd>;
+using ConstCol = Eigen::Map<const Eigen::VectorXd>;
+}  // namespace
+
+void syrk(const Eigen::MatrixXd& a, bool a_lower, Eigen::MatrixXd& c) {
+  const Eigen::Index m = a.rows(), n = a.cols();
+  c.setZero(m, m);
+  double* __restrict cp = c.data();
+  const double* __restrict ap = a.data();
+  for (Eigen::Index l = 0; l < n; ++l) {
+    const double* a_l = ap + l * m;
+    for (Eigen::Index j = a_lower ? l : 0; j < m; ++j) {
+      const double a_jl = a_l[j];
+      Col(cp + j * m + j, m - j) += a_jl * ConstCol(a_l + j, m - j);
+    }
+  }
+  for (Eigen::Index j = 0; j < m; ++j)
+    for (Eigen::Index i = j + 1; i < m; ++i) cp[i * m + j] = cp[j * m + i];
+}
+
+void lower_multiply(const Eigen::MatrixXd& l, const Eigen::MatrixXd& x, Eigen::MatrixXd& out) {
+  const Eigen::Index m = l.rows(), n = x.cols();
+  out.setZero(m, n);
+  double* __restrict op = out.data();
+  const double* __restrict lp = l.data();
+  const double* __restrict xp = x.data();
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double* __restrict o_j = op + j * m;
+    for (Eigen::Index c = 0; c < m; ++c) {
+      const double x_cj = xp[j * m + c];
+      Col(o_j + c, m - c) += x_cj * ConstCol(lp + c * m + c, m - c);
+    }
+  }
+}
+
+void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
+  const Eigen::Index m = l.rows(), n = x.cols();
+  const double* __restrict lp = l.data();
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double* __restrict x_j = x.data() + j * m;
+    for (Eigen::Index c = 0; c < m; ++c) {
+      const double v = x_j[c] / lp[c * m + c];
+      x_j[c] = v;
+      Col(x_j + c + 1, m - c - 1) -= v * ConstCol(lp + c * m + c + 1, m - c - 1);
+    }
+  }
+}
+
+void lower_transpose_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
+  const Eigen::Index m = l.rows(), n = x.cols();
+  const double* __restrict lp = l.data();
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double* __restrict x_j = x.data() + j * m;
+    for (Eigen::Index c = m - 1; c >= 0; --c) {
+      const double* l_c = lp + c * m;
+      const double v =
+          x_j[c] - ConstCol(l_c + c + 1, m - c - 1).dot(ConstCol(x_j + c + 1, m - c - 1));
+      x_j[c] = v / l_c[c];
+    }
+  }
+}
+
+bool cholesky_lower(const Eigen::MatrixXd& s, double tolerance, Eigen::MatrixXd& l) {
+  const Eigen::Index m = s.rows();
+  l = s;
+  double* __restrict lp = l.data();
+  // Right-looking, column by column: column c is final once its pivot is taken, and its
+  // outer product is subtracted from the trailing lower triangle (contiguous axpys).
+  for (Eigen::Index c = 0; c < m; ++c) {
+    double* __restrict l_c = lp + c * m;
+    const double pivot = l_c[c];
+    const double scale = s(c, c);
+    if (!(scale > 0) || !(pivot > tolerance * scale)) return false;
+    const double root = std::sqrt(pivot);
+    l_c[c] = root;
+    const double inv = 1.0 / root;
+    Col(l_c + c + 1, m - c - 1) *= inv;
+    for (Eigen::Index j = c + 1; j < m; ++j)
+      Col(lp + j * m + j, m - j) -= l_c[j] * ConstCol(l_c + j, m - j);
+  }
+  for (Eigen::Index j = 1; j < m; ++j)
+    for (Eigen::Index i = 0; i < j; ++i) lp[j * m + i] = 0.0;
+  return true;
+}
+
+void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& sub,
+                    Eigen::VectorXd& tau) {
+  const Eigen::Index d = a.rows();
+  diag.resize(d);
+  sub.resize(std::max<Eigen::Index>(d - 1, 0));
+  tau.setZero(std::max<Eigen::Index>(d - 1, 0));
+  double* ap = a.data();
+  Eigen::VectorXd p(d), w(d);
+  for (Eigen::Index j = 0; j + 2 < d; ++j) {
+    const Eigen::Index m = d - j - 1;  // size of the trailing block
+    Col x(ap + j * d + j + 1, m);
+    const double x0 = x(0);
+    const double sigma = x.tail(m - 1).squaredNorm();
+    diag(j) = ap[j * d + j];
+    if (sigma == 0.0) {  // already reduced: H = I
+      sub(j) = x0;
+      tau(j) = 0.0;
+      continue;
+    }
+    const double norm = std::sqrt(x0 * x0 + sigma);
+    const double beta = x0 <= 0 ? norm : -norm;  // H x = beta e_1
+    const double t = (beta - x0) / beta;
+    x.tail(m - 1) *= 1.0 / (x0 - beta);
+    x(0) = 1.0;  // v, stored in place
+    tau(j) = t;
+    sub(j) = beta;
+    // Trailing block B <- H B H = B - v w^T - w v^T with p = t B v, w = p - (t/2)(p.v) v.
+    double* b = ap + (j + 1) * d + (j + 1);
+    auto pm = p.head(m);
+    pm.setZero();
+    for (Eigen::Index c = 0; c < m; ++c) pm += (t * x(c)) * ConstCol(b + c * d, m);
+    auto wm = w.head(m);
+    wm = pm - (0.5 * t * pm.dot(x)) * x;
+    for (Eigen::Index c = 0; c < m; ++c) Col(b + c * d, m) -= x(c) * wm + wm(c) * x;
+  }
+  if (d >= 2) {
+    diag(d - 2) = ap[(d - 2) * d + d - 2];
+    sub(d - 2) = ap[(d - 2) * d + d - 1];
+  }
+  if (d >= 1) diag(d - 1) = ap[(d - 1) * d + d - 1];
+}
+
+void apply_householder_q(const Eigen::MatrixXd& a, const Eigen::VectorXd& tau, Eigen::MatrixXd& x) {
+  const Eigen::Index d = a.rows();
+  for (Eigen::Index j = d - 3; j >= 0; --j) {
+    if (tau(j) == 0.0) continue;
+    const Eigen::Index m = d - j - 1;
+    // v = (1, a(j+2:, j))
+    const ConstCol v_tail(a.data() + j * d + j + 2, m - 1);
+    for (Eigen::Index c = 0; c < x.cols(); ++c) {
+      Col xc(x.data() + c * d + j + 1, m);
+      const double s = tau(j) * (xc(0) + v_tail.dot(xc.tail(m - 1)));
+      xc(0) -= s;
+      xc.tail(m - 1) -= s * v_tail;
+    }
+  }
+}
+
+namespace {
+// Eigenvalues of [[a, b], [b, c]], rt1 of larger absolute value (LAPACK dlae2).
+void eigen2x2(double a, double b, double c, double& rt1, double& rt2) {
+  const double sm = a + c, df = a - c, adf = std::fabs(df), tb = b + b, ab = std::fabs(tb);
+  const double acmx = std::fabs(a) > std::fabs(c) ? a : c;
+  const double acmn = std::fabs(a) > std::fabs(c) ? c : a;
+  double rt;
+  if (adf > ab)
+    rt = adf * std::sqrt(1.0 + (ab / adf) * (ab / adf));
+  else if (adf < ab)
+    rt = ab * std::sqrt(1.0 + (adf / ab) * (adf / ab));
+  else
+    rt = ab * std::sqrt(2.0);
+  if (sm < 0) {
+    rt1 = 0.5 * (sm - rt);
+    rt2 = (acmx / rt1) * acmn - (b / rt1) * b;
+  } else if (sm > 0) {
+    rt1 = 0.5 * (sm + rt);
+    rt2 = (acmx / rt1) * acmn - (b / rt1) * b;
+  } else {
+    rt1 = 0.5 * rt;
+    rt2 = -0.5 * rt;
+  }
+}
+}  // namespace
+
+bool tridiagonal_eigenvalues(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
+  const Eigen::Index n = diag.size();
+  if (n == 0) return true;
+  const double eps = std::numeric_limits<double>::epsilon();
+  double tnorm = diag.cwiseAbs().maxCoeff();
+  for (Eigen::Index i = 0; i + 1 < n; ++i) tnorm = std::max(tnorm, std::fabs(sub(i)));
+  // Squared off-diagonals from here on (root-free iteration).
+  Eigen::VectorXd e2(n);
+  for (Eigen::Index i = 0; i + 1 < n; ++i) e2(i) = sub(i) * sub(i);
+  e2(n - 1) = 0.0;
+  double* dd = diag.data();
+  double* e = e2.data();
+  const double eps2 = eps * eps;
+  // Off-diagonals below eps ||T|| are negligible (absolute test: zero diagonals, e.g. a
+  // rank-deficient matrix, never pass the relative one).
+  const double abs2 = (eps * tnorm) * (eps * tnorm);
+  const auto negligible = [&](Eigen::Index m) {
+    return e[m] <= eps2 * std::fabs(dd[m] * dd[m + 1]) || e[m] <= abs2;
+  };
+  const Eigen::Index max_iterations = 30 * n;
+  Eigen::Index iterations = 0;
+  Eigen::Index l = 0;
+  while (l < n) {
+    Eigen::Index m = l;
+    while (m + 1 < n && !negligible(m)) ++m;
+    if (m + 1 < n) e[m] = 0.0;
+    if (m == l) {  // d(l) is an eigenvalue
+      ++l;
+      continue;
+    }
+    if (m == l + 1) {  // 2 x 2 block
+      double rt1, rt2;
+      eigen2x2(dd[l], std::sqrt(e[l]), dd[l + 1], rt1, rt2);
+      dd[l] = rt1;
+      dd[l + 1] = rt2;
+      e[l] = 0.0;
+      l += 2;
+      continue;
+    }
+    if (++iterations > max_iterations) return false;
+    // One implicit QL step on the unreduced block l..m with Wilkinson-like shift.
+    const double rte = std::sqrt(e[l]);
+    double sigma = (dd[l + 1] - dd[l]) / (2.0 * rte);
+    const double r0 = std::hypot(sigma, 1.0);
+    sigma = dd[l] - rte / (sigma + (sigma >= 0 ? r0 : -r0));
+    double c = 1.0, s = 0.0, gamma = dd[m] - sigma, p = gamma * gamma;
+    for (Eigen::Index i = m - 1; i >= l; --i) {
+      const double bb = e[i];
+      const double r = p + bb;
+      if (i != m - 1) e[i + 1] = s * r;
+      const double oldc = c;
+      c = p / r;
+      s = bb / r;
+      const double oldgam = gamma;
+      const double alpha = dd[i];
+      gamma = c * (alpha - sigma) - s * oldgam;
+      dd[i + 1] = oldgam + (alpha - gamma);
+      p = c != 0.0 ? (gamma * gamma) / c : oldc * bb;
+    }
+    e[l] = s * p;
+    dd[l] = sigma + gamma;
+  }
+  std::sort(dd, dd + n, std::greater<double>());
+  return true;
+}
+
+}  // namespace phasecube
