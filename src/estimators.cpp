@@ -202,14 +202,14 @@ void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
   lx_ = b.topLeftCorner(d, d) * inv_root_n;
   byl_ = b.bottomLeftCorner(d, d) * inv_root_n;
   y_ = b.bottomRightCorner(d, d) * inv_root_n;
-  syrk(lx_, true, sxx_);
   bool singular = false;
-  for (Eigen::Index i = 0; i < d && !singular; ++i)
-    singular = !(sxx_(i, i) > 0) || lx_(i, i) * lx_(i, i) <= kSingularTolerance * sxx_(i, i);
+  for (Eigen::Index i = 0; i < d && !singular; ++i) {
+    const double sxx_ii = lx_.row(i).head(i + 1).squaredNorm();
+    singular = !(sxx_ii > 0) || lx_(i, i) * lx_(i, i) <= kSingularTolerance * sxx_ii;
+  }
   if (!singular) {
-    syrk(byl_, false, s_);
-    syrk(y_, true, z_);
-    s_ += z_;  // Syy
+    z_ = b.bottomRows(d) * inv_root_n;  // [Byl Byr]
+    syrk(z_, false, s_);                // Syy
     singular = !cholesky_lower(s_, kSingularTolerance, ly_);
   }
   if (singular) {  // pseudo-inverse whitening on the formed covariances
@@ -223,8 +223,7 @@ void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
   k_ = k;
   factored_ = true;
   byl_t_ = byl_.transpose();
-  lower_multiply(lx_, byl_t_, sxy_);  // Sxy = Rx Byl^T
-  syrk(byl_t_, false, aat_);          // A^T A^ = Byl^T Byl
+  syrk(byl_t_, false, aat_);  // A^T A^ = Byl^T Byl
   y_ = byl_;
   lower_solve(ly_, y_);  // Y = Ly^-1 Byl
   yt_ = y_.transpose();
@@ -253,11 +252,20 @@ double CrossModalFit::ca_encoder_norm() const {
 }
 
 Eigen::MatrixXd CrossModalFit::cp_predictor() const {
+  if (factored_) {  // Syx E = Byl Rx^T E
+    const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * cp_.encoder;
+    return byl_.lazyProduct(re) * cp_.encoder.transpose();
+  }
   return (sxy_.transpose() * cp_.encoder) * cp_.encoder.transpose();  // O(d^2 k)
 }
 
 Eigen::MatrixXd CrossModalFit::ca_probe() const {
   const Eigen::MatrixXd& e = ca_.encoder;  // W^T
+  if (factored_) {  // E^T Sxx E = (Rx^T E)^T (Rx^T E), Syx E = Byl Rx^T E
+    const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * e;
+    const Eigen::MatrixXd gram = re.transpose().lazyProduct(re);
+    return byl_.lazyProduct(re) * pinv_symmetric(gram) * e.transpose();
+  }
   const Eigen::MatrixXd gram = e.transpose() * sxx_ * e;
   return sxy_.transpose() * e * pinv_symmetric(gram) * e.transpose();
 }

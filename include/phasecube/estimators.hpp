@@ -92,7 +92,7 @@ class CrossModalFit {
   Eigen::MatrixXd sxx_, sxy_;
   Whitener wx_, wy_;
   // fit_factor: whitening by the Cholesky factors Sxx = lx_ lx_^T, Syy = ly_ ly_^T
-  // (instead of wx_, wy_).
+  // (instead of wx_, wy_); Sxy = lx_ byl_^T. sxx_ and sxy_ are not formed.
   bool factored_ = false;
   Eigen::MatrixXd lx_, ly_, byl_, byl_t_, y_, yt_, z_, s_;
   Eigen::MatrixXd kx_, ky_, cct_, aat_, tmp_;
