@@ -24,10 +24,7 @@ Eigen::MatrixXd pinv_symmetric(const Eigen::MatrixXd& a) {
 }
 }  // namespace
 
-// Solves (T - shift I) x = y in place for the tridiagonal T (diag_, sub_), by Gaussian
-// elimination with partial pivoting; pivots below `tiny` are replaced by it so that an
-// exact eigenvalue shift still gives the (huge) inverse-iteration step.
-void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
+void TopEigen::factor_shifted(double shift, double tiny) {
   const Eigen::Index d = diag_.size();
   double c0 = diag_(0) - shift, c1 = d > 1 ? sub_(0) : 0.0;  // current row, cols i and i+1
   for (Eigen::Index i = 0; i + 1 < d; ++i) {
@@ -41,7 +38,6 @@ void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
       mult_(i) = m;
       c0 = next_diag - m * c1;
       c1 = next_sup;
-      y(i + 1) -= m * y(i);
     } else {
       const double m = c0 / below;
       u0_(i) = below, u1_(i) = next_diag, u2_(i) = next_sup;
@@ -50,19 +46,34 @@ void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
       const double old_c1 = c1;
       c0 = old_c1 - m * next_diag;
       c1 = -m * next_sup;
+    }
+  }
+  u0_(d - 1) = c0;
+  // Reciprocal pivots for the solves (divisions off their dependency chains).
+  for (Eigen::Index i = 0; i < d; ++i) {
+    double pivot = u0_(i);
+    if (std::fabs(pivot) < tiny) pivot = pivot < 0 ? -tiny : tiny;
+    u0_(i) = 1.0 / pivot;
+  }
+}
+
+void TopEigen::solve_factored(Eigen::VectorXd& y) const {
+  const Eigen::Index d = diag_.size();
+  for (Eigen::Index i = 0; i + 1 < d; ++i) {
+    const double m = mult_(i);
+    if (!swapped_(i)) {
+      y(i + 1) -= m * y(i);
+    } else {
       const double yi = y(i);
       y(i) = y(i + 1);
       y(i + 1) = yi - m * y(i);
     }
   }
-  u0_(d - 1) = c0;
   for (Eigen::Index i = d - 1; i >= 0; --i) {
     double v = y(i);
     if (i + 1 < d) v -= u1_(i) * y(i + 1);
     if (i + 2 < d) v -= u2_(i) * y(i + 2);
-    double pivot = u0_(i);
-    if (std::fabs(pivot) < tiny) pivot = pivot < 0 ? -tiny : tiny;
-    y(i) = v / pivot;
+    y(i) = v * u0_(i);
   }
 }
 
@@ -103,9 +114,10 @@ void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
     if (j > 0 && shift - target < 10 * eps * tnorm) target = shift - 10 * eps * tnorm;
     shift = target;
     rhs_ = start_.col(j);
+    factor_shifted(shift, tiny);  // once per shift, three solves
     for (int iteration = 0; iteration < 3; ++iteration) {
       rhs_ /= rhs_.cwiseAbs().maxCoeff();  // keep the solve in range
-      solve_shifted(shift, tiny, rhs_);
+      solve_factored(rhs_);
       for (Eigen::Index c = cluster_start; c < j; ++c) rhs_ -= x_.col(c).dot(rhs_) * x_.col(c);
       rhs_.normalize();
     }
@@ -261,7 +273,7 @@ Eigen::MatrixXd CrossModalFit::cp_predictor() const {
 
 Eigen::MatrixXd CrossModalFit::ca_probe() const {
   const Eigen::MatrixXd& e = ca_.encoder;  // W^T
-  if (factored_) {  // E^T Sxx E = (Rx^T E)^T (Rx^T E), Syx E = Byl Rx^T E
+  if (factored_) {                         // E^T Sxx E = (Rx^T E)^T (Rx^T E), Syx E = Byl Rx^T E
     const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * e;
     const Eigen::MatrixXd gram = re.transpose().lazyProduct(re);
     return byl_.lazyProduct(re) * pinv_symmetric(gram) * e.transpose();

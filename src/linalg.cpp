@@ -80,10 +80,11 @@ void lower_multiply(const Eigen::MatrixXd& l, const Eigen::MatrixXd& x, Eigen::M
 void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
   const Eigen::Index m = l.rows(), n = x.cols();
   const double* __restrict lp = l.data();
+  const Eigen::VectorXd inv = l.diagonal().cwiseInverse();  // divisions off the chains
   for (Eigen::Index j = 0; j < n; ++j) {
     double* __restrict x_j = x.data() + j * m;
     for (Eigen::Index c = 0; c < m; ++c) {
-      const double v = x_j[c] / lp[c * m + c];
+      const double v = x_j[c] * inv(c);
       x_j[c] = v;
       Col(x_j + c + 1, m - c - 1) -= v * ConstCol(lp + c * m + c + 1, m - c - 1);
     }
@@ -93,13 +94,14 @@ void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
 void lower_transpose_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
   const Eigen::Index m = l.rows(), n = x.cols();
   const double* __restrict lp = l.data();
+  const Eigen::VectorXd inv = l.diagonal().cwiseInverse();  // divisions off the chains
   for (Eigen::Index j = 0; j < n; ++j) {
     double* __restrict x_j = x.data() + j * m;
     for (Eigen::Index c = m - 1; c >= 0; --c) {
       const double* l_c = lp + c * m;
       const double v =
           x_j[c] - ConstCol(l_c + c + 1, m - c - 1).dot(ConstCol(x_j + c + 1, m - c - 1));
-      x_j[c] = v / l_c[c];
+      x_j[c] = v * inv(c);
     }
   }
 }
@@ -252,7 +254,8 @@ bool tridiagonal_eigenvalues(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
     // One implicit QL step on the unreduced block l..m with Wilkinson-like shift.
     const double rte = std::sqrt(e[l]);
     double sigma = (dd[l + 1] - dd[l]) / (2.0 * rte);
-    const double r0 = std::hypot(sigma, 1.0);
+    // hypot(sigma, 1) without libm's slow hypot; |sigma| > 1e150 only if e_l ~ 1e-300.
+    const double r0 = std::fabs(sigma) < 1e150 ? std::sqrt(sigma * sigma + 1.0) : std::fabs(sigma);
     sigma = dd[l] - rte / (sigma + (sigma >= 0 ? r0 : -r0));
     double c = 1.0, s = 0.0, gamma = dd[m] - sigma, p = gamma * gamma;
     // One division on the dependency chain per rotation instead of three: 1/r and 1/p are
