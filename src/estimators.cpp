@@ -78,6 +78,36 @@ void TopEigen::solve_factored(Eigen::VectorXd& y) const {
 }
 
 void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
+  TopEigen* self = this;
+  const Eigen::MatrixXd* matrix = &a;
+  compute_batch(&self, &matrix, 1, k);
+}
+
+void TopEigen::compute_batch(TopEigen* const* solvers, const Eigen::MatrixXd* const* a, int count,
+                             int k) {
+  constexpr int kMax = 4;
+  Eigen::VectorXd* values[kMax];
+  Eigen::VectorXd* scratch[kMax];
+  for (int g = 0; g < count; g += kMax) {
+    const int size = std::min(kMax, count - g);
+    for (int j = 0; j < size; ++j) {
+      TopEigen& e = *solvers[g + j];
+      e.reduce(*a[g + j]);
+      values[j] = &e.values_;
+      scratch[j] = &e.rhs_;
+    }
+    if (!tridiagonal_eigenvalues_batch(values, scratch, size)) {
+      for (int j = 0; j < size; ++j) {  // never seen: Eigen's QR as a fallback
+        TopEigen& e = *solvers[g + j];
+        e.eig_.computeFromTridiagonal(e.diag_, e.sub_, Eigen::EigenvaluesOnly);
+        e.values_ = e.eig_.eigenvalues().reverse();
+      }
+    }
+    for (int j = 0; j < size; ++j) solvers[g + j]->top_vectors(k);
+  }
+}
+
+void TopEigen::reduce(const Eigen::MatrixXd& a) {
   const Eigen::Index d = a.rows();
   work_.resize(d, d);
   work_.triangularView<Eigen::Lower>() = a;
@@ -85,11 +115,10 @@ void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
   tridiagonalize(work_, diag_, sub_, tau_);
   values_ = diag_;
   rhs_ = sub_;
-  if (!tridiagonal_eigenvalues(values_, rhs_)) {  // never seen: Eigen's QR as a fallback
-    eig_.computeFromTridiagonal(diag_, sub_, Eigen::EigenvaluesOnly);
-    values_ = eig_.eigenvalues().reverse();
-  }
+}
 
+void TopEigen::top_vectors(int k) {
+  const Eigen::Index d = diag_.size();
   u0_.resize(d), u1_.resize(d), u2_.resize(d), mult_.resize(d), swapped_.resize(d);
   x_.resize(d, k);
   if (start_.rows() != d || start_.cols() < k) {
@@ -188,14 +217,14 @@ void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
   aat_.setZero(d_, d_);
   aat_.selfadjointView<Eigen::Lower>().rankUpdate(kx_);
 
-  eig_.compute(cct_, k);
+  z_.setZero(d_, d_);
+  z_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
+  TopEigen* solvers[3] = {&eig_, &eig_cp_, &eig_rev_};
+  const Eigen::MatrixXd* matrices[3] = {&cct_, &aat_, &z_};
+  TopEigen::compute_batch(solvers, matrices, 3, k);
   encode(eig_, true, true, ca_);
-  eig_.compute(aat_, k);
-  encode(eig_, true, true, cp_);
-  tmp_.setZero(d_, d_);
-  tmp_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
-  eig_.compute(tmp_, k);
-  encode(eig_, false, true, cp_rev_);
+  encode(eig_cp_, true, true, cp_);
+  encode(eig_rev_, false, true, cp_rev_);
 }
 
 void CrossModalFit::fit_joint_covariance(const Eigen::MatrixXd& s, int k) {
@@ -246,12 +275,12 @@ void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
     for (Eigen::Index l = 0; l <= j; ++l) z_.col(j) += lx_(j, l) * y_.col(l);
   syrk(z_, false, tmp_);  // (Gy Syx)(Gy Syx)^T
 
-  eig_.compute(cct_, k);
+  TopEigen* solvers[3] = {&eig_, &eig_cp_, &eig_rev_};
+  const Eigen::MatrixXd* matrices[3] = {&cct_, &aat_, &tmp_};
+  TopEigen::compute_batch(solvers, matrices, 3, k);
   encode(eig_, true, true, ca_);
-  eig_.compute(aat_, k);
-  encode(eig_, true, true, cp_);
-  eig_.compute(tmp_, k);
-  encode(eig_, false, true, cp_rev_);
+  encode(eig_cp_, true, true, cp_);
+  encode(eig_rev_, false, true, cp_rev_);
 }
 
 double CrossModalFit::ca_encoder_norm() const {

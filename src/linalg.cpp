@@ -213,77 +213,149 @@ void eigen2x2(double a, double b, double c, double& rt1, double& rt2) {
 }
 }  // namespace
 
-bool tridiagonal_eigenvalues(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
-  const Eigen::Index n = diag.size();
-  if (n == 0) return true;
-  const double eps = std::numeric_limits<double>::epsilon();
-  double tnorm = diag.cwiseAbs().maxCoeff();
-  for (Eigen::Index i = 0; i + 1 < n; ++i) tnorm = std::max(tnorm, std::fabs(sub(i)));
-  // Squared off-diagonals from here on (root-free iteration), in place.
-  for (Eigen::Index i = 0; i + 1 < n; ++i) sub(i) *= sub(i);
-  double* dd = diag.data();
-  double* e = sub.data();
-  const double eps2 = eps * eps;
-  // Off-diagonals below eps ||T|| are negligible (absolute test: zero diagonals, e.g. a
-  // rank-deficient matrix, never pass the relative one).
-  const double abs2 = (eps * tnorm) * (eps * tnorm);
-  const auto negligible = [&](Eigen::Index m) {
-    return e[m] <= eps2 * std::fabs(dd[m] * dd[m + 1]) || e[m] <= abs2;
-  };
-  const Eigen::Index max_iterations = 30 * n;
-  Eigen::Index iterations = 0;
-  Eigen::Index l = 0;
-  while (l < n) {
-    Eigen::Index m = l;
-    while (m + 1 < n && !negligible(m)) ++m;
-    if (m + 1 < n) e[m] = 0.0;
-    if (m == l) {  // d(l) is an eigenvalue
-      ++l;
-      continue;
+namespace {
+
+// State of the root-free QL iteration on one tridiagonal matrix. The rotation loop of one
+// QL sweep is a chain of dependent divisions; several independent problems advanced
+// rotation by rotation overlap their chains. Each problem sees exactly the operations, in
+// the same order, that it would see alone, so results do not depend on the batching.
+struct QlState {
+  double* dd = nullptr;  // diagonal -> eigenvalues
+  double* e = nullptr;   // squared off-diagonal
+  Eigen::Index n = 0, l = 0, m = 0, i = 0, iterations = 0, max_iterations = 0;
+  double eps2 = 0, abs2 = 0;
+  double sigma = 0, c = 0, s = 0, gamma = 0, p = 0;
+  bool done = false;
+
+  void start(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
+    n = diag.size();
+    done = n == 0;
+    if (done) return;
+    const double eps = std::numeric_limits<double>::epsilon();
+    double tnorm = diag.cwiseAbs().maxCoeff();
+    for (Eigen::Index k = 0; k + 1 < n; ++k) tnorm = std::max(tnorm, std::fabs(sub(k)));
+    for (Eigen::Index k = 0; k + 1 < n; ++k) sub(k) *= sub(k);  // squared, in place
+    dd = diag.data();
+    e = sub.data();
+    eps2 = eps * eps;
+    // Off-diagonals below eps ||T|| are negligible (absolute test: zero diagonals, e.g. a
+    // rank-deficient matrix, never pass the relative one).
+    abs2 = (eps * tnorm) * (eps * tnorm);
+    max_iterations = 30 * n;
+    iterations = 0;
+    l = 0;
+  }
+  bool negligible(Eigen::Index k) const {
+    return e[k] <= eps2 * std::fabs(dd[k] * dd[k + 1]) || e[k] <= abs2;
+  }
+  // Deflates what has converged and sets up the next sweep. Returns false when the problem
+  // is finished (done) or failed to converge (done stays false).
+  bool prepare() {
+    while (l < n) {
+      m = l;
+      while (m + 1 < n && !negligible(m)) ++m;
+      if (m + 1 < n) e[m] = 0.0;
+      if (m == l) {  // d(l) is an eigenvalue
+        ++l;
+        continue;
+      }
+      if (m == l + 1) {  // 2 x 2 block
+        double rt1, rt2;
+        eigen2x2(dd[l], std::sqrt(e[l]), dd[l + 1], rt1, rt2);
+        dd[l] = rt1;
+        dd[l + 1] = rt2;
+        e[l] = 0.0;
+        l += 2;
+        continue;
+      }
+      if (++iterations > max_iterations) return false;
+      // Implicit QL step on the unreduced block l..m with the shift from its top 2 x 2.
+      const double rte = std::sqrt(e[l]);
+      double t = (dd[l + 1] - dd[l]) / (2.0 * rte);
+      // hypot(t, 1) without libm's slow hypot; |t| > 1e150 only if e_l ~ 1e-300.
+      const double r0 = std::fabs(t) < 1e150 ? std::sqrt(t * t + 1.0) : std::fabs(t);
+      sigma = dd[l] - rte / (t + (t >= 0 ? r0 : -r0));
+      c = 1.0;
+      s = 0.0;
+      gamma = dd[m] - sigma;
+      p = gamma * gamma;
+      i = m - 1;
+      return true;
     }
-    if (m == l + 1) {  // 2 x 2 block
-      double rt1, rt2;
-      eigen2x2(dd[l], std::sqrt(e[l]), dd[l + 1], rt1, rt2);
-      dd[l] = rt1;
-      dd[l + 1] = rt2;
-      e[l] = 0.0;
-      l += 2;
-      continue;
-    }
-    if (++iterations > max_iterations) return false;
-    // One implicit QL step on the unreduced block l..m with Wilkinson-like shift.
-    const double rte = std::sqrt(e[l]);
-    double sigma = (dd[l + 1] - dd[l]) / (2.0 * rte);
-    // hypot(sigma, 1) without libm's slow hypot; |sigma| > 1e150 only if e_l ~ 1e-300.
-    const double r0 = std::fabs(sigma) < 1e150 ? std::sqrt(sigma * sigma + 1.0) : std::fabs(sigma);
-    sigma = dd[l] - rte / (sigma + (sigma >= 0 ? r0 : -r0));
-    double c = 1.0, s = 0.0, gamma = dd[m] - sigma, p = gamma * gamma;
-    // One division on the dependency chain per rotation instead of three: 1/r and 1/p are
-    // independent, and gamma^2 / c = gamma^2 r / p.
-    for (Eigen::Index i = m - 1; i >= l; --i) {
-      const double bb = e[i];
-      const double r = p + bb;
-      const double inv_r = 1.0 / r;
-      const double inv_p = 1.0 / p;  // inf when p = 0 (c = 0), handled below
-      if (i != m - 1) e[i + 1] = s * r;
-      const double oldc = c;
-      c = p * inv_r;
-      s = bb * inv_r;
-      const double oldgam = gamma;
-      const double alpha = dd[i];
-      gamma = c * (alpha - sigma) - s * oldgam;
-      dd[i + 1] = oldgam + (alpha - gamma);
-      if (c == 0.0)
-        p = oldc * bb;
-      else if (inv_p <= std::numeric_limits<double>::max())
-        p = (gamma * gamma) * (r * inv_p);
-      else  // p so small that 1/p overflows
-        p = (gamma * gamma) / c;
-    }
+    done = true;
+    return false;
+  }
+  bool sweeping() const { return i >= l; }
+  // One rotation. One division on the dependency chain instead of three: 1/r and 1/p are
+  // independent, and gamma^2 / c = gamma^2 r / p.
+  void rotate() {
+    const double bb = e[i];
+    const double r = p + bb;
+    const double inv_r = 1.0 / r;
+    const double inv_p = 1.0 / p;  // inf when p = 0 (c = 0), handled below
+    if (i != m - 1) e[i + 1] = s * r;
+    const double oldc = c;
+    c = p * inv_r;
+    s = bb * inv_r;
+    const double oldgam = gamma;
+    const double alpha = dd[i];
+    gamma = c * (alpha - sigma) - s * oldgam;
+    dd[i + 1] = oldgam + (alpha - gamma);
+    if (c == 0.0)
+      p = oldc * bb;
+    else if (inv_p <= std::numeric_limits<double>::max())
+      p = (gamma * gamma) * (r * inv_p);
+    else  // p so small that 1/p overflows
+      p = (gamma * gamma) / c;
+    --i;
+  }
+  void finish_sweep() {
     e[l] = s * p;
     dd[l] = sigma + gamma;
   }
-  std::sort(dd, dd + n, std::greater<double>());
+};
+
+}  // namespace
+
+bool tridiagonal_eigenvalues(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
+  Eigen::VectorXd* d[1] = {&diag};
+  Eigen::VectorXd* s[1] = {&sub};
+  return tridiagonal_eigenvalues_batch(d, s, 1);
+}
+
+bool tridiagonal_eigenvalues_batch(Eigen::VectorXd* const* diag, Eigen::VectorXd* const* sub,
+                                   int count) {
+  constexpr int kMax = 4;
+  if (count > kMax) {  // larger batches in groups
+    for (int g = 0; g < count; g += kMax)
+      if (!tridiagonal_eigenvalues_batch(diag + g, sub + g, std::min(kMax, count - g)))
+        return false;
+    return true;
+  }
+  QlState q[kMax];
+  bool sweep[kMax] = {};
+  for (int j = 0; j < count; ++j) q[j].start(*diag[j], *sub[j]);
+  for (;;) {
+    bool any = false;
+    for (int j = 0; j < count; ++j) {
+      sweep[j] = !q[j].done && q[j].prepare();
+      if (!sweep[j] && !q[j].done) return false;  // no convergence
+      any = any || sweep[j];
+    }
+    if (!any) break;
+    for (bool more = true; more;) {  // the sweeps' rotations, interleaved
+      more = false;
+      for (int j = 0; j < count; ++j)
+        if (sweep[j] && q[j].sweeping()) {
+          q[j].rotate();
+          more = true;
+        }
+    }
+    for (int j = 0; j < count; ++j)
+      if (sweep[j]) q[j].finish_sweep();
+  }
+  for (int j = 0; j < count; ++j)
+    std::sort(diag[j]->data(), diag[j]->data() + diag[j]->size(), std::greater<double>());
   return true;
 }
 

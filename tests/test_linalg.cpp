@@ -111,6 +111,26 @@ TEST(Linalg, TopEigenVectorsSpanTheTopInvariantSubspace) {
   }
 }
 
+TEST(Linalg, BatchedEigenSolvesEqualSingleOnesBitwise) {
+  Stream rng(10, 0, 0);
+  std::vector<Eigen::MatrixXd> mats = test_matrices(20, rng);
+  const std::vector<Eigen::MatrixXd> more = test_matrices(7, rng);  // mixed sizes
+  mats.insert(mats.end(), more.begin(), more.end());
+  std::vector<TopEigen> batch(mats.size()), single(mats.size());
+  std::vector<TopEigen*> solvers;
+  std::vector<const Eigen::MatrixXd*> inputs;
+  for (std::size_t j = 0; j < mats.size(); ++j) {
+    solvers.push_back(&batch[j]);
+    inputs.push_back(&mats[j]);
+    single[j].compute(mats[j], 2);
+  }
+  TopEigen::compute_batch(solvers.data(), inputs.data(), static_cast<int>(mats.size()), 2);
+  for (std::size_t j = 0; j < mats.size(); ++j) {
+    EXPECT_TRUE(batch[j].values() == single[j].values()) << j;
+    EXPECT_TRUE(batch[j].vectors() == single[j].vectors()) << j;
+  }
+}
+
 TEST(Linalg, KernelsMatchEigen) {
   Stream rng(9, 0, 0);
   for (int d : {1, 3, 20, 41}) {

@@ -30,6 +30,10 @@ struct Subspace {
 class TopEigen {
  public:
   void compute(const Eigen::MatrixXd& a, int k);
+  // compute() for `count` matrices, solvers[j] on a[j]: the same results as separate calls,
+  // faster because the eigenvalue iterations of the problems run interleaved.
+  static void compute_batch(TopEigen* const* solvers, const Eigen::MatrixXd* const* a, int count,
+                            int k);
   const Eigen::VectorXd& values() const { return values_; }
   const Eigen::MatrixXd& vectors() const { return vectors_; }
 
@@ -42,6 +46,8 @@ class TopEigen {
   Eigen::MatrixXd start_, x_, vectors_;
   // LU with partial pivoting of T - shift I (pivots below `tiny` replaced by it, so that an
   // exact eigenvalue shift still gives the huge inverse-iteration step), then solves.
+  void reduce(const Eigen::MatrixXd& a);  // tridiagonalise; values_/rhs_ = diag_/sub_
+  void top_vectors(int k);                // after values_: inverse iteration, then Q
   void factor_shifted(double shift, double tiny);
   void solve_factored(Eigen::VectorXd& y) const;
 };
@@ -99,7 +105,7 @@ class CrossModalFit {
   bool factored_ = false;
   Eigen::MatrixXd lx_, ly_, byl_, byl_t_, y_, yt_, z_, s_;
   Eigen::MatrixXd kx_, ky_, cct_, aat_, tmp_;
-  TopEigen eig_;
+  TopEigen eig_, eig_cp_, eig_rev_;
   Subspace ca_, cp_, cp_rev_;
 };
 

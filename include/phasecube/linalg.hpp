@@ -42,4 +42,10 @@ void apply_householder_q(const Eigen::MatrixXd& a, const Eigen::VectorXd& tau, E
 // back to a robust solver), leaving diag/sub unspecified.
 bool tridiagonal_eigenvalues(Eigen::VectorXd& diag, Eigen::VectorXd& sub);
 
+// The same for `count` independent problems at once, their QL rotations interleaved: each
+// rotation is a chain of dependent divisions, and independent chains overlap in the CPU.
+// Every problem gets bitwise the result it gets alone. False if any did not converge.
+bool tridiagonal_eigenvalues_batch(Eigen::VectorXd* const* diag, Eigen::VectorXd* const* sub,
+                                   int count);
+
 }  // namespace phasecube
