@@ -157,12 +157,34 @@ void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& 
     sub(j) = beta;
     // Trailing block B <- H B H = B - v w^T - w v^T with p = t B v, w = p - (t/2)(p.v) v.
     double* b = ap + (j + 1) * d + (j + 1);
+    // Raw loops, four columns per pass for p: short loops' set-up dominates at d ~ 20.
     auto pm = p.head(m);
     pm.setZero();
-    for (Eigen::Index c = 0; c < m; ++c) pm += (t * x(c)) * ConstCol(b + c * d, m);
+    double* __restrict pp = pm.data();
+    const double* __restrict xv = x.data();
+    Eigen::Index c = 0;
+    for (; c + 4 <= m; c += 4) {
+      const double* b0 = b + c * d;
+      const double* b1 = b0 + d;
+      const double* b2 = b1 + d;
+      const double* b3 = b2 + d;
+      const double s0 = t * xv[c], s1 = t * xv[c + 1], s2 = t * xv[c + 2], s3 = t * xv[c + 3];
+      for (Eigen::Index i = 0; i < m; ++i)
+        pp[i] += s0 * b0[i] + s1 * b1[i] + s2 * b2[i] + s3 * b3[i];
+    }
+    for (; c < m; ++c) {
+      const double* b0 = b + c * d;
+      const double s0 = t * xv[c];
+      for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i];
+    }
     auto wm = w.head(m);
     wm = pm - (0.5 * t * pm.dot(x)) * x;
-    for (Eigen::Index c = 0; c < m; ++c) Col(b + c * d, m) -= x(c) * wm + wm(c) * x;
+    const double* __restrict wv = wm.data();
+    for (c = 0; c < m; ++c) {
+      double* __restrict bc = b + c * d;
+      const double xc = xv[c], wc = wv[c];
+      for (Eigen::Index i = 0; i < m; ++i) bc[i] -= xc * wv[i] + wc * xv[i];
+    }
   }
   if (d >= 2) {
     diag(d - 2) = ap[(d - 2) * d + d - 2];
