@@ -64,16 +64,18 @@ void CovarianceSampler::draw_factor(Stream& rng, Eigen::MatrixXd& b) {
   // (b <= a) of A with the coordinate's factor f_i(a, b). Modalities from the last down, so
   // the rows read are not yet overwritten. Row a d + i of A is zero beyond column a d + i,
   // so B stays lower triangular.
-  for (int a = m_ - 1; a >= 0; --a)
-    for (int i = 0; i < d_; ++i) {
-      const auto& f = factors_[static_cast<std::size_t>(i)];
-      const int r = a * d_ + i;
-      for (int c = 0; c <= r; ++c) {
-        double v = f(a, a) * b(r, c);
-        for (int m = 0; m < a; ++m) v += f(a, m) * b(m * d_ + i, c);
-        b(r, c) = v;
+  // Column by column (contiguous in memory); within a column the same per-entry arithmetic.
+  for (int c = 0; c < p_; ++c) {
+    double* col = b.data() + static_cast<std::ptrdiff_t>(c) * p_;
+    for (int a = m_ - 1; a >= 0; --a)
+      for (int i = std::max(0, c - a * d_); i < d_; ++i) {  // rows r = a d + i >= c
+        const auto& f = factors_[static_cast<std::size_t>(i)];
+        const int r = a * d_ + i;
+        double v = f(a, a) * col[r];
+        for (int m = 0; m < a; ++m) v += f(a, m) * col[m * d_ + i];
+        col[r] = v;
       }
-    }
+  }
 }
 
 void CovarianceSampler::draw_joint_scatter(Stream& rng) {
