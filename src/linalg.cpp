@@ -339,6 +339,11 @@ struct QlState {
 
 }  // namespace
 
+namespace {
+template <int count>
+bool ql_lockstep(Eigen::VectorXd* const* diag, Eigen::VectorXd* const* sub);
+}  // namespace
+
 bool tridiagonal_eigenvalues(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
   Eigen::VectorXd* d[1] = {&diag};
   Eigen::VectorXd* s[1] = {&sub};
@@ -354,8 +359,24 @@ bool tridiagonal_eigenvalues_batch(Eigen::VectorXd* const* diag, Eigen::VectorXd
         return false;
     return true;
   }
-  QlState q[kMax];
-  bool sweep[kMax] = {};
+  switch (count) {  // a compile-time count lets the compiler keep the states in registers
+    case 1:
+      return ql_lockstep<1>(diag, sub);
+    case 2:
+      return ql_lockstep<2>(diag, sub);
+    case 3:
+      return ql_lockstep<3>(diag, sub);
+    default:
+      return ql_lockstep<4>(diag, sub);
+  }
+}
+
+namespace {
+
+template <int count>
+bool ql_lockstep(Eigen::VectorXd* const* diag, Eigen::VectorXd* const* sub) {
+  QlState q[count];
+  bool sweep[count] = {};
   for (int j = 0; j < count; ++j) q[j].start(*diag[j], *sub[j]);
   for (;;) {
     bool any = false;
@@ -380,5 +401,7 @@ bool tridiagonal_eigenvalues_batch(Eigen::VectorXd* const* diag, Eigen::VectorXd
     std::sort(diag[j]->data(), diag[j]->data() + diag[j]->size(), std::greater<double>());
   return true;
 }
+
+}  // namespace
 
 }  // namespace phasecube
