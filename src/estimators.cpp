@@ -242,7 +242,6 @@ void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
   // Gy Syx = Y Rx^T.
   lx_ = b.topLeftCorner(d, d) * inv_root_n;
   byl_ = b.bottomLeftCorner(d, d) * inv_root_n;
-  y_ = b.bottomRightCorner(d, d) * inv_root_n;
   bool singular = false;
   for (Eigen::Index i = 0; i < d && !singular; ++i) {
     const double sxx_ii = lx_.row(i).head(i + 1).squaredNorm();

@@ -44,10 +44,10 @@ class TopEigen {
   Eigen::VectorXd u0_, u1_, u2_, mult_;
   Eigen::Matrix<bool, Eigen::Dynamic, 1> swapped_;
   Eigen::MatrixXd start_, x_, vectors_;
-  // LU with partial pivoting of T - shift I (pivots below `tiny` replaced by it, so that an
-  // exact eigenvalue shift still gives the huge inverse-iteration step), then solves.
   void reduce(const Eigen::MatrixXd& a);  // tridiagonalise; values_/rhs_ = diag_/sub_
   void top_vectors(int k);                // after values_: inverse iteration, then Q
+  // LU with partial pivoting of T - shift I (pivots below `tiny` replaced by it, so that an
+  // exact eigenvalue shift still gives the huge inverse-iteration step), then solves.
   void factor_shifted(double shift, double tiny);
   void solve_factored(Eigen::VectorXd& y) const;
 };
