@@ -108,8 +108,13 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
       if (cancel.load(std::memory_order_relaxed)) continue;
       try {
         Stream rng(run.seed, cell_index, t);
-        sampler.draw(rng, s);
-        fit.fit_joint_covariance(s, p.k);
+        if (kind == SamplerKind::Wishart) {  // the fit takes Bartlett's factor directly
+          sampler.draw_factor(rng, s);
+          fit.fit_factor(s, p.n, p.k);
+        } else {
+          sampler.draw(rng, s);
+          fit.fit_joint_covariance(s, p.k);
+        }
         TrialOutcome& o = outcomes[t];
         o.ca = score(fit.ca(), p.k);
         o.cp = score(fit.cp(), p.k);

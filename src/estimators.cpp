@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "phasecube/linalg.hpp"
+
 namespace phasecube {
 
 namespace {
@@ -22,10 +24,7 @@ Eigen::MatrixXd pinv_symmetric(const Eigen::MatrixXd& a) {
 }
 }  // namespace
 
-// Solves (T - shift I) x = y in place for the tridiagonal T (diag_, sub_), by Gaussian
-// elimination with partial pivoting; pivots below `tiny` are replaced by it so that an
-// exact eigenvalue shift still gives the (huge) inverse-iteration step.
-void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
+void TopEigen::factor_shifted(double shift, double tiny) {
   const Eigen::Index d = diag_.size();
   double c0 = diag_(0) - shift, c1 = d > 1 ? sub_(0) : 0.0;  // current row, cols i and i+1
   for (Eigen::Index i = 0; i + 1 < d; ++i) {
@@ -39,7 +38,6 @@ void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
       mult_(i) = m;
       c0 = next_diag - m * c1;
       c1 = next_sup;
-      y(i + 1) -= m * y(i);
     } else {
       const double m = c0 / below;
       u0_(i) = below, u1_(i) = next_diag, u2_(i) = next_sup;
@@ -48,30 +46,79 @@ void TopEigen::solve_shifted(double shift, double tiny, Eigen::VectorXd& y) {
       const double old_c1 = c1;
       c0 = old_c1 - m * next_diag;
       c1 = -m * next_sup;
+    }
+  }
+  u0_(d - 1) = c0;
+  // Reciprocal pivots for the solves (divisions off their dependency chains).
+  for (Eigen::Index i = 0; i < d; ++i) {
+    double pivot = u0_(i);
+    if (std::fabs(pivot) < tiny) pivot = pivot < 0 ? -tiny : tiny;
+    u0_(i) = 1.0 / pivot;
+  }
+}
+
+void TopEigen::solve_factored(Eigen::VectorXd& y) const {
+  const Eigen::Index d = diag_.size();
+  for (Eigen::Index i = 0; i + 1 < d; ++i) {
+    const double m = mult_(i);
+    if (!swapped_(i)) {
+      y(i + 1) -= m * y(i);
+    } else {
       const double yi = y(i);
       y(i) = y(i + 1);
       y(i + 1) = yi - m * y(i);
     }
   }
-  u0_(d - 1) = c0;
   for (Eigen::Index i = d - 1; i >= 0; --i) {
     double v = y(i);
     if (i + 1 < d) v -= u1_(i) * y(i + 1);
     if (i + 2 < d) v -= u2_(i) * y(i + 2);
-    double pivot = u0_(i);
-    if (std::fabs(pivot) < tiny) pivot = pivot < 0 ? -tiny : tiny;
-    y(i) = v / pivot;
+    y(i) = v * u0_(i);
   }
 }
 
 void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
-  const Eigen::Index d = a.rows();
-  tri_.compute(a);
-  diag_ = tri_.diagonal();
-  sub_ = tri_.subDiagonal();
-  eig_.computeFromTridiagonal(diag_, sub_, Eigen::EigenvaluesOnly);
-  values_ = eig_.eigenvalues().reverse();
+  TopEigen* self = this;
+  const Eigen::MatrixXd* matrix = &a;
+  compute_batch(&self, &matrix, 1, k);
+}
 
+void TopEigen::compute_batch(TopEigen* const* solvers, const Eigen::MatrixXd* const* a, int count,
+                             int k) {
+  constexpr int kMax = 4;
+  Eigen::VectorXd* values[kMax];
+  Eigen::VectorXd* scratch[kMax];
+  for (int g = 0; g < count; g += kMax) {
+    const int size = std::min(kMax, count - g);
+    for (int j = 0; j < size; ++j) {
+      TopEigen& e = *solvers[g + j];
+      e.reduce(*a[g + j]);
+      values[j] = &e.values_;
+      scratch[j] = &e.rhs_;
+    }
+    if (!tridiagonal_eigenvalues_batch(values, scratch, size)) {
+      for (int j = 0; j < size; ++j) {  // never seen: Eigen's QR as a fallback
+        TopEigen& e = *solvers[g + j];
+        e.eig_.computeFromTridiagonal(e.diag_, e.sub_, Eigen::EigenvaluesOnly);
+        e.values_ = e.eig_.eigenvalues().reverse();
+      }
+    }
+    for (int j = 0; j < size; ++j) solvers[g + j]->top_vectors(k);
+  }
+}
+
+void TopEigen::reduce(const Eigen::MatrixXd& a) {
+  const Eigen::Index d = a.rows();
+  work_.resize(d, d);
+  work_.triangularView<Eigen::Lower>() = a;
+  work_.triangularView<Eigen::StrictlyUpper>() = a.transpose();
+  tridiagonalize(work_, diag_, sub_, tau_);
+  values_ = diag_;
+  rhs_ = sub_;
+}
+
+void TopEigen::top_vectors(int k) {
+  const Eigen::Index d = diag_.size();
   u0_.resize(d), u1_.resize(d), u2_.resize(d), mult_.resize(d), swapped_.resize(d);
   x_.resize(d, k);
   if (start_.rows() != d || start_.cols() < k) {
@@ -96,15 +143,17 @@ void TopEigen::compute(const Eigen::MatrixXd& a, int k) {
     if (j > 0 && shift - target < 10 * eps * tnorm) target = shift - 10 * eps * tnorm;
     shift = target;
     rhs_ = start_.col(j);
+    factor_shifted(shift, tiny);  // once per shift, three solves
     for (int iteration = 0; iteration < 3; ++iteration) {
       rhs_ /= rhs_.cwiseAbs().maxCoeff();  // keep the solve in range
-      solve_shifted(shift, tiny, rhs_);
+      solve_factored(rhs_);
       for (Eigen::Index c = cluster_start; c < j; ++c) rhs_ -= x_.col(c).dot(rhs_) * x_.col(c);
       rhs_.normalize();
     }
     x_.col(j) = rhs_;
   }
-  vectors_ = tri_.matrixQ() * x_;
+  vectors_ = x_;
+  apply_householder_q(work_, tau_, vectors_);
 }
 
 void Whitener::compute(const Eigen::MatrixXd& s) {
@@ -132,21 +181,27 @@ void Whitener::compute(const Eigen::MatrixXd& s) {
   g_.noalias() = inv_sqrt.asDiagonal() * eig_.eigenvectors().transpose();  // G^T G = S^+
 }
 
-namespace {
-void fill_subspace(const TopEigen& eig, const Whitener& w, bool singular_values, Subspace& out) {
+void CrossModalFit::encode(const TopEigen& eig, bool x_side, bool singular_values,
+                           Subspace& out) const {
   out.values = eig.values();
   if (singular_values) out.values = out.values.cwiseMax(0.0).cwiseSqrt();
+  if (factored_) {  // G = L^-1: G^T v = L^-T v
+    out.encoder = eig.vectors();
+    lower_transpose_solve(x_side ? lx_ : ly_, out.encoder);
+    return;
+  }
+  const Whitener& w = x_side ? wx_ : wy_;
   if (w.used_pseudo_inverse())
     out.encoder.noalias() = w.matrix().transpose() * eig.vectors();
   else  // G = L^-1 is lower triangular
     out.encoder.noalias() = w.matrix().transpose().triangularView<Eigen::Upper>() * eig.vectors();
 }
-}  // namespace
 
 void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
                         const Eigen::MatrixXd& sxy, int k) {
   d_ = static_cast<int>(sxx.rows());
   k_ = k;
+  factored_ = false;
   sxx_ = sxx;
   sxy_ = sxy;
   wx_.compute(sxx);
@@ -162,19 +217,69 @@ void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
   aat_.setZero(d_, d_);
   aat_.selfadjointView<Eigen::Lower>().rankUpdate(kx_);
 
-  eig_.compute(cct_, k);
-  fill_subspace(eig_, wx_, true, ca_);
-  eig_.compute(aat_, k);
-  fill_subspace(eig_, wx_, true, cp_);
-  tmp_.setZero(d_, d_);
-  tmp_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
-  eig_.compute(tmp_, k);
-  fill_subspace(eig_, wy_, true, cp_rev_);
+  z_.setZero(d_, d_);
+  z_.selfadjointView<Eigen::Lower>().rankUpdate(ky_);
+  TopEigen* solvers[3] = {&eig_, &eig_cp_, &eig_rev_};
+  const Eigen::MatrixXd* matrices[3] = {&cct_, &aat_, &z_};
+  TopEigen::compute_batch(solvers, matrices, 3, k);
+  encode(eig_, true, true, ca_);
+  encode(eig_cp_, true, true, cp_);
+  encode(eig_rev_, false, true, cp_rev_);
 }
 
 void CrossModalFit::fit_joint_covariance(const Eigen::MatrixXd& s, int k) {
   const Eigen::Index d = s.rows() / 2;
   fit(s.topLeftCorner(d, d), s.bottomRightCorner(d, d), s.topRightCorner(d, d), k);
+}
+
+void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
+  const Eigen::Index d = b.rows() / 2;
+  const double inv_root_n = 1.0 / std::sqrt(static_cast<double>(n));
+  // With Bx = [Rx 0] and By = [Byl Byr] the row blocks of B / sqrt(n):
+  //   Sxx = Rx Rx^T, Sxy = Rx Byl^T, Syy = Byl Byl^T + Byr Byr^T.
+  // Whitening by Gx = Rx^-1 gives Gx Sxy = Byl^T, so A^T A^ = Byl^T Byl directly; with
+  // Syy = Ly Ly^T and Y = Ly^-1 Byl, C^ = Y^T and C^ C^T = Y^T Y; for y -> x,
+  // Gy Syx = Y Rx^T.
+  lx_ = b.topLeftCorner(d, d) * inv_root_n;
+  byl_ = b.bottomLeftCorner(d, d) * inv_root_n;
+  bool singular = false;
+  for (Eigen::Index i = 0; i < d && !singular; ++i) {
+    const double sxx_ii = lx_.row(i).head(i + 1).squaredNorm();
+    singular = !(sxx_ii > 0) || lx_(i, i) * lx_(i, i) <= kSingularTolerance * sxx_ii;
+  }
+  if (!singular) {
+    z_ = b.bottomRows(d) * inv_root_n;  // [Byl Byr]
+    syrk(z_, false, s_);                // Syy
+    singular = !cholesky_lower(s_, kSingularTolerance, ly_);
+  }
+  if (singular) {  // pseudo-inverse whitening on the formed covariances
+    s_.resize(2 * d, 2 * d);
+    syrk(b, true, s_);
+    s_ *= 1.0 / static_cast<double>(n);
+    fit_joint_covariance(s_, k);
+    return;
+  }
+  d_ = static_cast<int>(d);
+  k_ = k;
+  factored_ = true;
+  byl_t_ = byl_.transpose();
+  syrk(byl_t_, false, aat_);  // A^T A^ = Byl^T Byl
+  y_ = byl_;
+  lower_solve(ly_, y_);  // Y = Ly^-1 Byl
+  yt_ = y_.transpose();
+  syrk(yt_, false, cct_);  // C^ C^T = Y^T Y
+  // Z = Y Rx^T, column j = sum_{l <= j} Rx(j, l) Y(:, l)
+  z_.setZero(d, d);
+  for (Eigen::Index j = 0; j < d; ++j)
+    for (Eigen::Index l = 0; l <= j; ++l) z_.col(j) += lx_(j, l) * y_.col(l);
+  syrk(z_, false, tmp_);  // (Gy Syx)(Gy Syx)^T
+
+  TopEigen* solvers[3] = {&eig_, &eig_cp_, &eig_rev_};
+  const Eigen::MatrixXd* matrices[3] = {&cct_, &aat_, &tmp_};
+  TopEigen::compute_batch(solvers, matrices, 3, k);
+  encode(eig_, true, true, ca_);
+  encode(eig_cp_, true, true, cp_);
+  encode(eig_rev_, false, true, cp_rev_);
 }
 
 double CrossModalFit::ca_encoder_norm() const {
@@ -187,11 +292,20 @@ double CrossModalFit::ca_encoder_norm() const {
 }
 
 Eigen::MatrixXd CrossModalFit::cp_predictor() const {
+  if (factored_) {  // Syx E = Byl Rx^T E
+    const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * cp_.encoder;
+    return byl_.lazyProduct(re) * cp_.encoder.transpose();
+  }
   return (sxy_.transpose() * cp_.encoder) * cp_.encoder.transpose();  // O(d^2 k)
 }
 
 Eigen::MatrixXd CrossModalFit::ca_probe() const {
   const Eigen::MatrixXd& e = ca_.encoder;  // W^T
+  if (factored_) {                         // E^T Sxx E = (Rx^T E)^T (Rx^T E), Syx E = Byl Rx^T E
+    const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * e;
+    const Eigen::MatrixXd gram = re.transpose().lazyProduct(re);
+    return byl_.lazyProduct(re) * pinv_symmetric(gram) * e.transpose();
+  }
   const Eigen::MatrixXd gram = e.transpose() * sxx_ * e;
   return sxy_.transpose() * e * pinv_symmetric(gram) * e.transpose();
 }
@@ -202,7 +316,7 @@ Subspace CrossModalFit::joint(double lambda) const {
   TopEigen eig;
   eig.compute(m, k_);
   Subspace out;
-  fill_subspace(eig, wx_, false, out);
+  encode(eig, true, false, out);
   return out;
 }
 

@@ -50,33 +50,35 @@ void CovarianceSampler::mix_rows(Eigen::MatrixXd& a) const {
   }
 }
 
-void CovarianceSampler::draw_joint_scatter(Stream& rng) {
-  if (kind_ == SamplerKind::Wishart) {
-    // Bartlett: A lower triangular, A_ii = sqrt(chi2(n - i)) (0-based i), A_ij ~ N(0, 1).
-    // B = L A stays lower triangular, and w_ = B B^T sums only over the shared triangle:
-    // p^3/6 multiply-adds instead of a dense product's p^3/2.
-    t_.setZero();
-    for (int i = 0; i < p_; ++i) {
-      t_(i, i) = std::sqrt(rng.chi_square(static_cast<double>(n_ - i)));
-      for (int j = 0; j < i; ++j) t_(i, j) = rng.normal();
-    }
-    mix_rows(t_);
-    w_.setZero();
-    // Raw column loops: at these sizes Eigen's per-expression setup costs more than the
-    // arithmetic.
-    double* __restrict w = w_.data();  // w_ and t_ never alias: lets GCC vectorise
-    const double* __restrict b = t_.data();
-    for (int l = 0; l < p_; ++l) {
-      const double* b_l = b + static_cast<std::ptrdiff_t>(l) * p_;
-      for (int j = l; j < p_; ++j) {
-        const double b_jl = b_l[j];
-        double* __restrict w_j = w + static_cast<std::ptrdiff_t>(j) * p_;
-        for (int i = j; i < p_; ++i) w_j[i] += b_jl * b_l[i];
-      }
-    }
-    w_.triangularView<Eigen::StrictlyUpper>() = w_.transpose();
-    return;
+void CovarianceSampler::draw_factor(Stream& rng, Eigen::MatrixXd& b) {
+  if (kind_ != SamplerKind::Wishart)
+    throw std::logic_error("CovarianceSampler::draw_factor: Wishart sampler only");
+  // Bartlett: A lower triangular, A_ii = sqrt(chi2(n - i)) (0-based i), A_ij ~ N(0, 1), in
+  // modality-major index order (a d + i). W = A A^T is Wishart(n, I) whatever the order.
+  b.setZero(p_, p_);
+  for (int i = 0; i < p_; ++i) {
+    b(i, i) = std::sqrt(rng.chi_square(static_cast<double>(n_ - i)));
+    for (int j = 0; j < i; ++j) b(i, j) = rng.normal();
   }
+  // B = L A, L the modality-major factor of Sigma: row a d + i of B mixes rows b d + i
+  // (b <= a) of A with the coordinate's factor f_i(a, b). Modalities from the last down, so
+  // the rows read are not yet overwritten. Row a d + i of A is zero beyond column a d + i,
+  // so B stays lower triangular.
+  // Column by column (contiguous in memory); within a column the same per-entry arithmetic.
+  for (int c = 0; c < p_; ++c) {
+    double* col = b.data() + static_cast<std::ptrdiff_t>(c) * p_;
+    for (int a = m_ - 1; a >= 0; --a)
+      for (int i = std::max(0, c - a * d_); i < d_; ++i) {  // rows r = a d + i >= c
+        const auto& f = factors_[static_cast<std::size_t>(i)];
+        const int r = a * d_ + i;
+        double v = f(a, a) * col[r];
+        for (int m = 0; m < a; ++m) v += f(a, m) * col[m * d_ + i];
+        col[r] = v;
+      }
+  }
+}
+
+void CovarianceSampler::draw_joint_scatter(Stream& rng) {
   // Direct: W = Z^T Z accumulated over blocks of rows (Z never needs n x p memory), then
   // L W L^T: mix rows, transpose (W is symmetric), mix rows again.
   constexpr int kRows = 128;
@@ -96,6 +98,26 @@ void CovarianceSampler::draw_joint_scatter(Stream& rng) {
 }
 
 void CovarianceSampler::draw(Stream& rng, Eigen::MatrixXd& s) {
+  if (kind_ == SamplerKind::Wishart) {
+    // S = B B^T / n, summing only over the shared triangle of the lower B: p^3/6
+    // multiply-adds instead of a dense product's p^3/2.
+    draw_factor(rng, t_);
+    s.setZero(p_, p_);
+    const double inv_n = 1.0 / n_;
+    double* __restrict w = s.data();  // s and t_ never alias: lets GCC vectorise
+    const double* __restrict b = t_.data();
+    for (int l = 0; l < p_; ++l) {
+      const double* b_l = b + static_cast<std::ptrdiff_t>(l) * p_;
+      for (int j = l; j < p_; ++j) {
+        const double b_jl = b_l[j];
+        double* __restrict w_j = w + static_cast<std::ptrdiff_t>(j) * p_;
+        for (int i = j; i < p_; ++i) w_j[i] += b_jl * b_l[i];
+      }
+    }
+    s *= inv_n;
+    s.triangularView<Eigen::StrictlyUpper>() = s.transpose();
+    return;
+  }
   draw_joint_scatter(rng);
   // Coordinate-major (i M + a) to modality-major (a d + i), scaled by 1/n.
   s.resize(p_, p_);

@@ -26,20 +26,30 @@ struct Subspace {
 // eigenvalues from the tridiagonal form, and finds just k eigenvectors by inverse iteration
 // on the tridiagonal (as LAPACK's dstein: shifted solves with partial pivoting, shifts
 // separated and vectors reorthogonalised within clusters), then applies the Householder Q.
+// Reads the lower triangle of `a` only.
 class TopEigen {
  public:
   void compute(const Eigen::MatrixXd& a, int k);
+  // compute() for `count` matrices, solvers[j] on a[j]: the same results as separate calls,
+  // faster because the eigenvalue iterations of the problems run interleaved.
+  static void compute_batch(TopEigen* const* solvers, const Eigen::MatrixXd* const* a, int count,
+                            int k);
   const Eigen::VectorXd& values() const { return values_; }
   const Eigen::MatrixXd& vectors() const { return vectors_; }
 
  private:
-  Eigen::Tridiagonalization<Eigen::MatrixXd> tri_;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;
-  Eigen::VectorXd diag_, sub_, values_, rhs_;
+  Eigen::MatrixXd work_;  // the matrix, then its Householder vectors (linalg.hpp)
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;  // fallback only
+  Eigen::VectorXd diag_, sub_, tau_, values_, rhs_;
   Eigen::VectorXd u0_, u1_, u2_, mult_;
   Eigen::Matrix<bool, Eigen::Dynamic, 1> swapped_;
   Eigen::MatrixXd start_, x_, vectors_;
-  void solve_shifted(double shift, double tiny, Eigen::VectorXd& y);
+  void reduce(const Eigen::MatrixXd& a);  // tridiagonalise; values_/rhs_ = diag_/sub_
+  void top_vectors(int k);                // after values_: inverse iteration, then Q
+  // LU with partial pivoting of T - shift I (pivots below `tiny` replaced by it, so that an
+  // exact eigenvalue shift still gives the huge inverse-iteration step), then solves.
+  void factor_shifted(double shift, double tiny);
+  void solve_factored(Eigen::VectorXd& y) const;
 };
 
 // G with G^T G = S^+ (see above). Reuses its buffers across calls.
@@ -63,6 +73,13 @@ class CrossModalFit {
            int k);
   // Convenience: the joint modality-major covariance [Sxx Sxy; Syx Syy] (2d x 2d).
   void fit_joint_covariance(const Eigen::MatrixXd& s, int k);
+  // The same fit from a factor of the joint covariance, S = B B^T / n, with B the 2d x 2d
+  // lower-triangular modality-major factor of CovarianceSampler::draw_factor. Sxx's
+  // Cholesky factor is B's top-left block and the whitened cross-covariance Gx Sxy is B's
+  // bottom-left block transposed, so no covariance is formed or re-factorised. Gives the
+  // same results as fit_joint_covariance(B B^T / n, k) up to rounding; falls back to it
+  // when Sxx or Syy is (nearly) singular.
+  void fit_factor(const Eigen::MatrixXd& b, int n, int k);
 
   const Subspace& ca() const { return ca_; }
   const Subspace& cp() const { return cp_; }
@@ -78,11 +95,17 @@ class CrossModalFit {
   Subspace joint(double lambda) const;
 
  private:
+  // Encoder Gx^T v (x side) or Gy^T v (y side) for the top-k vectors of `eig`.
+  void encode(const TopEigen& eig, bool x_side, bool singular_values, Subspace& out) const;
   int d_ = 0, k_ = 0;
   Eigen::MatrixXd sxx_, sxy_;
   Whitener wx_, wy_;
+  // fit_factor: whitening by the Cholesky factors Sxx = lx_ lx_^T, Syy = ly_ ly_^T
+  // (instead of wx_, wy_); Sxy = lx_ byl_^T. sxx_ and sxy_ are not formed.
+  bool factored_ = false;
+  Eigen::MatrixXd lx_, ly_, byl_, byl_t_, y_, yt_, z_, s_;
   Eigen::MatrixXd kx_, ky_, cct_, aat_, tmp_;
-  TopEigen eig_;
+  TopEigen eig_, eig_cp_, eig_rev_;
   Subspace ca_, cp_, cp_rev_;
 };
 

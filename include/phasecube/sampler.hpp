@@ -30,8 +30,16 @@ class CovarianceSampler {
   // sample covariance of modality a with modality b (for two modalities [Sxx Sxy; Syx Syy]).
   void draw(Stream& rng, Eigen::MatrixXd& s);
 
+  // Wishart sampler only: the factor B of the same draw, S = B B^T / n. B is p x p lower
+  // triangular in modality-major order (Bartlett's A drawn in that order, premultiplied by
+  // the modality-major factor of Sigma, which is lower triangular too), so for two
+  // modalities its top-left d x d block is a Cholesky factor of n Sxx. draw() with the same
+  // stream returns B B^T / n of exactly this B.
+  void draw_factor(Stream& rng, Eigen::MatrixXd& b);
+
  private:
-  // Fills w_ with the unscaled joint scatter matrix L W L^T (coordinate-major order).
+  // Direct sampler: fills w_ with the unscaled joint scatter matrix L W L^T
+  // (coordinate-major order).
   void draw_joint_scatter(Stream& rng);
   void mix_rows(Eigen::MatrixXd& a) const;  // a <- L a
   int d_, m_, p_, n_;
