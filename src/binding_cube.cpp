@@ -76,7 +76,7 @@ void write_file(const std::string& path, const BindingCubeInfo& info, const Bind
   h5::write_string_attribute(r, "software_version", kVersion);
   h5::write_string_attribute(r, "git_commit", kGitCommit);
   h5::write_string_attribute(r, "command_line", info.command_line);
-  h5::write_attribute<std::int32_t>(r, "mpi_ranks", 1);
+  h5::write_attribute<std::int32_t>(r, "mpi_ranks", info.mpi_ranks);
   h5::write_attribute<std::int32_t>(r, "threads", info.threads);
   h5::write_attribute<double>(r, "wall_seconds", wall_seconds);
 

@@ -1,4 +1,4 @@
-// Binding cells (closed forms + Monte Carlo) and the one-process driver of a binding run.
+// Binding cells (closed forms + Monte Carlo) and the binding job of the sweep driver.
 #include "phasecube/binding_run.hpp"
 
 #include <omp.h>
@@ -6,14 +6,13 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <exception>
-#include <filesystem>
 #include <limits>
 #include <ostream>
 
 #include "phasecube/grid.hpp"
 #include "phasecube/metrics.hpp"
+#include "phasecube/mpi.hpp"
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
 #include "phasecube/sweep.hpp"
@@ -158,13 +157,6 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
 
 namespace {
 
-// Set by SIGTERM, SIGINT or SIGUSR1 during a binding run: the cell in progress is abandoned
-// within one trial, the cube saved (status partial), and the run exits with status 3.
-std::atomic<bool> g_binding_stop{false};
-extern "C" void on_binding_stop(int) {
-  g_binding_stop.store(true);
-}
-
 // The first difference between two binding configs that changes results; empty when none.
 std::string binding_results_mismatch(const BindingConfig& a, const BindingConfig& b) {
   if (a.fixed != b.fixed) return "the fixed [model] values differ";
@@ -177,95 +169,119 @@ std::string binding_results_mismatch(const BindingConfig& a, const BindingConfig
   return "";
 }
 
-}  // namespace
-
-int run_binding(const BindingConfig& config, const SweepOptions& options, std::ostream& log) {
-  using Clock = std::chrono::steady_clock;
-  const auto t0 = Clock::now();
-  const BindingLayout layout(config.max_modalities);
-  const Grid grid(config.fixed, config.axes);
+BindingCubeInfo binding_info(const BindingConfig& config, const SweepOptions& options, int ranks) {
   BindingCubeInfo info;
   info.axes = config.axes;
   info.fixed = config.fixed;
   info.config_text = config.resolved_text();
   info.run = config.run;
   info.command_line = options.command_line;
+  info.mpi_ranks = ranks;
   info.threads = omp_get_max_threads();
   info.theory_only = options.theory_only;
   if (options.theory_only) info.run.trials = 0;
+  return info;
+}
 
-  std::vector<std::vector<double>> records(grid.cell_count());
-  for (std::size_t c = 0; c < records.size(); ++c)
-    records[c] = binding_theory_record(make_binding_cell(grid.values(c)), layout);
-  auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-  if (options.theory_only) {
-    for (auto& rec : records) rec[layout.offset(BVar::done)] = 1;
-    write_binding_cube(options.output, info, layout, records, true, seconds());
-    log << "phasecube: wrote " << options.output << " (" << records.size()
-        << " binding cells, closed forms only)\n";
-    return 0;
+// The binding cube as a job of the sweep driver (sweep.hpp): records of layout.size() doubles.
+class BindingJob final : public SweepJob {
+ public:
+  BindingJob(const BindingConfig& config, const SweepOptions& options, int ranks)
+      : config_(config),
+        options_(options),
+        layout_(config.max_modalities),
+        grid_(config.fixed, config.axes),
+        info_(binding_info(config, options, ranks)) {}
+
+  std::size_t cell_count() const override { return grid_.cell_count(); }
+  std::size_t record_size() const override { return layout_.size(); }
+  const RunSettings& run() const override { return config_.run; }
+  // Multiply-adds per trial, roughly: the M d x M d sample covariance, then one SVD per
+  // modality pair.
+  double cell_cost(std::size_t cell) const override {
+    const BindingParams p = make_binding_cell(grid_.values(cell));
+    const double md = static_cast<double>(p.m) * p.d, d = p.d;
+    const double sample = p.n >= p.m * p.d ? md * md * md / 6 + 30 * md * md
+                                           : static_cast<double>(p.n) * md * (md / 2 + 10);
+    return static_cast<double>(config_.run.trials) *
+           (sample + 40 * d * d * d * static_cast<double>(p.m * p.m));
   }
-  // --resume: take over the finished cells of a cube made by the same config.
-  std::vector<bool> done(records.size(), false);
-  std::error_code ec;
-  if (options.resume && std::filesystem::exists(options.output, ec)) {
-    const BindingCubeContents old = read_binding_cube(options.output);
-    const auto theory = old.number_attributes.find("theory_only");
-    if (theory != old.number_attributes.end() && !theory->second.empty() && theory->second[0] == 1)
-      throw InputError("--resume: " + options.output +
-                       " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
-    const BindingConfig stored = binding_config_from_text(old.string_attributes.at("config"),
-                                                          options.output + " (stored config)");
-    const std::string diff = binding_results_mismatch(config, stored);
-    if (!diff.empty() || old.modalities != layout.modalities())
-      throw InputError("--resume: the config differs from the one stored in " + options.output +
-                       ": " + (diff.empty() ? "the modality dimension differs" : diff));
+  bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
+    const std::vector<double> r = simulate_binding_cell(make_binding_cell(grid_.values(cell)),
+                                                        config_.run, cell, layout_, &cancel);
+    if (r.empty()) return false;
+    std::copy(r.begin(), r.end(), out);
+    return true;
+  }
+
+  void init_records() override {
+    records_.resize(grid_.cell_count());
+    for (std::size_t c = 0; c < records_.size(); ++c)
+      records_[c] = binding_theory_record(make_binding_cell(grid_.values(c)), layout_);
+  }
+  void store(std::size_t cell, const double* record) override {
+    records_[cell].assign(record, record + layout_.size());
+  }
+  Previous take_previous(const std::string& path) override {
+    const BindingCubeContents old = read_binding_cube(path);
+    Previous prev;
+    prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
+    const auto text = old.string_attributes.find("config");
+    if (text == old.string_attributes.end())
+      throw InputError("--resume: " + path + " has no stored config");
+    const BindingConfig stored = binding_config_from_text(text->second, path + " (stored config)");
+    const std::string diff = binding_results_mismatch(config_, stored);
+    if (!diff.empty() || old.modalities != layout_.modalities())
+      throw InputError("--resume: the config differs from the one stored in " + path + ": " +
+                       (diff.empty() ? "the modality dimension differs" : diff));
     const auto& old_done = old.variables.at("done");
-    std::size_t taken = 0;
-    for (std::size_t c = 0; c < records.size(); ++c) {
+    prev.done.assign(records_.size(), false);
+    for (std::size_t c = 0; c < records_.size(); ++c) {
       if (old_done[c] != 1) continue;
       for (std::size_t v = 0; v < kNumBindingVariables; ++v) {
         const auto& values = old.variables.at(std::string(kBindingVariables[v].name));
-        const std::size_t w = layout.width(v);
-        for (std::size_t i = 0; i < w; ++i) records[c][layout.offset(v) + i] = values[c * w + i];
+        const std::size_t w = layout_.width(v);
+        for (std::size_t i = 0; i < w; ++i) records_[c][layout_.offset(v) + i] = values[c * w + i];
       }
-      done[c] = true;
-      ++taken;
+      prev.done[c] = true;
     }
-    log << "phasecube: resuming " << options.output << ": " << taken << " of " << records.size()
-        << " binding cells already done\n";
+    return prev;
   }
-  struct sigaction sa {};
-  sa.sa_handler = on_binding_stop;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
+  void write_snapshot(bool complete, double wall_seconds) override {
+    write_binding_cube(options_.output, info_, layout_, records_, complete, wall_seconds);
+  }
 
-  // The cube exists (closed forms, status partial) from the start, then every ~10 s.
-  write_binding_cube(options.output, info, layout, records, false, seconds());
-  auto last = Clock::now();
+ private:
+  const BindingConfig& config_;
+  const SweepOptions& options_;
+  BindingLayout layout_;
+  Grid grid_;
+  BindingCubeInfo info_;
+  std::vector<std::vector<double>> records_;
+};
+
+}  // namespace
+
+void run_binding_theory(const BindingConfig& config, const SweepOptions& options,
+                        std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const BindingLayout layout(config.max_modalities);
+  const Grid grid(config.fixed, config.axes);
+  std::vector<std::vector<double>> records(grid.cell_count());
   for (std::size_t c = 0; c < records.size(); ++c) {
-    if (done[c]) continue;
-    auto r = simulate_binding_cell(make_binding_cell(grid.values(c)), config.run, c, layout,
-                                   &g_binding_stop);
-    if (g_binding_stop.load()) {
-      write_binding_cube(options.output, info, layout, records, false, seconds());
-      log << "phasecube: stopped; " << options.output
-          << " holds the finished binding cells (status partial); rerun with --resume to finish "
-             "it\n";
-      return kExitInterrupted;
-    }
-    records[c] = std::move(r);
-    if (std::chrono::duration<double>(Clock::now() - last).count() > 10) {
-      write_binding_cube(options.output, info, layout, records, false, seconds());
-      log << "phasecube: " << c + 1 << "/" << records.size() << " binding cells\n";
-      last = Clock::now();
-    }
+    records[c] = binding_theory_record(make_binding_cell(grid.values(c)), layout);
+    records[c][layout.offset(BVar::done)] = 1;  // the cell holds everything a theory cube has
   }
-  write_binding_cube(options.output, info, layout, records, true, seconds());
+  write_binding_cube(options.output, binding_info(config, options, 1), layout, records, true,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   log << "phasecube: wrote " << options.output << " (" << records.size()
-      << " binding cells, M <= " << config.max_modalities << ")\n";
-  return 0;
+      << " binding cells, closed forms only)\n";
+}
+
+int run_binding(const BindingConfig& config, const SweepOptions& options,
+                const mpi::Session& session, std::ostream& log) {
+  BindingJob job(config, options, session.size());
+  return run_sweep_job(job, options, session, log);
 }
 
 }  // namespace phasecube

@@ -78,7 +78,8 @@ std::string overrides_help() {
        "  [diagnose] (optional) also run `phasecube diagnose` in every trial: labels,\n"
        "         label_noise, labelled, folds, ridge, fold_seed, whiten_reg, classifier,\n"
        "         permutations, pca (see README, section Diagnose)\n";
-  s += "\nBinding runs (many modalities): a config with [model] modalities = M is one, with\n"
+  s += "\nBinding runs (many modalities): a config with [model] modalities = M is one (run\n"
+       "  alone or under mpirun / srun like any sweep; theory, inspect as usual), with\n"
        "  its own keys (lists over modalities repeat their last value; gamma[m] and\n"
        "  gamma_tilde[m] set one modality, also as axes):\n";
   for (const auto& p : phasecube::kBindingParams) {
@@ -101,7 +102,8 @@ Runs as one process (OpenMP threads: OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK) 
 mpirun / srun --mpi=pmix, where rank 0 hands out chunks of cells and writes the cube. The
 cube is replaced atomically every few seconds, so it is readable (and inspectable) while
 the sweep runs and survives kill -9; --resume finishes it. SIGTERM, SIGINT or SIGUSR1 save
-what has arrived (status partial) and exit with status 3.
+what has arrived (status partial) and exit with status 3. Binding runs ([model]
+modalities = M) run the same way, one process or many ranks.
 Exit status: 0 complete, 2 bad input (nothing written), 3 stopped by a signal (resumable),
 1 other failure.
 )";
@@ -232,7 +234,31 @@ void choose_threads() {
     if (const int n = std::atoi(cpus); n > 0) omp_set_num_threads(n);
 }
 
-// A binding run (`[model] modalities = M`, issue 6): one process, OpenMP threads.
+// `run` under MPI (or alone): the output checked by rank 0 for every rank, then `sweep` on
+// every rank with the stop handlers installed.
+template <class Sweep>
+int distributed_run(const phasecube::SweepOptions& options, Sweep&& sweep) {
+  phasecube::mpi::Session mpi;
+  // The file system is rank 0's alone to judge (other ranks could see its output appear);
+  // every rank learns the verdict.
+  std::string bad_output;
+  if (mpi.rank() == 0) {
+    try {
+      check_output(options.output, options.overwrite, options.resume);
+    } catch (const InputError& e) {
+      bad_output = e.what();
+    }
+  }
+  if (!phasecube::mpi::broadcast_flag(bad_output.empty())) {
+    if (mpi.rank() == 0) throw InputError(bad_output);
+    return 2;
+  }
+  choose_threads();
+  phasecube::install_stop_handlers();
+  return sweep(mpi);
+}
+
+// A binding run (`[model] modalities = M`, issue 6): the same driver, one process or MPI.
 int binding_command(const po::variables_map& vm, const std::vector<std::string>& overrides,
                     bool theory, const std::string& command_line) {
   phasecube::BindingConfig config =
@@ -251,11 +277,14 @@ int binding_command(const po::variables_map& vm, const std::vector<std::string>&
     options.output = fs::path(config.source_path).stem().string() + ".h5";
   }
   config.run.output = options.output;
-  if (const char* size = std::getenv("OMPI_COMM_WORLD_SIZE"); size && std::atoi(size) > 1)
-    throw InputError("binding runs (modalities = M) use one process; run without mpirun");
-  check_output(options.output, options.overwrite, options.resume);
-  choose_threads();
-  return phasecube::run_binding(config, options, std::cerr);
+  if (theory) {
+    check_output(options.output, options.overwrite, false);
+    phasecube::run_binding_theory(config, options, std::cerr);
+    return 0;
+  }
+  return distributed_run(options, [&](const phasecube::mpi::Session& mpi) {
+    return phasecube::run_binding(config, options, mpi, std::cerr);
+  });
 }
 
 // `run` and `theory`: the same command line, the same checks.
@@ -308,24 +337,9 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
     phasecube::run_theory(config, options, std::cerr);
     return 0;
   }
-  phasecube::mpi::Session mpi;
-  // The file system is rank 0's alone to judge (other ranks could see its output appear);
-  // every rank learns the verdict.
-  std::string bad_output;
-  if (mpi.rank() == 0) {
-    try {
-      check_output(options.output, options.overwrite, options.resume);
-    } catch (const InputError& e) {
-      bad_output = e.what();
-    }
-  }
-  if (!phasecube::mpi::broadcast_flag(bad_output.empty())) {
-    if (mpi.rank() == 0) throw InputError(bad_output);
-    return 2;
-  }
-  choose_threads();
-  phasecube::install_stop_handlers();
-  return phasecube::run_sweep(config, options, mpi, std::cerr);
+  return distributed_run(options, [&](const phasecube::mpi::Session& mpi) {
+    return phasecube::run_sweep(config, options, mpi, std::cerr);
+  });
 }
 
 // `inspect` and `validate`: one cube as the positional argument, plus `opts`. Returns nullopt

@@ -69,8 +69,9 @@ using Chunk = std::vector<std::size_t>;
 // Cuts the cells still to do into chunks: `chunk_cells` each when set, else chunks of about
 // 1/16 of a rank's share of the estimated cost, so unequal cells (an n or d axis) balance
 // dynamically. The costliest chunks go first (longest-processing-time order).
-std::deque<Chunk> plan_chunks(const Grid& grid, const std::vector<std::size_t>& todo,
-                              const RunSettings& run, int ranks) {
+std::deque<Chunk> plan_chunks(const SweepJob& job, const std::vector<std::size_t>& todo,
+                              int ranks) {
+  const RunSettings& run = job.run();
   std::vector<std::pair<double, Chunk>> chunks;
   if (run.chunk_cells > 0) {
     for (std::size_t i = 0; i < todo.size(); i += run.chunk_cells) {
@@ -81,8 +82,7 @@ std::deque<Chunk> plan_chunks(const Grid& grid, const std::vector<std::size_t>& 
   } else {
     std::vector<double> cost(todo.size());
     double total = 0;
-    for (std::size_t i = 0; i < todo.size(); ++i)
-      total += cost[i] = cell_cost(grid.cell(todo[i]), run);
+    for (std::size_t i = 0; i < todo.size(); ++i) total += cost[i] = job.cell_cost(todo[i]);
     const double target = total / (16.0 * ranks);
     Chunk current;
     double current_cost = 0;
@@ -152,19 +152,76 @@ class Progress {
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
-// The master's state: every cell's record (closed forms until its trials arrive) and the
-// snapshots of it on disk.
-class Master {
+// The two-modality cube (cube.hpp) as a job of the driver.
+class CellJob final : public SweepJob {
  public:
-  Master(const Config& config, const SweepOptions& options, int ranks, std::ostream& log)
+  CellJob(const Config& config, const SweepOptions& options, int ranks)
       : config_(config),
         options_(options),
         grid_(config),
-        log_(log),
-        info_(run_info(config, options, ranks)),
-        records_(grid_.cell_count()),
-        done_(grid_.cell_count(), false) {
+        info_(run_info(config, options, ranks)) {}
+
+  std::size_t cell_count() const override { return grid_.cell_count(); }
+  std::size_t record_size() const override { return kRecordSize; }
+  const RunSettings& run() const override { return config_.run; }
+  double cell_cost(std::size_t cell) const override {
+    return phasecube::cell_cost(grid_.cell(cell), config_.run);
+  }
+  bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
+    const auto r = simulate_cell(grid_.cell(cell), config_.run, cell, cancel);
+    if (r) std::copy(r->begin(), r->end(), out);
+    return r.has_value();
+  }
+
+  void init_records() override {
+    records_.resize(grid_.cell_count());
     for (std::size_t c = 0; c < records_.size(); ++c) records_[c] = theory_record(grid_.cell(c));
+  }
+  void store(std::size_t cell, const double* record) override {
+    std::copy(record, record + kRecordSize, records_[cell].begin());
+  }
+  Previous take_previous(const std::string& path) override {
+    const CubeContents old = read_cube(path);
+    Previous prev;
+    prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
+    const auto text = old.string_attributes.find("config");
+    if (text == old.string_attributes.end())
+      throw InputError("--resume: " + path + " has no stored config");
+    const Config stored = config_from_text(text->second, path + " (stored config)");
+    const std::string diff = results_mismatch(config_, stored);
+    if (!diff.empty())
+      throw InputError("--resume: the config differs from the one stored in " + path + ": " + diff);
+    const auto& done = old.variables.at("done");
+    prev.done.assign(records_.size(), false);
+    for (std::size_t c = 0; c < records_.size(); ++c) {
+      if (done[c] != 1) continue;
+      for (std::size_t v = 0; v < kRecordSize; ++v)  // diag variables only if stored
+        if (auto it = old.variables.find(std::string(record_spec(v).name));
+            it != old.variables.end())
+          records_[c][v] = it->second[c];
+      prev.done[c] = true;
+    }
+    return prev;
+  }
+  void write_snapshot(bool complete, double wall_seconds) override {
+    write_cube_snapshot(options_.output, info_, records_, complete, wall_seconds);
+  }
+
+ private:
+  const Config& config_;
+  const SweepOptions& options_;
+  Grid grid_;
+  RunInfo info_;
+  std::vector<CellRecord> records_;
+};
+
+// The master's state: which cells are done (the job holds their records) and the snapshots
+// of the cube on disk.
+class Master {
+ public:
+  Master(SweepJob& job, const SweepOptions& options, std::ostream& log)
+      : job_(job), options_(options), log_(log), done_(job.cell_count(), false) {
+    job_.init_records();
   }
 
   // With --resume and an existing cube: take over its finished cells. Throws InputError when
@@ -173,36 +230,15 @@ class Master {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!options_.resume || !fs::exists(options_.output, ec)) return;
-    const CubeContents old = read_cube(options_.output);
-    // A `phasecube theory` cube marks every cell done: resuming it would finish nothing.
-    const auto theory = old.number_attributes.find("theory_only");
-    if (theory != old.number_attributes.end() && !theory->second.empty() && theory->second[0] == 1)
-      throw InputError("--resume: " + options_.output +
-                       " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
-    const auto text = old.string_attributes.find("config");
-    if (text == old.string_attributes.end())
-      throw InputError("--resume: " + options_.output + " has no stored config");
-    const Config stored = config_from_text(text->second, options_.output + " (stored config)");
-    const std::string diff = results_mismatch(config_, stored);
-    if (!diff.empty())
-      throw InputError("--resume: the config differs from the one stored in " + options_.output +
-                       ": " + diff);
-    const auto& done = old.variables.at("done");
-    for (std::size_t c = 0; c < records_.size(); ++c) {
-      if (done[c] != 1) continue;
-      for (std::size_t v = 0; v < kRecordSize; ++v)  // diag variables only if stored
-        if (auto it = old.variables.find(std::string(record_spec(v).name));
-            it != old.variables.end())
-          records_[c][v] = it->second[c];
-      done_[c] = true;
-      ++done_count_;
-    }
-    const auto wall = old.number_attributes.find("wall_seconds");
-    if (wall != old.number_attributes.end() && !wall->second.empty() &&
-        std::isfinite(wall->second[0]))
-      previous_wall_ = wall->second[0];
+    SweepJob::Previous prev = job_.take_previous(options_.output);
+    for (std::size_t c = 0; c < done_.size() && c < prev.done.size(); ++c)
+      if (prev.done[c]) {
+        done_[c] = true;
+        ++done_count_;
+      }
+    previous_wall_ = prev.wall_seconds;
     log_ << "phasecube: resuming " << options_.output << ": " << done_count() << " of "
-         << records_.size() << " cells already done\n";
+         << done_.size() << " cells already done\n";
   }
 
   std::vector<std::size_t> todo() const {
@@ -213,11 +249,11 @@ class Master {
   }
   std::size_t done_count() const { return done_count_; }
   bool is_done(std::size_t cell) const { return done_[cell]; }
-  bool complete() const { return done_count_ == records_.size(); }
-  const Grid& grid() const { return grid_; }
+  bool complete() const { return done_count_ == done_.size(); }
+  std::size_t cell_count() const { return done_.size(); }
 
-  void store(std::size_t cell, const CellRecord& r) {
-    records_[cell] = r;
+  void store(std::size_t cell, const double* record) {
+    job_.store(cell, record);
     if (!done_[cell]) ++done_count_;
     done_[cell] = true;
   }
@@ -227,20 +263,16 @@ class Master {
   void checkpoint(bool force) {
     if (!force && seconds_since(last_snapshot_) < snapshot_interval_) return;
     const auto t0 = Clock::now();
-    write_cube_snapshot(options_.output, info_, records_, complete(),
-                        previous_wall_ + seconds_since(start_));
+    job_.write_snapshot(complete(), previous_wall_ + seconds_since(start_));
     const double took = seconds_since(t0);
     snapshot_interval_ = std::max(5.0, 20.0 * took);
     last_snapshot_ = Clock::now();
   }
 
  private:
-  const Config& config_;
+  SweepJob& job_;
   const SweepOptions& options_;
-  Grid grid_;
   std::ostream& log_;
-  RunInfo info_;
-  std::vector<CellRecord> records_;
   std::vector<bool> done_;
   std::size_t done_count_ = 0;
   double previous_wall_ = 0;
@@ -249,28 +281,29 @@ class Master {
 };
 
 // Result messages: [cell, record...] per cell, flattened as doubles (cell indices < 2^53).
-void append_result(std::vector<double>& msg, std::size_t cell, const CellRecord& r) {
+// The worker computes a cell straight into its message: [cell, record (size doubles)].
+bool append_result(std::vector<double>& msg, const SweepJob& job, std::size_t cell) {
+  const std::size_t at = msg.size();
   msg.push_back(static_cast<double>(cell));
-  msg.insert(msg.end(), r.begin(), r.end());
+  msg.resize(at + 1 + job.record_size());
+  if (job.simulate(cell, g_stop, msg.data() + at + 1)) return true;
+  msg.resize(at);
+  return false;
 }
 
 template <class F>
-void for_each_result(const std::vector<double>& msg, F f) {
-  constexpr std::size_t stride = kRecordSize + 1;
-  for (std::size_t i = 0; i + stride <= msg.size(); i += stride) {
-    CellRecord r;
-    std::copy(msg.begin() + static_cast<std::ptrdiff_t>(i + 1),
-              msg.begin() + static_cast<std::ptrdiff_t>(i + stride), r.begin());
-    f(static_cast<std::size_t>(msg[i]), r);
-  }
+void for_each_result(const std::vector<double>& msg, std::size_t record_size, F f) {
+  const std::size_t stride = record_size + 1;
+  for (std::size_t i = 0; i + stride <= msg.size(); i += stride)
+    f(static_cast<std::size_t>(msg[i]), msg.data() + i + 1);
 }
 
 // Seconds the master waits for workers to report after a stop, before aborting the job
 // (the cube is saved first, so nothing is lost either way). SLURM allows ~30 s after TERM.
 constexpr double kStopGraceSeconds = 6.0;
 
-int run_master(const Config& config, const SweepOptions& options, int ranks, std::ostream& log) {
-  Master master(config, options, ranks, log);
+int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
+  Master master(job, options, log);
   try {
     master.load_previous();
   } catch (const InputError&) {
@@ -280,8 +313,8 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
     throw;
   }
   const std::vector<std::size_t> todo = master.todo();
-  std::deque<Chunk> queue = plan_chunks(master.grid(), todo, config.run, ranks);
-  Progress progress(log, master.grid().cell_count(), master.done_count(), config.run.trials);
+  std::deque<Chunk> queue = plan_chunks(job, todo, ranks);
+  Progress progress(log, master.cell_count(), master.done_count(), job.run().trials);
   master.checkpoint(true);  // the cube exists (with its closed forms) from the start
 
   // Each worker holds up to two chunks, so it never waits for a master busy with a cell.
@@ -312,7 +345,8 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
   auto handle = [&](const mpi::Incoming& m) {
     const std::vector<double> msg = mpi::receive_doubles(m);
     Worker& wk = workers[m.source];
-    for_each_result(msg, [&](std::size_t cell, const CellRecord& r) { master.store(cell, r); });
+    for_each_result(msg, job.record_size(),
+                    [&](std::size_t cell, const double* r) { master.store(cell, r); });
     if (m.tag == mpi::Tag::Result) {
       if (!wk.outstanding.empty()) wk.outstanding.erase(wk.outstanding.begin());
       send_work(m.source);
@@ -334,6 +368,7 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
 
   Chunk own;
   std::size_t own_pos = 0;
+  std::vector<double> own_record(job.record_size());
   bool interrupted = false;
   for (;;) {
     while (auto m = mpi::probe(-1, std::nullopt, false)) handle(*m);
@@ -350,8 +385,8 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
     }
     if (own_pos < own.size()) {
       const std::size_t cell = own[own_pos];
-      if (auto r = simulate_cell(master.grid().cell(cell), config.run, cell, g_stop)) {
-        master.store(cell, *r);
+      if (job.simulate(cell, g_stop, own_record.data())) {
+        master.store(cell, own_record.data());
         ++own_pos;
       }
       continue;
@@ -389,13 +424,11 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
   master.checkpoint(true);
   progress.update(master.done_count(), true);
   if (!interrupted && master.complete()) {
-    log << "phasecube: wrote " << options.output << " (" << master.grid().cell_count()
-        << " cells)\n";
+    log << "phasecube: wrote " << options.output << " (" << master.cell_count() << " cells)\n";
     return 0;
   }
   log << "phasecube: stopped; " << options.output << " holds " << master.done_count() << " of "
-      << master.grid().cell_count()
-      << " cells (status partial); rerun with --resume to finish it\n";
+      << master.cell_count() << " cells (status partial); rerun with --resume to finish it\n";
   if (!all_finished()) {
     // A worker that never reports has most likely died: a failure, not a clean stop.
     log << "phasecube: a worker did not report within " << kStopGraceSeconds
@@ -405,8 +438,7 @@ int run_master(const Config& config, const SweepOptions& options, int ranks, std
   return kExitInterrupted;
 }
 
-int run_worker(const Config& config) {
-  const Grid grid(config);
+int run_worker(const SweepJob& job) {
   mpi::PendingSend pending;
   std::vector<double> done_cells;  // results not yet sent (the chunk in progress)
   for (;;) {
@@ -422,8 +454,7 @@ int run_worker(const Config& config) {
         stop = true;
         break;
       }
-      if (auto r = simulate_cell(grid.cell(cell), config.run, cell, g_stop))
-        append_result(done_cells, cell, *r);
+      append_result(done_cells, job, cell);
     }
     if (stop) break;
     pending.start(std::move(done_cells), 0, mpi::Tag::Result);
@@ -461,11 +492,30 @@ void run_theory(const Config& config, const SweepOptions& options, std::ostream&
       << " cells, closed forms only)\n";
 }
 
+double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
+                              const std::string& path) {
+  // A `phasecube theory` cube marks every cell done: resuming it would finish nothing.
+  const auto theory = attributes.find("theory_only");
+  if (theory != attributes.end() && !theory->second.empty() && theory->second[0] == 1)
+    throw InputError("--resume: " + path +
+                     " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
+  const auto wall = attributes.find("wall_seconds");
+  if (wall != attributes.end() && !wall->second.empty() && std::isfinite(wall->second[0]))
+    return wall->second[0];
+  return 0;
+}
+
 int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
               std::ostream& log) {
+  CellJob job(config, options, session.size());
+  return run_sweep_job(job, options, session, log);
+}
+
+int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
+                  std::ostream& log) {
   try {
-    if (session.rank() == 0) return run_master(config, options, session.size(), log);
-    return run_worker(config);
+    if (session.rank() == 0) return run_master(job, options, session.size(), log);
+    return run_worker(job);
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {

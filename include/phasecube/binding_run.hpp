@@ -16,6 +16,9 @@
 namespace phasecube {
 
 struct SweepOptions;
+namespace mpi {
+class Session;
+}
 
 struct BindingConfig {
   ParamValues fixed;       // fixed parameters (plain and indexed keys), defaults filled in
@@ -53,6 +56,7 @@ struct BindingCubeInfo {
   std::string config_text;
   RunSettings run;
   std::string command_line;
+  int mpi_ranks = 1;
   int threads = 1;
   bool theory_only = false;
 };
@@ -73,11 +77,15 @@ struct BindingCubeContents {
 bool is_binding_cube(const std::string& path);
 BindingCubeContents read_binding_cube(const std::string& path);
 
-// `phasecube run` / `phasecube theory` for a binding config: one process, OpenMP threads.
-// The cube is written atomically at the start, every ~10 s and at the end; SIGTERM, SIGINT or
-// SIGUSR1 save it (status partial) and return kExitInterrupted; options.resume takes over the
-// finished cells of a cube made by the same config.
-int run_binding(const BindingConfig& config, const SweepOptions& options, std::ostream& log);
+// `phasecube theory` for a binding config: closed forms only, one process, no MPI.
+void run_binding_theory(const BindingConfig& config, const SweepOptions& options,
+                        std::ostream& log);
+
+// `phasecube run` for a binding config on every rank of `session`: the same master/worker
+// driver, snapshots, stop signals and --resume as two-modality runs (run_sweep_job in
+// sweep.hpp), with binding records and the binding cube. Same contract as run_sweep.
+int run_binding(const BindingConfig& config, const SweepOptions& options,
+                const mpi::Session& session, std::ostream& log);
 
 // `phasecube inspect` of a binding cube: axes, completeness, per-method agreement of the
 // closed forms with the simulation, winner table.

@@ -2,8 +2,12 @@
 // The sweep layer: drives every cell of a grid into one cube, in one process or across MPI
 // ranks. Rank 0 is the master: it cuts the grid into chunks of cells, hands them out on
 // demand, computes cells itself between messages, and is the only writer of the cube.
+#include <atomic>
+#include <cstddef>
 #include <iosfwd>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "phasecube/config.hpp"
 
@@ -27,6 +31,44 @@ inline constexpr int kExitInterrupted = 3;
 
 // Closed forms for every cell, one process, no MPI.
 void run_theory(const Config& config, const SweepOptions& options, std::ostream& log);
+
+// What the master/worker driver distributes: a grid of cells, each computed into a record of
+// record_size() doubles. Every rank holds a job; only rank 0 calls the master-side members
+// (init_records, store, take_previous, write_snapshot). The two-modality cube (below) and the
+// binding cube (binding_run.hpp) are the two jobs.
+class SweepJob {
+ public:
+  virtual ~SweepJob() = default;
+  virtual std::size_t cell_count() const = 0;
+  virtual std::size_t record_size() const = 0;
+  virtual const RunSettings& run() const = 0;
+  // Relative cost of a cell (what the chunking balances).
+  virtual double cell_cost(std::size_t cell) const = 0;
+  // The record of `cell` into out[0, record_size()); false when `cancel` abandoned it.
+  virtual bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const = 0;
+
+  // Master side. Every cell's closed forms (its record until store()).
+  virtual void init_records() = 0;
+  virtual void store(std::size_t cell, const double* record) = 0;
+  // --resume: reads the cube at `path`, throws InputError when it cannot be resumed (made by a
+  // different config, theory-only), stores its finished cells and returns which they are.
+  struct Previous {
+    std::vector<bool> done;
+    double wall_seconds = 0;  // of the runs that made it
+  };
+  virtual Previous take_previous(const std::string& path) = 0;
+  // Writes every record to options.output atomically, status complete or partial.
+  virtual void write_snapshot(bool complete, double wall_seconds) = 0;
+};
+
+// The checks --resume makes of any cube's root numeric attributes (a theory-only cube is
+// refused with InputError); returns its wall_seconds (0 when absent).
+double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
+                              const std::string& path);
+
+// Any job on every rank of `session`: same contract as run_sweep below.
+int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
+                  std::ostream& log);
 
 // The Monte Carlo sweep on every rank of `session`. Returns 0 when the cube is complete, or
 // kExitInterrupted after a stop signal. Rank 0 throws InputError for a bad --resume (other
