@@ -232,7 +232,7 @@ kill -TERM "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
 if [[ $rc -eq 3 ]]; then
-  "$EXE" inspect sig.h5 | grep -q "status:    partial" || fail "stopped run: status not partial"
+  grep -q "status:    partial" <<<"$("$EXE" inspect sig.h5)" || fail "stopped run: status not partial"
 elif [[ $rc -ne 0 ]]; then
   fail "stopped run: exit $rc, expected 3 (or 0 if it finished first)"
 fi

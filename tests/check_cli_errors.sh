@@ -182,7 +182,7 @@ for args in "--help" "-h" "run --help" "theory --help" "inspect --help" "run -h"
   [[ $rc -eq 0 ]] || fail "phasecube $args: exit $rc"
   [[ $out == *Example* ]] || fail "phasecube $args: no 'Example' in the help"
 done
-"$EXE" --version | grep -q '^phasecube [0-9]' || fail "phasecube --version"
+grep -q '^phasecube [0-9]' <<<"$("$EXE" --version)" || fail "phasecube --version"
 
 echo "check_cli_errors: $cases error cases, $failures failures"
 [[ $failures -eq 0 ]]

@@ -28,7 +28,9 @@ for b in munge sbatch squeue sinfo scontrol scancel srun; do
   command -v "$b" >/dev/null || skip "$b missing (install slurm-wlm: tools/deps.sh)"
 done
 "$py" -c "import h5py" 2>/dev/null || skip "$py lacks h5py"
-if ! "$exe" run --help | grep -q -- --resume; then
+# Capture first: with pipefail, grep -q closing the pipe early would fail the pipeline (SIGPIPE).
+run_help=$("$exe" run --help)
+if ! grep -q -- --resume <<<"$run_help"; then
   echo "FAIL: $exe run has no --resume" >&2
   exit 1
 fi
