@@ -1,34 +1,22 @@
 // Config of a binding run: INI sections [model], [axes], [run], the same grammar and
 // override rules as config.cpp, with the binding parameters (binding.hpp) as keys.
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "phasecube/binding_run.hpp"
+#include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
 
 namespace phasecube {
 
 namespace {
 
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(first, last - first + 1));
-}
-
-std::string list_text(const std::vector<double>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
-  return s;
-}
+using config_text::cell_context;
+using config_text::list_text;
+using config_text::read_config_file;
+using config_text::trim;
 
 struct Entry {
   std::string section, name, text;
@@ -93,17 +81,6 @@ std::vector<Entry> parse_text(const std::string& text, const std::string& where)
   return entries;
 }
 
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError("cannot read config file '" + path + "': it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read config file '" + path + "': " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>& overrides) {
   for (const auto& raw : overrides) {
     std::string_view s = raw;
@@ -128,13 +105,7 @@ void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>
 }
 
 void parse_run(const Entry& e, RunSettings& run) {
-  auto u64 = [&](const char* what) {
-    std::uint64_t x = 0;
-    const auto [end, ec] = std::from_chars(e.text.data(), e.text.data() + e.text.size(), x);
-    if (e.text.empty() || ec != std::errc() || end != e.text.data() + e.text.size())
-      throw InputError(e.key() + " = '" + e.text + "': must be " + what);
-    return x;
-  };
+  auto u64 = [&](const char* what) { return config_text::parse_u64(e.key(), e.text, what); };
   if (e.name == "trials") {
     const auto t = u64("an integer >= 1");
     if (t < 1 || t > 1000000000000ULL)
@@ -143,14 +114,7 @@ void parse_run(const Entry& e, RunSettings& run) {
   } else if (e.name == "seed") {
     run.seed = u64("an integer in [0, 2^64 - 1]");
   } else if (e.name == "sampler") {
-    if (e.text == "auto")
-      run.sampler = SamplerKind::Auto;
-    else if (e.text == "wishart")
-      run.sampler = SamplerKind::Wishart;
-    else if (e.text == "direct")
-      run.sampler = SamplerKind::Direct;
-    else
-      throw InputError(e.key() + " = '" + e.text + "': must be auto, wishart or direct");
+    run.sampler = config_text::parse_sampler(e.key(), e.text);
   } else if (e.name == "output") {
     run.output = e.text;
   } else if (e.name == "chunk_cells") {
@@ -158,22 +122,8 @@ void parse_run(const Entry& e, RunSettings& run) {
   }
 }
 
-std::string cell_context(const Grid& grid, std::size_t cell) {
-  if (grid.axes().empty()) return "";
-  const auto coords = grid.coordinates(cell);
-  std::string s = ", in the cell with ";
-  for (std::size_t i = 0; i < coords.size(); ++i)
-    s += (i ? ", " : "") + grid.axes()[i].name + " = " +
-         format_number(grid.axes()[i].values[coords[i]]);
-  return s;
-}
-
 BindingConfig build(std::vector<Entry> entries, const std::string& path) {
-  for (const auto& m : entries)
-    for (const auto& a : entries)
-      if (m.section == "model" && a.section == "axes" && m.name == a.name)
-        throw InputError(m.key() + " = " + m.text + " and " + a.key() + " = " + a.text +
-                         ": a parameter is fixed or swept, never both");
+  config_text::check_fixed_or_swept(entries);
   BindingConfig c;
   c.source_path = path;
   c.fixed = default_binding_values();
@@ -231,7 +181,7 @@ bool is_binding_config(const std::string& path, const std::vector<std::string>& 
       if (o.find(key) != std::string::npos) return true;
   std::string text;
   try {
-    text = read_file(path);
+    text = read_config_file(path);
   } catch (const InputError&) {
     return false;
   }
@@ -254,7 +204,7 @@ bool is_binding_config(const std::string& path, const std::vector<std::string>& 
 
 BindingConfig load_binding_config(const std::string& path,
                                   const std::vector<std::string>& overrides) {
-  std::vector<Entry> entries = parse_text(read_file(path), path);
+  std::vector<Entry> entries = parse_text(read_config_file(path), path);
   apply_overrides(entries, overrides);
   return build(std::move(entries), path);
 }
@@ -272,15 +222,7 @@ std::string BindingConfig::resolved_text() const {
   out << "# phasecube binding config, resolved: every key, defaults filled in, overrides "
          "applied.\n[model]\n";
   for (const auto& [name, values] : fixed) out << name << " = " << list_text(values) << "\n";
-  out << "\n[axes]\n";
-  for (const auto& a : axes)
-    out << a.name << " = " << (a.spec.empty() ? list_text(a.values) : a.spec) << "\n";
-  out << "\n[run]\n";
-  out << "trials = " << run.trials << "\n";
-  out << "seed = " << run.seed << "\n";
-  out << "sampler = " << sampler_name(run.sampler) << "\n";
-  out << "output =" << (run.output.empty() ? "" : " ") << run.output << "\n";
-  out << "chunk_cells = " << run.chunk_cells << "\n";
+  config_text::write_axes_and_run(out, axes, run);
   return out.str();
 }
 

@@ -226,10 +226,8 @@ class BindingJob final : public SweepJob {
     const BindingCubeContents old = read_binding_cube(path);
     Previous prev;
     prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
-    const auto text = old.string_attributes.find("config");
-    if (text == old.string_attributes.end())
-      throw InputError("--resume: " + path + " has no stored config");
-    const BindingConfig stored = binding_config_from_text(text->second, path + " (stored config)");
+    const BindingConfig stored = binding_config_from_text(
+        stored_config_text(old.string_attributes, path), path + " (stored config)");
     const std::string diff = binding_results_mismatch(config_, stored);
     if (!diff.empty() || old.modalities != layout_.modalities())
       throw InputError("--resume: the config differs from the one stored in " + path + ": " +

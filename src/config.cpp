@@ -1,16 +1,13 @@
 #include "phasecube/config.hpp"
 
 #include <boost/program_options.hpp>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <string_view>
 
+#include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
 
 namespace phasecube {
@@ -41,12 +38,8 @@ constexpr double kMaxTrials = 1e12;
 constexpr std::string_view kSections[] = {"model", "axes", "run", "diagnose"};
 constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
 
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(first, last - first + 1));
-}
+using config_text::list_text;
+using config_text::trim;
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> parts;
@@ -57,12 +50,6 @@ std::vector<std::string> split(std::string_view s, char sep) {
     if (pos == std::string_view::npos) return parts;
     start = pos + 1;
   }
-}
-
-std::string list_text(const std::vector<double>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
-  return s;
 }
 
 const ParamSpec* find_param(std::string_view name) {
@@ -215,15 +202,7 @@ po::options_description config_options() {
 std::vector<Entry> parse_config_text(std::istream& text, const std::string& path);
 
 std::vector<Entry> read_config_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    throw InputError("cannot read config file '" + path + "': it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read config file '" + path + "': " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError("cannot read config file '" + path + "': read error");
+  std::istringstream text(config_text::read_config_file(path));
   return parse_config_text(text, path);
 }
 
@@ -298,30 +277,14 @@ void parse_run_entry(const Entry& e, RunSettings& run) {
       throw InputError("run.trials = " + e.text + ": must be an integer >= 1 (and <= 1e12)");
     run.trials = static_cast<long>(x);
   } else if (e.name == "seed") {
-    std::uint64_t seed = 0;
-    const auto [end, ec] = std::from_chars(e.text.data(), e.text.data() + e.text.size(), seed);
-    if (e.text.empty() || ec != std::errc() || end != e.text.data() + e.text.size())
-      throw InputError("run.seed = '" + e.text + "': must be an integer in [0, 2^64 - 1]");
-    run.seed = seed;
+    run.seed = config_text::parse_u64(e.key(), e.text, "an integer in [0, 2^64 - 1]");
   } else if (e.name == "sampler") {
-    if (e.text == "auto") {
-      run.sampler = SamplerKind::Auto;
-    } else if (e.text == "wishart") {
-      run.sampler = SamplerKind::Wishart;
-    } else if (e.text == "direct") {
-      run.sampler = SamplerKind::Direct;
-    } else {
-      throw InputError("run.sampler = '" + e.text + "': must be auto, wishart or direct");
-    }
+    run.sampler = config_text::parse_sampler(e.key(), e.text);
   } else if (e.name == "output") {
     run.output = e.text;
   } else if (e.name == "chunk_cells") {
-    std::uint64_t cells = 0;
-    const auto [end, ec] = std::from_chars(e.text.data(), e.text.data() + e.text.size(), cells);
-    if (e.text.empty() || ec != std::errc() || end != e.text.data() + e.text.size())
-      throw InputError("run.chunk_cells = '" + e.text +
-                       "': must be an integer >= 0 (0: chosen from a cost estimate)");
-    run.chunk_cells = cells;
+    run.chunk_cells =
+        config_text::parse_u64(e.key(), e.text, "an integer >= 0 (0: chosen from a cost estimate)");
   }
 }
 
@@ -373,15 +336,7 @@ void check_alone(const std::string& name, const std::vector<double>& value,
   }
 }
 
-std::string cell_context(const Grid& grid, std::size_t cell) {
-  if (grid.axes().empty()) return "";
-  const auto coords = grid.coordinates(cell);
-  std::string s = ", in the cell with ";
-  for (std::size_t i = 0; i < coords.size(); ++i)
-    s += (i ? ", " : "") + grid.axes()[i].name + " = " +
-         format_number(grid.axes()[i].values[coords[i]]);
-  return s;
-}
+using config_text::cell_context;
 
 void validate(const Config& c, const Provenance& where) {
   // Grid size first: everything below walks the grid.
@@ -476,11 +431,7 @@ std::string results_mismatch(const Config& a, const Config& b) {
 namespace {
 Config build_config(std::vector<Entry> entries, const std::string& path) {
   // Fixed or swept, never both: checked on the keys, before any value is interpreted.
-  for (const auto& m : entries)
-    for (const auto& a : entries)
-      if (m.section == "model" && a.section == "axes" && m.name == a.name)
-        throw InputError(m.key() + " = " + m.text + " and " + a.key() + " = " + a.text +
-                         ": a parameter is fixed or swept, never both");
+  config_text::check_fixed_or_swept(entries);
 
   Config c;
   c.source_path = path;
@@ -528,15 +479,7 @@ std::string Config::resolved_text() const {
     auto it = fixed.find(spec.name);
     if (it != fixed.end()) out << spec.name << " = " << list_text(it->second) << "\n";
   }
-  out << "\n[axes]\n";
-  for (const auto& a : axes)
-    out << a.name << " = " << (a.spec.empty() ? list_text(a.values) : a.spec) << "\n";
-  out << "\n[run]\n";
-  out << "trials = " << run.trials << "\n";
-  out << "seed = " << run.seed << "\n";
-  out << "sampler = " << sampler_name(run.sampler) << "\n";
-  out << "output =" << (run.output.empty() ? "" : " ") << run.output << "\n";
-  out << "chunk_cells = " << run.chunk_cells << "\n";
+  config_text::write_axes_and_run(out, axes, run);
   if (run.diagnose) out << "\n" << diagnose_section_text(*run.diagnose);
   return out.str();
 }

@@ -1,14 +1,9 @@
 #include "phasecube/cube.hpp"
 
-#include <fcntl.h>
 #include <hdf5_hl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <numeric>
@@ -17,8 +12,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "phasecube/cube_io.hpp"
 #include "phasecube/hdf5.hpp"
-#include "phasecube/version.hpp"
 
 namespace phasecube {
 
@@ -26,20 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Calls f(T{}) with the C++ type that stores a variable of type t.
-template <class F>
-void with_type(VarType t, F&& f) {
-  switch (t) {
-    case VarType::Float64:
-      return f(double{});
-    case VarType::Int8:
-      return f(std::int8_t{});
-    case VarType::Int32:
-      return f(std::int32_t{});
-    case VarType::UInt8:
-      return f(std::uint8_t{});
-  }
-}
+using cube_io::with_type;
 
 std::vector<hsize_t> shape_of(const std::vector<Axis>& axes) {
   std::vector<hsize_t> shape;
@@ -94,39 +76,15 @@ void CubeWriter::Impl::create(const RunInfo& info) {
   root = h5::Group(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
   const hid_t r = root.get();
 
-  std::string axis_names;
-  for (const Axis& a : info.axes) axis_names += (axis_names.empty() ? "" : ",") + a.name;
   h5::write_string_attribute(r, "Conventions", "CF-1.8");
-  h5::write_string_attribute(r, "axes", axis_names);
+  h5::write_string_attribute(r, "axes", cube_io::join_axis_names(info.axes));
   h5::write_string_attribute(r, "status", "partial", 8);  // wide enough for "complete"
-  for (const auto& [name, values] : info.fixed) {
-    if (values.size() == 1)
-      h5::write_attribute<double>(r, name, values[0]);
-    else if (!values.empty())
-      h5::write_attribute<double>(r, name, std::span(values));
-  }
-  h5::write_string_attribute(r, "config", info.config_text);
-  h5::write_attribute<std::uint64_t>(r, "seed", info.seed);
-  h5::write_attribute<std::int64_t>(r, "trials", info.trials);
-  h5::write_string_attribute(r, "sampler", info.sampler);
-  h5::write_attribute<std::uint8_t>(r, "theory_only", static_cast<std::uint8_t>(info.theory_only));
-  h5::write_string_attribute(r, "software_version", kVersion);
-  h5::write_string_attribute(r, "git_commit", kGitCommit);
-  h5::write_string_attribute(r, "command_line", info.command_line);
-  h5::write_attribute<std::int32_t>(r, "mpi_ranks", info.mpi_ranks);
-  h5::write_attribute<std::int32_t>(r, "threads", info.threads);
-  h5::write_attribute<double>(r, "wall_seconds", std::numeric_limits<double>::quiet_NaN());
+  cube_io::write_fixed_attributes(r, info.fixed);
+  cube_io::write_provenance_attributes(r, {info.config_text, info.seed, info.trials, info.sampler,
+                                           info.theory_only, info.command_line, info.mpi_ranks,
+                                           info.threads, std::numeric_limits<double>::quiet_NaN()});
 
-  for (const Axis& a : info.axes) {
-    const hsize_t n = a.values.size();
-    h5::Dataset ds = h5::create_dataset(r, a.name, H5T_IEEE_F64LE, std::span(&n, 1));
-    h5::check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()),
-              "writing axis " + a.name);
-    h5::write_string_attribute(ds.get(), "long_name", axis_long_name(a.name));
-    h5::write_string_attribute(ds.get(), "spec", a.spec);
-    h5::check(H5DSset_scale(ds.get(), a.name.c_str()), "making " + a.name + " a dimension scale");
-    axes.push_back(std::move(ds));
-  }
+  axes = cube_io::write_axis_scales(r, info.axes, axis_long_name);
 
   shape = shape_of(info.axes);
   for (hsize_t n : shape) cell_count *= n;
@@ -229,15 +187,9 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells,
     for (std::size_t i = 0; i < cells.size(); ++i) column[i] = records[i][v];
     const VarType type = record_spec(v).type;
     with_type(type, [&]<class T>(T) {
-      std::vector<T> converted;
+      const std::vector<T> converted = cube_io::to_stored(column, static_cast<T>(fill_value(type)));
       const void* data = column.data();
-      if constexpr (!std::is_same_v<T, double>) {
-        const auto fill = static_cast<T>(fill_value(type));
-        converted.reserve(column.size());
-        for (double x : column)
-          converted.push_back(std::isfinite(x) ? static_cast<T>(std::nearbyint(x)) : fill);
-        data = converted.data();
-      }
+      if constexpr (!std::is_same_v<T, double>) data = converted.data();
       h5::check(H5Dwrite(m.vars[v].get(), h5::native_type<T>(), mem_space.get(), file_space.get(),
                          H5P_DEFAULT, data),
                 "writing " + std::string(record_spec(v).name));
@@ -268,15 +220,7 @@ void write_cube_snapshot(const std::string& path, const RunInfo& info,
     w.write_cells(cells, records);
     w.finish(complete, wall_seconds);
   }  // closed: HDF5 has written everything to the OS
-  // Data on disk before the rename makes it visible, so a crash never exposes a torn file.
-  const int fd = ::open(temp.c_str(), O_RDONLY);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot sync " + temp + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + temp + " to " + path + ": " + std::strerror(errno));
+  cube_io::commit_temp_file(temp, path);
 }
 
 CubeContents read_cube(const std::string& path) {
@@ -293,62 +237,37 @@ CubeContents read_cube(const std::string& path) {
     if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
 
     CubeContents c;
-    for (const std::string& name : h5::attribute_names(r)) {
-      const H5T_class_t cls = h5::attribute_class(r, name);
-      if (cls == H5T_STRING)
-        c.string_attributes[name] = h5::read_string_attribute(r, name);
-      else if (cls == H5T_INTEGER || cls == H5T_FLOAT)
-        c.number_attributes[name] = h5::read_numeric_attribute(r, name);
-    }
+    cube_io::read_attributes(r, c.string_attributes, c.number_attributes);
 
-    const std::string& names = c.string_attributes.at("axes");
     std::vector<hsize_t> shape;
-    for (std::size_t pos = 0; pos < names.size();) {
-      const std::size_t end = std::min(names.find(',', pos), names.size());
+    for (const std::string& name : cube_io::split_axis_names(c.string_attributes.at("axes"))) {
       Axis a;
-      a.name = names.substr(pos, end - pos);
-      pos = end + 1;
-      if (a.name.empty()) continue;
+      a.name = name;
       if (!h5::has_link(r, a.name)) throw not_cube("axis dataset '" + a.name + "' missing");
       h5::Dataset ds = h5::open_dataset(r, a.name);
       const std::vector<hsize_t> dims = h5::dims_of(ds.get());
       if (dims.size() != 1) throw not_cube("axis '" + a.name + "' is not 1-D");
-      a.values.resize(dims[0]);
-      h5::check(
-          H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()),
-          "reading axis " + a.name);
+      a.values = cube_io::read_doubles(ds.get(), dims[0], "reading axis " + a.name);
       shape.push_back(dims[0]);
       c.axes.push_back(std::move(a));
     }
 
     std::size_t cells = 1;
     for (hsize_t n : shape) cells *= n;
-    for (const VariableSpec& v : kVariables) {
+    // kVariables must all be there; kDiagVariables only with [diagnose].
+    auto read_variable = [&](const VariableSpec& v, bool required) {
       const std::string name(v.name);
-      if (!h5::has_link(r, name)) throw not_cube("variable '" + name + "' missing");
+      if (!h5::has_link(r, name)) {
+        if (required) throw not_cube("variable '" + name + "' missing");
+        return;
+      }
       h5::Dataset ds = h5::open_dataset(r, name);
       if (h5::dims_of(ds.get()) != shape)
         throw not_cube("variable '" + name + "' has the wrong shape");
-      std::vector<double>& values = c.variables[name];
-      values.resize(cells);
-      if (cells > 0)
-        h5::check(
-            H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-            "reading " + name);
-    }
-    for (const VariableSpec& v : kDiagVariables) {  // present only with [diagnose]
-      const std::string name(v.name);
-      if (!h5::has_link(r, name)) continue;
-      h5::Dataset ds = h5::open_dataset(r, name);
-      if (h5::dims_of(ds.get()) != shape)
-        throw not_cube("variable '" + name + "' has the wrong shape");
-      std::vector<double>& values = c.variables[name];
-      values.resize(cells);
-      if (cells > 0)
-        h5::check(
-            H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-            "reading " + name);
-    }
+      c.variables[name] = cube_io::read_doubles(ds.get(), cells, "reading " + name);
+    };
+    for (const VariableSpec& v : kVariables) read_variable(v, true);
+    for (const VariableSpec& v : kDiagVariables) read_variable(v, false);
     return c;
   } catch (const h5::Error& e) {
     throw not_cube(e.what());

@@ -58,6 +58,18 @@ Exit status: 0 success, 2 bad input (nothing written), 3 run stopped by a signal
 partial and resumable), 1 other failure.
 )";
 
+// One "    name            doc" line per parameter spec.
+template <class Specs>
+std::string param_table(const Specs& specs) {
+  std::string s;
+  for (const auto& p : specs) {
+    std::string name(p.name);
+    name.resize(16, ' ');
+    s += "    " + name + std::string(p.doc) + "\n";
+  }
+  return s;
+}
+
 // Generated from kModelParams so the help never lists a parameter the code does not know.
 std::string overrides_help() {
   std::string s =
@@ -67,11 +79,7 @@ std::string overrides_help() {
       "  a parameter the file fixes, --model.nu=... fixes one it sweeps.\n"
       "  [model] fixed parameters; per-coordinate ones take 1 value or a list (k values on\n"
       "          the signal, d-k on the nuisance coordinates):\n";
-  for (const auto& p : phasecube::kModelParams) {
-    std::string name(p.name);
-    name.resize(16, ' ');
-    s += "    " + name + std::string(p.doc) + "\n";
-  }
+  s += param_table(phasecube::kModelParams);
   s += "  [axes] any model parameter: linspace(a, b, m), logspace(a, b, m) (base-10\n"
        "         exponents) or a list 0.1, 0.5, 0.9; file order = cube dimension order\n"
        "  [run]  trials, seed, sampler = auto|wishart|direct, output\n"
@@ -82,11 +90,7 @@ std::string overrides_help() {
        "  alone or under mpirun / srun like any sweep; theory, inspect as usual), with\n"
        "  its own keys (lists over modalities repeat their last value; gamma[m] and\n"
        "  gamma_tilde[m] set one modality, also as axes):\n";
-  for (const auto& p : phasecube::kBindingParams) {
-    std::string name(p.name);
-    name.resize(16, ' ');
-    s += "    " + name + std::string(p.doc) + "\n";
-  }
+  s += param_table(phasecube::kBindingParams);
   return s;
 }
 
@@ -258,33 +262,53 @@ int distributed_run(const phasecube::SweepOptions& options, Sweep&& sweep) {
   return sweep(mpi);
 }
 
+// The options of `run` and `theory`; the output is --output, else run.output (`run_output`),
+// else FILE.h5 from the config's name.
+phasecube::SweepOptions sweep_options(const po::variables_map& vm, bool theory,
+                                      const std::string& command_line,
+                                      const std::string& run_output,
+                                      const std::string& source_path) {
+  phasecube::SweepOptions options;
+  options.overwrite = vm["overwrite"].as<bool>();
+  options.resume = !theory && vm["resume"].as<bool>();
+  options.theory_only = theory;
+  options.command_line = command_line;
+  if (vm.count("output")) {
+    options.output = vm["output"].as<std::string>();
+    if (options.output.empty()) throw InputError("--output is empty");
+  } else if (!run_output.empty()) {
+    options.output = run_output;
+  } else {
+    options.output = fs::path(source_path).stem().string() + ".h5";
+  }
+  return options;
+}
+
+// `theory` (closed forms, this process) or `run` (every rank) of a loaded config of either
+// kind, with the options from the command line.
+template <class SweepConfig, class Theory, class Run>
+int run_or_theory(SweepConfig& config, const po::variables_map& vm, bool theory,
+                  const std::string& command_line, Theory run_theory, Run run) {
+  const phasecube::SweepOptions options =
+      sweep_options(vm, theory, command_line, config.run.output, config.source_path);
+  config.run.output = options.output;  // the cube's resolved config says where it went
+  if (theory) {
+    check_output(options.output, options.overwrite, false);
+    run_theory(config, options, std::cerr);
+    return 0;
+  }
+  return distributed_run(options, [&](const phasecube::mpi::Session& mpi) {
+    return run(config, options, mpi, std::cerr);
+  });
+}
+
 // A binding run (`[model] modalities = M`, issue 6): the same driver, one process or MPI.
 int binding_command(const po::variables_map& vm, const std::vector<std::string>& overrides,
                     bool theory, const std::string& command_line) {
   phasecube::BindingConfig config =
       phasecube::load_binding_config(vm["config"].as<std::string>(), overrides);
-  phasecube::SweepOptions options;
-  options.overwrite = vm["overwrite"].as<bool>();
-  options.theory_only = theory;
-  options.command_line = command_line;
-  options.resume = !theory && vm["resume"].as<bool>();
-  if (vm.count("output")) {
-    options.output = vm["output"].as<std::string>();
-    if (options.output.empty()) throw InputError("--output is empty");
-  } else if (!config.run.output.empty()) {
-    options.output = config.run.output;
-  } else {
-    options.output = fs::path(config.source_path).stem().string() + ".h5";
-  }
-  config.run.output = options.output;
-  if (theory) {
-    check_output(options.output, options.overwrite, false);
-    phasecube::run_binding_theory(config, options, std::cerr);
-    return 0;
-  }
-  return distributed_run(options, [&](const phasecube::mpi::Session& mpi) {
-    return phasecube::run_binding(config, options, mpi, std::cerr);
-  });
+  return run_or_theory(config, vm, theory, command_line, phasecube::run_binding_theory,
+                       phasecube::run_binding);
 }
 
 // `run` and `theory`: the same command line, the same checks.
@@ -317,29 +341,8 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   if (phasecube::is_binding_config(vm["config"].as<std::string>(), overrides))
     return binding_command(vm, overrides, theory, command_line);
   phasecube::Config config = phasecube::load_config(vm["config"].as<std::string>(), overrides);
-  phasecube::SweepOptions options;
-  options.overwrite = vm["overwrite"].as<bool>();
-  options.resume = !theory && vm["resume"].as<bool>();
-  options.theory_only = theory;
-  options.command_line = command_line;
-  if (vm.count("output")) {
-    options.output = vm["output"].as<std::string>();
-    if (options.output.empty()) throw InputError("--output is empty");
-  } else if (!config.run.output.empty()) {
-    options.output = config.run.output;
-  } else {
-    options.output = fs::path(config.source_path).stem().string() + ".h5";
-  }
-  config.run.output = options.output;  // the cube's resolved config says where it went
-
-  if (theory) {
-    check_output(options.output, options.overwrite, false);
-    phasecube::run_theory(config, options, std::cerr);
-    return 0;
-  }
-  return distributed_run(options, [&](const phasecube::mpi::Session& mpi) {
-    return phasecube::run_sweep(config, options, mpi, std::cerr);
-  });
+  return run_or_theory(config, vm, theory, command_line, phasecube::run_theory,
+                       phasecube::run_sweep);
 }
 
 // `inspect` and `validate`: one cube as the positional argument, plus `opts`. Returns nullopt

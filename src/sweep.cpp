@@ -184,10 +184,8 @@ class CellJob final : public SweepJob {
     const CubeContents old = read_cube(path);
     Previous prev;
     prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
-    const auto text = old.string_attributes.find("config");
-    if (text == old.string_attributes.end())
-      throw InputError("--resume: " + path + " has no stored config");
-    const Config stored = config_from_text(text->second, path + " (stored config)");
+    const Config stored = config_from_text(stored_config_text(old.string_attributes, path),
+                                           path + " (stored config)");
     const std::string diff = results_mismatch(config_, stored);
     if (!diff.empty())
       throw InputError("--resume: the config differs from the one stored in " + path + ": " + diff);
@@ -503,6 +501,13 @@ double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& 
   if (wall != attributes.end() && !wall->second.empty() && std::isfinite(wall->second[0]))
     return wall->second[0];
   return 0;
+}
+
+const std::string& stored_config_text(const std::map<std::string, std::string>& attributes,
+                                      const std::string& path) {
+  const auto text = attributes.find("config");
+  if (text == attributes.end()) throw InputError("--resume: " + path + " has no stored config");
+  return text->second;
 }
 
 int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,

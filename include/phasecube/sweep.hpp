@@ -65,6 +65,9 @@ class SweepJob {
 // refused with InputError); returns its wall_seconds (0 when absent).
 double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
                               const std::string& path);
+// The config text stored in a cube's root string attributes; InputError when absent.
+const std::string& stored_config_text(const std::map<std::string, std::string>& attributes,
+                                      const std::string& path);
 
 // Any job on every rank of `session`: same contract as run_sweep below.
 int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
