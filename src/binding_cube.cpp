@@ -142,6 +142,7 @@ BindingCubeContents read_binding_cube(const std::string& path) {
     h5::File file = h5::open_file(path, true);
     h5::Group root(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
     const hid_t r = root.get();
+    if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
     BindingCubeContents c;
     cube_io::read_attributes(r, c.string_attributes, c.number_attributes);
     auto read_all = [&](const std::string& name, std::vector<hsize_t>& dims) {

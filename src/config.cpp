@@ -1,5 +1,6 @@
 #include "phasecube/config.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
@@ -377,6 +378,19 @@ void validate(const Config& c, const Provenance& where) {
       throw InputError("run.sampler = wishart needs n >= 2d, but " + label("n") + " and " +
                        label("d") + " give n < 2d = " + std::to_string(2 * p.d) +
                        cell_context(grid, i) + "; use sampler = auto or direct");
+    }
+    // [diagnose] must be able to run in every cell: otherwise every trial would fail and the
+    // cube would silently report zero accuracy.
+    if (const auto& dg = c.run.diagnose) {
+      const long m = std::min<long>(dg->labelled, p.n);
+      if (m < dg->folds)
+        throw InputError("diagnose.labelled = " + std::to_string(dg->labelled) +
+                         " with n = " + std::to_string(p.n) + " gives " + std::to_string(m) +
+                         " labelled rows, fewer than diagnose.folds = " +
+                         std::to_string(dg->folds) + cell_context(grid, i));
+      if (dg->pca > p.d)
+        throw InputError("diagnose.pca = " + std::to_string(dg->pca) +
+                         " exceeds d = " + std::to_string(p.d) + cell_context(grid, i));
     }
   }
 }

@@ -112,11 +112,23 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   if (!little || (kind != "f8" && kind != "f4" && kind != "i8" && kind != "i4"))
     throw InputError(where + ": dtype '" + descr +
                      "' is not supported (float32/float64/int32/int64, little endian)");
-  const auto rows = static_cast<Eigen::Index>(dims[0]);
-  const auto cols = static_cast<Eigen::Index>(dims.size() == 2 ? dims[1] : 1);
+  const std::size_t width = kind[1] == '8' ? 8 : 4;
+  // Check the shape against the bytes actually in the file before allocating anything: a
+  // negative or oversized header shape must be a bad-input error, not a crash or bad_alloc.
+  const std::streamoff data_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff data_bytes = in.tellg() - data_start;
+  in.seekg(data_start);
+  const long long rows_ll = dims[0], cols_ll = dims.size() == 2 ? dims[1] : 1;
+  if (rows_ll < 0 || cols_ll < 0)
+    throw InputError(where + ": bad shape (" + shape + "): negative size");
+  if (cols_ll > 0 && rows_ll > data_bytes / static_cast<long long>(width) / cols_ll)
+    throw InputError(where + ": truncated data (shape (" + shape + ") needs more than the " +
+                     std::to_string(data_bytes) + " bytes in the file)");
+  const auto rows = static_cast<Eigen::Index>(rows_ll);
+  const auto cols = static_cast<Eigen::Index>(cols_ll);
   RowMatrix m(rows, cols);
   const std::size_t count = static_cast<std::size_t>(rows * cols);
-  const std::size_t width = kind[1] == '8' ? 8 : 4;
   std::vector<char> raw(count * width);
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
     throw InputError(where + ": truncated data (expected " + std::to_string(count) + " values)");

@@ -387,7 +387,8 @@ DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const Matrix
   r.objective = ca ? "CA" : "CP";
   const double chosen = ca ? r.delta_ca : best_cp, other = ca ? best_cp : r.delta_ca;
   r.margin = other > 0 ? chosen / other : std::numeric_limits<double>::infinity();
-  if (std::isinf(chosen) && std::isinf(other)) r.margin = 1.0;
+  // Equal separations (both 0 or both infinite) decide nothing: a margin of 1, not 0/0 or inf.
+  if (chosen == other) r.margin = 1.0;
   if (r.regime == Regime::Neither)
     r.warning =
         "Neither CA nor CP separates the label-relevant signal from the correlated nuisance: "

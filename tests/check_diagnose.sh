@@ -118,6 +118,14 @@ x = np.random.default_rng(1).normal(size=(20, 3)); x[4, 1] = np.nan; np.save('na
 np.save('y20.npy', np.random.default_rng(2).normal(size=(20, 3)))
 lab = np.full(20, -1.0); lab[:3] = [0, 1, 2]; np.save('few.npy', lab)
 np.save('lab20.npy', np.arange(20) % 3)
+# Headers that lie about the shape: negative, and far more rows than the file holds.
+def lying(name, shape):
+    h = \"{'descr': '<f8', 'fortran_order': False, 'shape': %s, }\" % shape
+    h += ' ' * (63 - (10 + len(h)) % 64) + '\\n'
+    data = np.zeros((20, 3)).tobytes()
+    open(name, 'wb').write(b'\\x93NUMPY\\x01\\x00' + len(h).to_bytes(2, 'little') + h.encode() + data)
+lying('neg.npy', '(-3, 3)')
+lying('huge.npy', '(4000000000000, 3)')
 "
 expect_error "constant" --x digits.h5:x --y digits.h5:y --labels digits.h5:labels
 expect_error "row counts differ" --x short.npy --y digits.h5:y --labels digits.h5:labels
@@ -128,6 +136,8 @@ expect_error "needs a dataset" --x digits.h5 --y digits.h5:y --labels digits.h5:
 expect_error "no such file" --x missing.csv --y digits.h5:y --labels digits.h5:labels
 expect_error "--classifier" --x y20.npy --y y20.npy --labels lab20.npy --classifier magic
 expect_error "--y" --x y20.npy --labels lab20.npy
+expect_error "negative size" --x neg.npy --y y20.npy --labels lab20.npy
+expect_error "truncated data" --x huge.npy --y y20.npy --labels lab20.npy
 
 # The plot: a PNG of plausible size.
 if "$EXE" diagnose --x digits.h5:x --y digits.h5:y --labels digits.h5:labels --drop-constant \

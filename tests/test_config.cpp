@@ -520,4 +520,17 @@ TEST_F(ConfigTest, ResultsMismatchIgnoresOutputAndChunking) {
   EXPECT_EQ(results_mismatch(a, d), "model.nu = 0.5 here, 0.3");
 }
 
+// [diagnose] must be able to run in every cell; otherwise every trial would fail silently.
+TEST_F(ConfigTest, DiagnoseSettingsCheckedAgainstEveryCell) {
+  EXPECT_TRUE(Rejects("[model]\nd = 6\nk = 2\n[axes]\nn = 100, 3\n[diagnose]\nlabelled = 50\n",
+                      {"diagnose.labelled = 50", "n = 3", "fewer than diagnose.folds = 5"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 6\nk = 2\nn = 100\n[diagnose]\nlabelled = 4\n",
+                      {"diagnose.labelled = 4", "fewer than diagnose.folds"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 6\nk = 2\nn = 100\n[diagnose]\npca = 7\n",
+                      {"diagnose.pca = 7", "exceeds d = 6"}));
+  EXPECT_EQ(Load("[model]\nd = 6\nk = 2\nn = 100\n[diagnose]\nlabelled = 5\npca = 6\n")
+                .run.diagnose->labelled,
+            5);
+}
+
 }  // namespace phasecube
