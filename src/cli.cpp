@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "phasecube/config.hpp"
 
@@ -40,10 +41,13 @@ InputError reworded(const po::error& e, const std::string& command) {
   return usage_error(command, e.what());
 }
 
+// The whole text is the number; a leading '+' is allowed as in the config grammar.
 template <class T>
 bool parse_whole(const std::string& text, T& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+  std::string_view s = text;
+  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
 }
 
 }  // namespace

@@ -312,6 +312,9 @@ LabelTable make_label_table(const Eigen::MatrixXd& raw) {
       t.class_values.push_back(v);
     }
     t.classes = true;
+    // One column per distinct value: up to n x n for a column of (nearly) unique integers.
+    check_matrix_size(static_cast<double>(n), static_cast<double>(c),
+                      "labels one-hot encoded (" + std::to_string(c) + " classes)");
     t.values = Eigen::MatrixXd::Zero(n, std::max<Eigen::Index>(c, 1));
     for (Eigen::Index i = 0; i < n; ++i)
       if (t.labelled[static_cast<std::size_t>(i)]) t.values(i, index.at(raw(i, 0))) = 1.0;

@@ -98,7 +98,7 @@ std::string plot_path(std::string plot) {
 // Every dimension against what the procedure needs, before it allocates or uses any:
 // PCA components within both views and the rank n - 1 of the centred data, and the
 // procedure's covariances within memory.
-void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const LabelTable& labels,
                       const DiagnoseOptions& o) {
   const Eigen::Index n = x.rows();
   const Eigen::Index limit = std::min({x.cols(), y.cols(), n - 1});
@@ -107,11 +107,13 @@ void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                      std::to_string(limit) + " (d_x = " + std::to_string(x.cols()) +
                      ", d_y = " + std::to_string(y.cols()) + ", n = " + std::to_string(n) +
                      "): the extra components would have no variance");
-  // About 12 d x d matrices (covariances, eigenvectors, whitening, SVD factors) and a few
-  // copies of the data.
+  // About 12 d x d matrices (covariances, eigenvectors, whitening, SVD factors), a few copies
+  // of the data and labels, and the label permutations of the permutation null.
   const auto nd = static_cast<double>(n);
   const auto d = static_cast<double>(std::max(x.cols(), y.cols()));
-  const double doubles = 12 * d * d + 4 * nd * static_cast<double>(x.cols() + y.cols());
+  const auto columns = static_cast<double>(x.cols() + y.cols() + labels.values.cols());
+  double doubles = 12 * d * d + 4 * nd * columns;
+  if (o.classifier == DiagnoseClassifier::Permutation) doubles += o.permutations * nd;
   check_memory(doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
                                              " rows, d_x = " + std::to_string(x.cols()) +
                                              ", d_y = " + std::to_string(y.cols()));
@@ -210,7 +212,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   }
   const LabelTable labels = make_label_table(raw_labels);
   check_labels_vary(labels, "--labels");
-  check_dimensions(x, y, o);
+  check_dimensions(x, y, labels, o);
 
   const DiagnoseResult r = diagnose(x, y, labels.values, labels.labelled, o);
   std::ostringstream json;

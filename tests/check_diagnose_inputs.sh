@@ -41,6 +41,11 @@ np.save("one_class.npy", np.zeros(n, dtype=np.int64))
 np.save("const_labels.npy", np.full((n, 2), 0.5))
 np.save("unlabelled.npy", np.full(n, -1, dtype=np.int64))
 one = np.full(n, -1, dtype=np.int64); one[:20] = 4; np.save("one_labelled_class.npy", one)
+# Sizes that fit on disk but not in memory: 500000 distinct classes (a 500000^2 one-hot
+# table), and 100000 columns (100000^2 covariances).
+m = 500000
+np.save("x_tall.npy", rng.normal(size=(m, 2))); np.save("classes_tall.npy", np.arange(m))
+np.save("x_wide.npy", rng.normal(size=(4, 100000))); np.save("lab4.npy", np.array([0, 1, 0, 1]))
 with h5py.File("bad.h5", "w") as f:
     # Declares 8e18 bytes and stores nothing (chunked, never written).
     f.create_dataset("huge", shape=(10**12, 10**6), dtype="f8", chunks=(1, 1000))
@@ -99,6 +104,10 @@ expect_error "lab0.npy: shape (60, 0) has no columns" -- --x x.npy --y y.npy --l
 expect_error "min(d_x, d_y, n - 1) = 9" -- --x wide_x.npy --y wide_y.npy --labels lab10.npy --pca 12
 expect_error "--pca 5: more than min(d_x, d_y, n - 1) = 4" -- --x x.npy "${ok[@]}" --pca 5
 expect_error "need at least folds = 61" -- --x x.npy "${ok[@]}" --folds 61
+expect_error "labels one-hot encoded (500000 classes): shape (5e+05, 5e+05) would need 1.82 TiB" -- \
+  --x x_tall.npy --y x_tall.npy --labels classes_tall.npy
+expect_error "diagnose of n = 4 rows, d_x = 100000, d_y = 100000 would need" -- \
+  --x x_wide.npy --y x_wide.npy --labels lab4.npy --folds 2
 
 # --- item 11: labels without variance
 expect_error "every labelled row has the same class" -- --x x.npy --y y.npy --labels one_class.npy
@@ -143,7 +152,7 @@ expect_error "--fold-seed '-1': must be an integer in [0, 2^64 - 1]" -- \
   --x x.npy "${ok[@]}" --fold-seed -1
 expect_error "--fold-seed '18446744073709551616'" -- \
   --x x.npy "${ok[@]}" --fold-seed 18446744073709551616
-for bad in 1e2 0x10 " 5" 5abc nan inf -3 +5 ""; do
+for bad in 1e2 0x10 " 5" 5abc nan inf -3 +-5 ""; do
   expect_error "--folds '$bad': must be an integer in [2, " -- --x x.npy "${ok[@]}" --folds "$bad"
 done
 for bad in nan inf -inf 0x10 " 1" 1abc -1 1e999; do

@@ -586,16 +586,17 @@ TEST(StripUtf8Bom, OnlyALeadingMark) {
 // One syntax for every number on the command line (issue 11, item 18).
 TEST(CliNumbers, OneSyntaxForEveryOption) {
   EXPECT_EQ(cli::integer("--folds", "7", 2, 100), 7);
+  EXPECT_EQ(cli::integer("--folds", "+7", 2, 100), 7);  // a '+' as in the config grammar
   EXPECT_EQ(cli::unsigned_integer("--fold-seed", "18446744073709551615"), UINT64_MAX);
   EXPECT_EQ(cli::real("--ridge", "1e-3", 0), 1e-3);
   EXPECT_EQ(cli::real("--ridge", "0", 0), 0.0);
-  for (const char* bad : {"1e2", "0x10", " 5", "5 ", "5abc", "nan", "inf", "+5", "", "1", "101"})
+  for (const char* bad : {"1e2", "0x10", " 5", "5 ", "5abc", "nan", "inf", "+-5", "", "1", "101"})
     EXPECT_TRUE(ThrowsInputError([&] { cli::integer("--folds", bad, 2, 100); },
                                  {"--folds '" + std::string(bad) + "'", "[2, 100]"}));
   for (const char* bad : {"-1", "1e2", "0x10", " 1", "18446744073709551616", "", "nan"})
     EXPECT_TRUE(ThrowsInputError([&] { cli::unsigned_integer("--fold-seed", bad); },
                                  {"--fold-seed '" + std::string(bad) + "'", "[0, 2^64 - 1]"}));
-  for (const char* bad : {"nan", "inf", "-inf", "0x10", " 1", "1x", "-1", "1e999", "", "+1"})
+  for (const char* bad : {"nan", "inf", "-inf", "0x10", " 1", "1x", "-1", "1e999", "", "+-1"})
     EXPECT_TRUE(ThrowsInputError([&] { cli::real("--band", bad, 0); },
                                  {"--band '" + std::string(bad) + "'", ">= 0"}));
 }

@@ -30,8 +30,9 @@ CommandLine parse(const std::vector<std::string>& args,
 InputError usage_error(const std::string& command, const std::string& message);
 
 // Numbers on the command line, one syntax for every option: a decimal integer (optional
-// '-'), or for reals a decimal or scientific number ("1e-3"); no blanks, no '+', no hex,
-// no nan or inf. Out of [lo, hi] (or below lo) is refused; `option` names it ("--folds").
+// sign), or for reals a decimal or scientific number ("1e-3"); no blanks, no hex, no nan or
+// inf (the config grammar's syntax for a number). Out of [lo, hi] (or below lo) is refused;
+// `option` names it ("--folds").
 long long integer(const std::string& option, const std::string& text, long long lo, long long hi);
 std::uint64_t unsigned_integer(const std::string& option, const std::string& text);
 double real(const std::string& option, const std::string& text, double lo);
