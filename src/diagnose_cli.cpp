@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -119,6 +118,23 @@ void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const 
                                              ", d_y = " + std::to_string(y.cols()));
 }
 
+// The plot script's input: a new file of a unique name (O_EXCL, so never through a link or
+// onto another process's file), for the caller to remove.
+fs::path write_temporary(const std::string& text) {
+  std::string path = (fs::temp_directory_path() / "phasecube_diagnose_XXXXXX.json").string();
+  if (path.find('\'') != std::string::npos)
+    throw std::runtime_error("the temporary directory " + path + " has a quote in its name");
+  const int fd = ::mkstemps(path.data(), 5);
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file " + path);
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    throw std::runtime_error("cannot write the temporary file " + path);
+  }
+  return path;
+}
+
 void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
   for (Eigen::Index i = 0; i < m.rows(); ++i)
     for (Eigen::Index j = 0; j < m.cols(); ++j)
@@ -227,12 +243,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     print_diagnose_report(r, o, std::cout);
   }
   if (!plot.empty()) {
-    const fs::path tmp =
-        fs::temp_directory_path() / ("phasecube_diagnose_" + std::to_string(::getpid()) + ".json");
-    {
-      std::ofstream f(tmp);
-      f << json.str();
-    }
+    const fs::path tmp = write_temporary(json.str());
     const std::string cmd =
         "/usr/bin/python3 '" + script.string() + "' '" + tmp.string() + "' '" + plot + "'";
     const int rc = std::system(cmd.c_str());
