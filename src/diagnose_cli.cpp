@@ -167,7 +167,8 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)")  //
       ("json", po::bool_switch(), "print JSON with every estimate instead of the report")       //
       ("plot", po::value<std::string>(),
-       "write a figure (PNG) of spectra, R^2 and the phase diagram")  //
+       "write a figure of spectra, R^2 and the phase diagram: OUT.png (or .pdf, .svg; a "
+       "name without extension gets .png)")  //
       ("help,h", "this help");
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
