@@ -9,6 +9,7 @@
 
 #include "phasecube/grid.hpp"
 #include "phasecube/model.hpp"
+#include "phasecube/text.hpp"
 
 namespace phasecube::config_text {
 
@@ -34,7 +35,9 @@ std::string read_config_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   if (in.bad()) throw InputError("cannot read config file '" + path + "': read error");
-  return text.str();
+  std::string content = text.str();
+  strip_utf8_bom(content);  // both config parsers read the file through here
+  return content;
 }
 
 void write_axes_and_run(std::ostream& out, const std::vector<Axis>& axes, const RunSettings& run) {

@@ -1,8 +1,12 @@
 #include "phasecube/data_io.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +16,7 @@
 
 #include "phasecube/config.hpp"
 #include "phasecube/hdf5.hpp"
+#include "phasecube/text.hpp"
 
 namespace phasecube {
 
@@ -19,6 +24,31 @@ namespace fs = std::filesystem;
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 namespace {
+
+// "7.3 GiB": a byte count as a person reads it.
+std::string bytes_text(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  std::size_t u = 0;
+  while (bytes >= 1024 && u + 1 < std::size(units)) {
+    bytes /= 1024;
+    ++u;
+  }
+  char text[64];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.3g %s", bytes, units[u]);
+  return text;
+}
+
+// What this process may allocate: physical memory, or a lower address-space / data limit.
+double usable_memory() {
+  double limit = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) *
+                 static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  for (const int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    rlimit r{};
+    if (::getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+      limit = std::min(limit, static_cast<double>(r.rlim_cur));
+  }
+  return limit;
+}
 
 std::string lower_extension(const std::string& path) {
   std::string e = fs::path(path).extension().string();
@@ -46,8 +76,10 @@ Eigen::MatrixXd read_hdf5(const std::string& file, const std::string& dataset,
     if (dims.empty() || dims.size() > 2)
       throw InputError(where + ": expected a 1-D or 2-D dataset, got " +
                        std::to_string(dims.size()) + "-D");
-    const auto rows = static_cast<Eigen::Index>(dims[0]);
-    const auto cols = static_cast<Eigen::Index>(dims.size() == 2 ? dims[1] : 1);
+    const hsize_t rows_u = dims[0], cols_u = dims.size() == 2 ? dims[1] : 1;
+    check_matrix_size(static_cast<double>(rows_u), static_cast<double>(cols_u), where);
+    const auto rows = static_cast<Eigen::Index>(rows_u);
+    const auto cols = static_cast<Eigen::Index>(cols_u);
     RowMatrix m(rows, cols);
     if (m.size() > 0)
       h5::check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.data()),
@@ -125,6 +157,7 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   if (cols_ll > 0 && rows_ll > data_bytes / static_cast<long long>(width) / cols_ll)
     throw InputError(where + ": truncated data (shape (" + shape + ") needs more than the " +
                      std::to_string(data_bytes) + " bytes in the file)");
+  check_matrix_size(static_cast<double>(rows_ll), static_cast<double>(cols_ll), where);
   const auto rows = static_cast<Eigen::Index>(rows_ll);
   const auto cols = static_cast<Eigen::Index>(cols_ll);
   RowMatrix m(rows, cols);
@@ -155,6 +188,8 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   return m;
 }
 
+// Whether `raw` is a number (v) or empty (v = NaN: missing). Quotes and blanks around it,
+// and the CR of a CRLF line, do not count.
 bool parse_field(const std::string& raw, double& v) {
   const auto b = raw.find_first_not_of(" \t\r\"");
   if (b == std::string::npos) {
@@ -176,15 +211,18 @@ Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
   Eigen::Index cols = -1, rows = 0;
   std::string line;
   for (long line_no = 1; std::getline(in, line); ++line_no) {
+    if (line_no == 1) strip_utf8_bom(line);  // else the first row would look like a header
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF as LF
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::vector<double> row;
-    bool numeric = true;
+    std::string bad_field;  // the first field that is not a number
     std::stringstream ss(line);
     for (std::string field; std::getline(ss, field, ',');) {
       double v;
-      numeric = parse_field(field, v) && numeric;
+      if (!parse_field(field, v) && bad_field.empty()) bad_field = "'" + field + "'";
       row.push_back(v);
     }
+    const bool numeric = bad_field.empty();
     if (!line.empty() && line.back() == ',')
       row.push_back(std::numeric_limits<double>::quiet_NaN());
     if (!numeric) {
@@ -192,7 +230,8 @@ Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
         cols = static_cast<Eigen::Index>(row.size());
         continue;
       }
-      throw InputError(where + ": line " + std::to_string(line_no) + " is not numeric");
+      throw InputError(where + ": line " + std::to_string(line_no) + " is not numeric (field " +
+                       bad_field + ")");
     }
     if (cols >= 0 && static_cast<Eigen::Index>(row.size()) != cols)
       throw InputError(where + ": line " + std::to_string(line_no) + " has " +
@@ -207,6 +246,18 @@ Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
 
 }  // namespace
 
+void check_memory(double bytes, const std::string& what) {
+  const double usable = usable_memory();
+  if (bytes > usable)
+    throw InputError(what + " would need " + bytes_text(bytes) + " of memory, more than the " +
+                     bytes_text(usable) + " this process can use");
+}
+
+void check_matrix_size(double rows, double cols, const std::string& what) {
+  check_memory(rows * cols * static_cast<double>(sizeof(double)),
+               what + ": shape (" + format_number(rows) + ", " + format_number(cols) + ")");
+}
+
 Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what) {
   std::string file = spec, dataset;
   std::error_code ec;
@@ -219,15 +270,21 @@ Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what) {
   if (!fs::is_regular_file(file, ec))
     throw InputError(what + " " + file + ": " +
                      (fs::exists(file, ec) ? "not a regular file" : "no such file"));
+  Eigen::MatrixXd m;
   if (is_hdf5(file)) {
     if (dataset.empty())
       throw InputError(what + " " + file + ": an HDF5 file needs a dataset (FILE:DATASET)");
-    return read_hdf5(file, dataset, what);
-  }
-  if (!dataset.empty())
+    m = read_hdf5(file, dataset, what);
+  } else if (!dataset.empty()) {
     throw InputError(what + " " + spec + ": a dataset name is only for HDF5 files");
-  if (lower_extension(file) == ".npy") return read_npy(file, what);
-  return read_csv(file, what);
+  } else {
+    m = lower_extension(file) == ".npy" ? read_npy(file, what) : read_csv(file, what);
+  }
+  // Every dimension is checked here, once, before anything uses it.
+  if (m.rows() == 0 || m.cols() == 0)
+    throw InputError(what + " " + spec + ": shape (" + std::to_string(m.rows()) + ", " +
+                     std::to_string(m.cols()) + ") has no " + (m.rows() == 0 ? "rows" : "columns"));
+  return m;
 }
 
 LabelTable make_label_table(const Eigen::MatrixXd& raw) {
@@ -255,6 +312,9 @@ LabelTable make_label_table(const Eigen::MatrixXd& raw) {
       t.class_values.push_back(v);
     }
     t.classes = true;
+    // One column per distinct value: up to n x n for a column of (nearly) unique integers.
+    check_matrix_size(static_cast<double>(n), static_cast<double>(c),
+                      "labels one-hot encoded (" + std::to_string(c) + " classes)");
     t.values = Eigen::MatrixXd::Zero(n, std::max<Eigen::Index>(c, 1));
     for (Eigen::Index i = 0; i < n; ++i)
       if (t.labelled[static_cast<std::size_t>(i)]) t.values(i, index.at(raw(i, 0))) = 1.0;
@@ -269,6 +329,23 @@ LabelTable make_label_table(const Eigen::MatrixXd& raw) {
         break;
       }
   return t;
+}
+
+void check_labels_vary(const LabelTable& t, const std::string& what) {
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < t.labelled.size(); ++i)
+    if (t.labelled[i]) rows.push_back(static_cast<Eigen::Index>(i));
+  if (rows.empty())
+    throw InputError(what +
+                     ": no row is labelled (every label is missing: NaN, or -1 for classes)");
+  for (Eigen::Index j = 0; j < t.values.cols(); ++j)
+    for (const Eigen::Index i : rows)
+      if (t.values(i, j) != t.values(rows.front(), j)) return;
+  throw InputError(what +
+                   (t.classes ? ": every labelled row has the same class ("
+                              : ": every label column is constant over the labelled rows (") +
+                   std::to_string(rows.size()) +
+                   " rows); labels without variance cannot tell signal from nuisance");
 }
 
 std::vector<Eigen::Index> constant_columns(const Eigen::MatrixXd& m) {

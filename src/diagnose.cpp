@@ -231,6 +231,8 @@ DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const Matrix
   const Eigen::Index n = x_in.rows();
   if (y_in.rows() != n || labels.rows() != n || static_cast<Eigen::Index>(labelled.size()) != n)
     throw InputError("x, y and labels must have the same number of rows");
+  if (n < 1 || x_in.cols() < 1 || y_in.cols() < 1)
+    throw InputError("x and y need at least one row and one column");
   if (o.folds < 2) throw InputError("folds = " + std::to_string(o.folds) + ": must be >= 2");
   if (!(o.ridge >= 0) || !std::isfinite(o.ridge))
     throw InputError("ridge = " + format_number(o.ridge) + ": must be a number >= 0");

@@ -2,15 +2,18 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
+#include "phasecube/cli.hpp"
 #include "phasecube/config.hpp"
 #include "phasecube/data_io.hpp"
 #include "phasecube/diagnose.hpp"
@@ -63,6 +66,75 @@ fs::path find_plot_script(const std::string& exe) {
   return {};
 }
 
+// The figure's path exactly as written (matplotlib would add ".png" to a name without an
+// extension, so we do it here and report that name), refused before any computing when it
+// cannot be written: a directory, not a regular file, a format matplotlib may not have.
+std::string plot_path(std::string plot) {
+  if (plot.find('\'') != std::string::npos)
+    throw InputError("--plot " + plot + ": quotes in the path are not supported");
+  std::error_code ec;
+  if (plot.empty() || plot.ends_with('/') || fs::is_directory(plot, ec))
+    throw InputError("--plot '" + plot + "': is a directory, expected a file such as OUT.png");
+  std::string ext = fs::path(plot).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext.empty())
+    plot += ".png";
+  else if (ext != ".png" && ext != ".pdf" && ext != ".svg")
+    throw InputError("--plot " + plot + ": unsupported format '" + ext +
+                     "' (use .png, .pdf or .svg)");
+  const auto type = fs::symlink_status(plot, ec).type();
+  if (type != fs::file_type::not_found && !fs::is_regular_file(plot, ec))
+    throw InputError("--plot " + plot + ": exists and is not a regular file");
+  const fs::path dir =
+      fs::path(plot).parent_path().empty() ? fs::path(".") : fs::path(plot).parent_path();
+  if (!fs::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
+    throw InputError("--plot " + plot + ": directory '" + dir.string() +
+                     "' does not exist or is not writable");
+  return plot;
+}
+
+// Every dimension against what the procedure needs, before it allocates or uses any:
+// PCA components within both views and the rank n - 1 of the centred data, and the
+// procedure's covariances within memory.
+void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const LabelTable& labels,
+                      const DiagnoseOptions& o) {
+  const Eigen::Index n = x.rows();
+  const Eigen::Index limit = std::min({x.cols(), y.cols(), n - 1});
+  if (o.pca > limit)
+    throw InputError("--pca " + std::to_string(o.pca) + ": more than min(d_x, d_y, n - 1) = " +
+                     std::to_string(limit) + " (d_x = " + std::to_string(x.cols()) +
+                     ", d_y = " + std::to_string(y.cols()) + ", n = " + std::to_string(n) +
+                     "): the extra components would have no variance");
+  // About 12 d x d matrices (covariances, eigenvectors, whitening, SVD factors), a few copies
+  // of the data and labels, and the label permutations of the permutation null.
+  const auto nd = static_cast<double>(n);
+  const auto d = static_cast<double>(std::max(x.cols(), y.cols()));
+  const auto columns = static_cast<double>(x.cols() + y.cols() + labels.values.cols());
+  double doubles = 12 * d * d + 4 * nd * columns;
+  if (o.classifier == DiagnoseClassifier::Permutation) doubles += o.permutations * nd;
+  check_memory(doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
+                                             " rows, d_x = " + std::to_string(x.cols()) +
+                                             ", d_y = " + std::to_string(y.cols()));
+}
+
+// The plot script's input: a new file of a unique name (O_EXCL, so never through a link or
+// onto another process's file), for the caller to remove.
+fs::path write_temporary(const std::string& text) {
+  std::string path = (fs::temp_directory_path() / "phasecube_diagnose_XXXXXX.json").string();
+  if (path.find('\'') != std::string::npos)
+    throw std::runtime_error("the temporary directory " + path + " has a quote in its name");
+  const int fd = ::mkstemps(path.data(), 5);
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file " + path);
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    throw std::runtime_error("cannot write the temporary file " + path);
+  }
+  return path;
+}
+
 void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
   for (Eigen::Index i = 0; i < m.rows(); ++i)
     for (Eigen::Index j = 0; j < m.cols(); ++j)
@@ -75,51 +147,47 @@ void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
 
 int diagnose_command(const std::vector<std::string>& args, const std::string& exe) {
   po::options_description opts("Options");
-  opts.add_options()                                                                             //
-      ("x", po::value<std::string>(), "view x: FILE[:DATASET], n x d_x")                         //
-      ("y", po::value<std::string>(), "view y: FILE[:DATASET], n x d_y")                         //
-      ("labels", po::value<std::string>(), "labels: FILE[:DATASET], n x L or class column")      //
-      ("pca", po::value<int>()->default_value(0), "PCA pre-reduction to p components (0: off)")  //
-      ("folds", po::value<int>()->default_value(5), "cross-validation folds")                    //
-      ("ridge", po::value<double>()->default_value(1e-3),
+  opts.add_options()                                                                         //
+      ("x", po::value<std::string>(), "view x: FILE[:DATASET], n x d_x")                     //
+      ("y", po::value<std::string>(), "view y: FILE[:DATASET], n x d_y")                     //
+      ("labels", po::value<std::string>(), "labels: FILE[:DATASET], n x L or class column")  //
+      ("pca", po::value<std::string>()->default_value("0"),
+       "PCA pre-reduction to p components (0: off)")                                     //
+      ("folds", po::value<std::string>()->default_value("5"), "cross-validation folds")  //
+      ("ridge", po::value<std::string>()->default_value("1e-3"),
        "ridge penalty of the R^2 regressions (standardised scores)")  //
-      ("fold-seed", po::value<std::uint64_t>()->default_value(1),
+      ("fold-seed", po::value<std::string>()->default_value("1"),
        "seed of the fold assignment and label permutations")  //
-      ("whiten-reg", po::value<double>()->default_value(1e-6),
+      ("whiten-reg", po::value<std::string>()->default_value("1e-6"),
        "whitening regularisation: added to each eigenvalue, times the mean variance")  //
       ("classifier", po::value<std::string>()->default_value("elbow"),
        "signal/nuisance classifier: elbow or permutation")  //
-      ("permutations", po::value<int>()->default_value(100),
+      ("permutations", po::value<std::string>()->default_value("100"),
        "label permutations of the permutation null (95th percentile)")                          //
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)")  //
       ("json", po::bool_switch(), "print JSON with every estimate instead of the report")       //
       ("plot", po::value<std::string>(),
-       "write a figure (PNG) of spectra, R^2 and the phase diagram")  //
+       "write a figure of spectra, R^2 and the phase diagram: OUT.png (or .pdf, .svg; a "
+       "name without extension gets .png)")  //
       ("help,h", "this help");
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
       std::cout << kHelp << "\n" << opts << kExample;
       return 0;
     }
-  po::variables_map vm;
-  po::store(
-      po::command_line_parser(args)
-          .options(opts)
-          .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-          .run(),
-      vm);
-  po::notify(vm);
+  const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
   for (const char* need : {"x", "y", "labels"})
     if (!vm.count(need))
       throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
 
   DiagnoseOptions o;
-  o.pca = vm["pca"].as<int>();
-  o.folds = vm["folds"].as<int>();
-  o.ridge = vm["ridge"].as<double>();
-  o.fold_seed = vm["fold-seed"].as<std::uint64_t>();
-  o.whiten_reg = vm["whiten-reg"].as<double>();
-  o.permutations = vm["permutations"].as<int>();
+  constexpr long long kIntMax = std::numeric_limits<int>::max();
+  o.pca = static_cast<int>(cli::integer(vm, "pca", 0, kIntMax));
+  o.folds = static_cast<int>(cli::integer(vm, "folds", 2, kIntMax));
+  o.ridge = cli::real(vm, "ridge", 0);
+  o.fold_seed = cli::unsigned_integer(vm, "fold-seed");
+  o.whiten_reg = cli::real(vm, "whiten-reg", 0);
+  o.permutations = static_cast<int>(cli::integer(vm, "permutations", 1, kIntMax));
   const std::string cls = vm["classifier"].as<std::string>();
   if (cls == "elbow")
     o.classifier = DiagnoseClassifier::Elbow;
@@ -127,27 +195,11 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     o.classifier = DiagnoseClassifier::Permutation;
   else
     throw InputError("--classifier '" + cls + "': expected elbow or permutation");
-  if (o.pca < 0) throw InputError("--pca " + std::to_string(o.pca) + ": must be >= 0");
-  if (o.folds < 2) throw InputError("--folds " + std::to_string(o.folds) + ": must be >= 2");
-  if (!(o.ridge >= 0) || !std::isfinite(o.ridge))
-    throw InputError("--ridge " + format_number(o.ridge) + ": must be a number >= 0");
-  if (!(o.whiten_reg >= 0) || !std::isfinite(o.whiten_reg))
-    throw InputError("--whiten-reg " + format_number(o.whiten_reg) + ": must be a number >= 0");
-  if (o.permutations < 1)
-    throw InputError("--permutations " + std::to_string(o.permutations) + ": must be >= 1");
 
   std::string plot;
   fs::path script;
   if (vm.count("plot")) {
-    plot = vm["plot"].as<std::string>();
-    if (plot.find('\'') != std::string::npos)
-      throw InputError("--plot " + plot + ": quotes in the path are not supported");
-    const fs::path dir =
-        fs::path(plot).parent_path().empty() ? fs::path(".") : fs::path(plot).parent_path();
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
-      throw InputError("--plot " + plot + ": directory '" + dir.string() +
-                       "' does not exist or is not writable");
+    plot = plot_path(vm["plot"].as<std::string>());
     script = find_plot_script(exe);
     if (script.empty())
       throw InputError("--plot: tools/plot_diagnose.py not found (set PHASECUBE_TOOLS_DIR)");
@@ -176,6 +228,8 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     if (view->cols() == 0) throw InputError(name + ": every column is constant");
   }
   const LabelTable labels = make_label_table(raw_labels);
+  check_labels_vary(labels, "--labels");
+  check_dimensions(x, y, labels, o);
 
   const DiagnoseResult r = diagnose(x, y, labels.values, labels.labelled, o);
   std::ostringstream json;
@@ -190,12 +244,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     print_diagnose_report(r, o, std::cout);
   }
   if (!plot.empty()) {
-    const fs::path tmp =
-        fs::temp_directory_path() / ("phasecube_diagnose_" + std::to_string(::getpid()) + ".json");
-    {
-      std::ofstream f(tmp);
-      f << json.str();
-    }
+    const fs::path tmp = write_temporary(json.str());
     const std::string cmd =
         "/usr/bin/python3 '" + script.string() + "' '" + tmp.string() + "' '" + plot + "'";
     const int rc = std::system(cmd.c_str());

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -16,11 +15,13 @@
 #include <vector>
 
 #include "phasecube/binding_run.hpp"
+#include "phasecube/cli.hpp"
 #include "phasecube/config.hpp"
 #include "phasecube/diagnose_cli.hpp"
 #include "phasecube/inspect.hpp"
 #include "phasecube/mpi.hpp"
 #include "phasecube/sweep.hpp"
+#include "phasecube/text.hpp"
 #include "phasecube/validate.hpp"
 #include "phasecube/version.hpp"
 
@@ -158,10 +159,6 @@ Example:
   phasecube validate results/quickstart.h5 --json > validate.json
 )";
 
-// Prefix matching of long options would let a typo silently pick another option.
-constexpr int kStyle =
-    po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-
 // The command line as a shell would need it, recorded in the cube so the run can be repeated.
 std::string shell_quote(const std::string& s) {
   static const std::string safe =
@@ -189,22 +186,25 @@ bool wants_help(const std::vector<std::string>& args) {
 
 // The options Boost did not recognise must all be config overrides "--section.key=value"
 // or "--section.key value"; they come back as "--section.key=value".
-std::vector<std::string> config_overrides(const std::vector<std::string>& tokens) {
+std::vector<std::string> config_overrides(const std::vector<std::string>& tokens,
+                                          const std::string& command) {
   std::vector<std::string> overrides;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
     const auto eq = t.find('=');
     const bool dotted = t.starts_with("--") && t.substr(2, eq - 2).find('.') != std::string::npos;
     if (!dotted)
-      throw InputError(t.starts_with("-") ? "unknown option '" + t + "'"
-                                          : "unexpected argument '" + t + "'");
+      throw phasecube::cli::usage_error(command, t.starts_with("-")
+                                                     ? "unknown option '" + t + "'"
+                                                     : "unexpected argument '" + t + "'");
     if (eq != std::string::npos) {
       overrides.push_back(t);
     } else if (i + 1 < tokens.size() && !tokens[i + 1].starts_with("--")) {
       overrides.push_back(t + "=" + tokens[i + 1]);
       ++i;
     } else {
-      throw InputError("option '" + t + "' needs a value (" + t + "=VALUE)");
+      throw phasecube::cli::usage_error(command,
+                                        "option '" + t + "' needs a value (" + t + "=VALUE)");
     }
   }
   return overrides;
@@ -214,6 +214,9 @@ std::vector<std::string> config_overrides(const std::vector<std::string>& tokens
 void check_output(const std::string& output, bool overwrite, bool resume) {
   if (overwrite && resume)
     throw InputError("--overwrite and --resume exclude each other: replace the cube, or finish it");
+  // The file system would stop at the NUL and write another file than the one named.
+  if (output.find('\0') != std::string::npos)
+    throw InputError("output '" + output + "' contains a NUL byte");
   const fs::path path(output);
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::error_code ec;
@@ -250,7 +253,7 @@ int distributed_run(const phasecube::SweepOptions& options, Sweep&& sweep) {
     try {
       check_output(options.output, options.overwrite, options.resume);
     } catch (const InputError& e) {
-      bad_output = e.what();
+      bad_output = e.message();
     }
   }
   if (!phasecube::mpi::broadcast_flag(bad_output.empty())) {
@@ -330,13 +333,10 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
               << opts << overrides_help() << (theory ? kTheoryExample : kRunExample);
     return 0;
   }
-  const auto parsed =
-      po::command_line_parser(args).options(opts).style(kStyle).allow_unregistered().run();
-  po::variables_map vm;
-  po::store(parsed, vm);
-  po::notify(vm);
-  const auto overrides =
-      config_overrides(po::collect_unrecognized(parsed.options, po::include_positional));
+  const char* command = theory ? "theory" : "run";
+  const auto cl = phasecube::cli::parse(args, opts, command, 0, /*overrides=*/true);
+  const po::variables_map& vm = cl.options;
+  const auto overrides = config_overrides(cl.rest, command);
 
   if (phasecube::is_binding_config(vm["config"].as<std::string>(), overrides))
     return binding_command(vm, overrides, theory, command_line);
@@ -347,48 +347,38 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
 
 // `inspect` and `validate`: one cube as the positional argument, plus `opts`. Returns nullopt
 // when --help was asked for (and printed).
-std::optional<po::variables_map> parse_cube_command(const std::vector<std::string>& args,
-                                                    const std::string& name,
-                                                    po::options_description& opts,
-                                                    const char* help) {
+std::optional<phasecube::cli::CommandLine> parse_cube_command(const std::vector<std::string>& args,
+                                                              const std::string& name,
+                                                              po::options_description& opts,
+                                                              const char* help) {
   opts.add_options()("help,h", "this help");
-  po::options_description all;
-  all.add(opts).add_options()("cube", po::value<std::string>());
-  po::positional_options_description positional;
-  positional.add("cube", 1);
   if (wants_help(args)) {
     std::cout << help << "\n" << opts;
     return std::nullopt;
   }
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).style(kStyle).run(),
-              vm);
-  } catch (const po::too_many_positional_options_error&) {
-    throw InputError(name + " takes one cube: phasecube " + name + " OUT.h5");
-  }
-  if (!vm.count("cube")) throw InputError(name + " needs a cube: phasecube " + name + " OUT.h5");
-  return vm;
+  auto cl = phasecube::cli::parse(args, opts, name, 1);
+  if (cl.rest.empty())
+    throw phasecube::cli::usage_error(name, name + " needs a cube: phasecube " + name + " OUT.h5");
+  return cl;
 }
 
 int validate_command(const std::vector<std::string>& args) {
   po::options_description opts("Options");
   opts.add_options()                                                            //
       ("json", po::bool_switch(), "print JSON instead of the readable report")  //
-      ("band", po::value<double>()->default_value(0.1),
+      ("band", po::value<std::string>()->default_value("0.1"),
        "relative band around Delta = 1 counted as near a boundary");
-  const auto vm = parse_cube_command(args, "validate", opts, kValidateHelp);
-  if (!vm) return 0;
+  const auto cl = parse_cube_command(args, "validate", opts, kValidateHelp);
+  if (!cl) return 0;
+  const std::string& cube = cl->rest.front();
   phasecube::ValidateOptions options;
-  options.band = (*vm)["band"].as<double>();
-  if (!(options.band >= 0) || !std::isfinite(options.band))
-    throw InputError("--band " + std::to_string(options.band) + ": must be a number >= 0");
-  if (phasecube::is_binding_cube((*vm)["cube"].as<std::string>()))
-    throw InputError((*vm)["cube"].as<std::string>() +
+  options.band = phasecube::cli::real(cl->options, "band", 0);
+  if (phasecube::is_binding_cube(cube))
+    throw InputError(cube +
                      " is a binding cube (schema binding): validate supports two-modality cubes; "
                      "use phasecube inspect");
-  const auto report = phasecube::validate_cube((*vm)["cube"].as<std::string>(), options);
-  if ((*vm)["json"].as<bool>())
+  const auto report = phasecube::validate_cube(cube, options);
+  if (cl->options["json"].as<bool>())
     phasecube::print_json(report, options, std::cout);
   else
     phasecube::print_report(report, options, std::cout);
@@ -397,17 +387,18 @@ int validate_command(const std::vector<std::string>& args) {
 
 int inspect_command(const std::vector<std::string>& args) {
   po::options_description opts("Options");
-  const auto vm = parse_cube_command(args, "inspect", opts, kInspectHelp);
-  if (!vm) return 0;
-  if (phasecube::is_binding_cube((*vm)["cube"].as<std::string>()))
-    return phasecube::inspect_binding_cube((*vm)["cube"].as<std::string>(), std::cout);
-  return phasecube::inspect_cube((*vm)["cube"].as<std::string>(), std::cout);
+  const auto cl = parse_cube_command(args, "inspect", opts, kInspectHelp);
+  if (!cl) return 0;
+  const std::string& cube = cl->rest.front();
+  if (phasecube::is_binding_cube(cube)) return phasecube::inspect_binding_cube(cube, std::cout);
+  return phasecube::inspect_cube(cube, std::cout);
 }
 
 int dispatch(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty())
-    throw InputError("missing subcommand (run, theory, inspect or validate); see phasecube --help");
+    throw InputError(
+        "missing subcommand (run, theory, inspect, validate or diagnose); see phasecube --help");
   const std::string& first = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (first == "--help" || first == "-h") {
@@ -433,14 +424,12 @@ int dispatch(int argc, char** argv) {
   if (first.starts_with("-"))
     throw InputError("unknown option '" + first + "'; see phasecube --help");
   throw InputError("unknown subcommand '" + first +
-                   "' (expected run, theory, inspect or validate); see phasecube --help");
+                   "' (expected run, theory, inspect, validate or diagnose); see phasecube --help");
 }
 
-// Messages are promised to be one line.
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
+// Messages are promised to be one line, whatever bytes they quote (NULs included).
+std::string one_line(const std::string& s) {
+  return phasecube::printable_line(s);
 }
 
 }  // namespace
@@ -451,7 +440,7 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     // Every rank of an MPI job finds the same bad input; one line is enough.
     if (phasecube::mpi::launcher_rank() == 0)
-      std::cerr << "phasecube: error: " << one_line(e.what()) << "\n";
+      std::cerr << "phasecube: error: " << one_line(e.message()) << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "phasecube: fatal: " << one_line(e.what()) << "\n";

@@ -174,6 +174,56 @@ expect_error "unexpected argument 'stray'" -- run --config good.ini stray
 expect_error "--model.nu" "needs a value" -- run --config good.ini --model.nu
 expect_error "missing.h5" -- inspect missing.h5
 
+# --- one command-line parser for every subcommand (issue 11, item 18): the same line for
+# the same mistake, stray arguments refused everywhere, one syntax for numbers
+for cmd in "run --config good.ini" "theory --config good.ini --output t.h5" "inspect existing.h5" \
+  "validate existing.h5" "diagnose --x a.npy --y b.npy --labels c.npy"; do
+  name=${cmd%% *}
+  # shellcheck disable=SC2086  # split into arguments on purpose
+  expect_error "unknown option '--frobnicate'; see phasecube $name --help" -- $cmd --frobnicate
+  # shellcheck disable=SC2086
+  expect_error "unexpected argument 'stray'; see phasecube $name --help" -- $cmd stray
+done
+expect_error "option '--config' is given more than once; see phasecube run --help" -- \
+  run --config good.ini --config good.ini
+expect_error "option '--overwrite' is given more than once; see phasecube theory --help" -- \
+  theory --config good.ini --output t.h5 --overwrite --overwrite
+expect_error "option '--json' is given more than once; see phasecube validate --help" -- \
+  validate existing.h5 --json --json
+expect_error "option '--json' is given more than once; see phasecube diagnose --help" -- \
+  diagnose --x a.npy --y b.npy --labels c.npy --json --json
+expect_error "option '--config' needs a value; see phasecube run --help" -- run --config
+expect_error "option '--config' needs a value (got '--output')" -- run --config --output x.h5
+expect_error "option '--output' needs a value; see phasecube theory --help" -- \
+  theory --config good.ini --output
+expect_error "option '--band' needs a value; see phasecube validate --help" -- validate existing.h5 --band
+expect_error "option '--x' needs a value; see phasecube diagnose --help" -- diagnose --x
+for bad in nan inf 0x10 " 0.1" 0.1x -1 1e999 ""; do
+  expect_error "--band '$bad': must be a number >= 0" -- validate existing.h5 --band "$bad"
+done
+
+# --- a UTF-8 BOM and CRLF line endings in a config (issue 11, item 12)
+printf '\xef\xbb\xbf[model]\nd = 6\nk = 2\n[run]\ntrials = 2\n' > bom.ini
+"$EXE" theory --config bom.ini --output bom.h5 > /dev/null 2> "$TMP/io/err" ||
+  fail "theory on a config with a BOM: $(cat "$TMP/io/err")"
+printf '\xef\xbb\xbf[model]\nmodalities = 3\nd = 6\n' > bom_binding.ini
+"$EXE" theory --config bom_binding.ini --output bom_binding.h5 > /dev/null 2> "$TMP/io/err" ||
+  fail "theory on a binding config with a BOM: $(cat "$TMP/io/err")"
+printf '\xef\xbb\xbf[model]\r\nd = 6\r\nk = 2\r\n[axes]\r\nnu = 0.2, 0.8\r\n' > crlf.ini
+"$EXE" theory --config crlf.ini --output crlf.h5 > /dev/null 2> "$TMP/io/err" ||
+  fail "theory on a CRLF config with a BOM: $(cat "$TMP/io/err")"
+rm -f bom.ini bom.h5 bom_binding.ini bom_binding.h5 crlf.ini crlf.h5
+
+# --- NUL bytes from a config are printed escaped, never cut or used (issue 11, item 16)
+printf '[model]\nnu = 0.5\0junk\n' > nul.ini
+expect_error "model.nu = '0.5\\x00junk'" -- run --config nul.ini
+printf '[model]\nmodalities = 3\nnu = 0.5\0junk\n' > nul_binding.ini
+expect_error "model.nu = '0.5\\x00junk'" -- theory --config nul_binding.ini --output t.h5
+printf '[run]\noutput = o\0ut.h5\n' > nul_output.ini
+expect_error "output 'o\\x00ut.h5' contains a NUL byte" -- run --config nul_output.ini
+[[ -e o ]] && fail "a NUL in run.output wrote the file 'o'"
+rm -f nul.ini nul_binding.ini nul_output.ini
+
 # --- help on every subcommand, and the version
 for args in "--help" "-h" "run --help" "theory --help" "inspect --help" "run -h"; do
   # shellcheck disable=SC2086  # split into arguments on purpose

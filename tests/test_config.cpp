@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "phasecube/binding_run.hpp"
+#include "phasecube/cli.hpp"
 #include "phasecube/config.hpp"
 #include "phasecube/grid.hpp"
 #include "phasecube/model.hpp"
+#include "phasecube/text.hpp"
 
 namespace phasecube {
 namespace {
@@ -531,6 +534,71 @@ TEST_F(ConfigTest, DiagnoseSettingsCheckedAgainstEveryCell) {
   EXPECT_EQ(Load("[model]\nd = 6\nk = 2\nn = 100\n[diagnose]\nlabelled = 5\npca = 6\n")
                 .run.diagnose->labelled,
             5);
+}
+
+// ---------------------------------------------------------------- hostile text (issue 11)
+
+// A UTF-8 BOM (Windows editors) and CRLF line endings read like the plain file, in both
+// config parsers (two-modality and binding).
+TEST_F(ConfigTest, ByteOrderMarkAndCrlfReadLikeThePlainFile) {
+  const std::string plain = "[model]\nd = 6\nk = 2\nnu = 0.3\n[axes]\nkappa = 1, 2\n";
+  std::string crlf;
+  for (char c : plain) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  const std::string expected = Load(plain).resolved_text();
+  EXPECT_EQ(Load("\xEF\xBB\xBF" + plain).resolved_text(), expected);
+  EXPECT_EQ(Load(crlf).resolved_text(), expected);
+  EXPECT_EQ(Load("\xEF\xBB\xBF" + crlf).resolved_text(), expected);
+  const std::string binding = "[model]\nmodalities = 3\nd = 6\n[axes]\nkappa = 1, 2\n";
+  const auto bom_path = Write("\xEF\xBB\xBF" + binding, "bom.ini");
+  EXPECT_TRUE(is_binding_config(bom_path, {}));
+  EXPECT_EQ(load_binding_config(bom_path, {}).resolved_text(),
+            load_binding_config(Write(binding, "plain.ini"), {}).resolved_text());
+}
+
+// The message keeps every byte of the input it quotes; the printed line escapes them.
+TEST_F(ConfigTest, NulByteInAValueIsKeptInTheMessage) {
+  const auto path = Write(std::string("[model]\nnu = 0.5\0junk\n", 22));
+  try {
+    load_config(path, {});
+    FAIL() << "did not throw";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.message().find(std::string("'0.5\0junk'", 10)), std::string::npos) << e.what();
+    EXPECT_NE(printable_line(e.message()).find("'0.5\\x00junk'"), std::string::npos);
+  }
+}
+
+TEST(PrintableLine, EscapesControlBytesAndJoinsLines) {
+  EXPECT_EQ(printable_line(std::string("a\0b\x1b[31m\x7f\tc", 11)), "a\\x00b\\x1b[31m\\x7f\\x09c");
+  EXPECT_EQ(printable_line("two\nlines\r\n"), "two lines  ");
+  EXPECT_EQ(printable_line("caf\xC3\xA9 \\ ok"), "caf\xC3\xA9 \\ ok");  // UTF-8 and '\' kept
+}
+
+TEST(StripUtf8Bom, OnlyALeadingMark) {
+  std::string t = "\xEF\xBB\xBFx = 1";
+  EXPECT_TRUE(strip_utf8_bom(t));
+  EXPECT_EQ(t, "x = 1");
+  EXPECT_FALSE(strip_utf8_bom(t));
+  std::string mid = "x\xEF\xBB\xBF";
+  EXPECT_FALSE(strip_utf8_bom(mid));
+  EXPECT_EQ(mid.size(), 4u);
+}
+
+// One syntax for every number on the command line (issue 11, item 18).
+TEST(CliNumbers, OneSyntaxForEveryOption) {
+  EXPECT_EQ(cli::integer("--folds", "7", 2, 100), 7);
+  EXPECT_EQ(cli::integer("--folds", "+7", 2, 100), 7);  // a '+' as in the config grammar
+  EXPECT_EQ(cli::unsigned_integer("--fold-seed", "18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(cli::real("--ridge", "1e-3", 0), 1e-3);
+  EXPECT_EQ(cli::real("--ridge", "0", 0), 0.0);
+  for (const char* bad : {"1e2", "0x10", " 5", "5 ", "5abc", "nan", "inf", "+-5", "", "1", "101"})
+    EXPECT_TRUE(ThrowsInputError([&] { cli::integer("--folds", bad, 2, 100); },
+                                 {"--folds '" + std::string(bad) + "'", "[2, 100]"}));
+  for (const char* bad : {"-1", "1e2", "0x10", " 1", "18446744073709551616", "", "nan"})
+    EXPECT_TRUE(ThrowsInputError([&] { cli::unsigned_integer("--fold-seed", bad); },
+                                 {"--fold-seed '" + std::string(bad) + "'", "[0, 2^64 - 1]"}));
+  for (const char* bad : {"nan", "inf", "-inf", "0x10", " 1", "1x", "-1", "1e999", "", "+-1"})
+    EXPECT_TRUE(ThrowsInputError([&] { cli::real("--band", bad, 0); },
+                                 {"--band '" + std::string(bad) + "'", ">= 0"}));
 }
 
 }  // namespace phasecube

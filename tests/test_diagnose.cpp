@@ -1,10 +1,14 @@
 // The diagnose procedure on data drawn from the model: cells clearly inside each regime must
 // get the closed-form verdict, and the building blocks (elbow, ridge R^2) their exact values.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "phasecube/config.hpp"
+#include "phasecube/data_io.hpp"
 #include "phasecube/diagnose.hpp"
 #include "phasecube/theory.hpp"
 #include "test_support.hpp"
@@ -179,6 +183,80 @@ TEST(Diagnose, BadInputIsAnInputError) {
   x.col(1).setConstant(4.0);
   EXPECT_THROW(diagnose(x, y, labels, std::vector<bool>(20, true), {}), InputError);
   EXPECT_THROW(diagnose(x, y.topRows(10), labels, std::vector<bool>(20, true), {}), InputError);
+}
+
+// Issue 11: every dimension read from input is checked before use; labels without variance
+// and shapes beyond memory are bad input, not a crash or a confident verdict.
+TEST(Diagnose, ViewsWithoutColumnsOrRowsAreInputErrors) {
+  const Eigen::MatrixXd x = Eigen::MatrixXd::Random(20, 3), labels = Eigen::MatrixXd::Random(20, 1);
+  const std::vector<bool> all(20, true);
+  EXPECT_THROW(diagnose(Eigen::MatrixXd(20, 0), x, labels, all, {}), InputError);
+  EXPECT_THROW(diagnose(x, Eigen::MatrixXd(20, 0), labels, all, {}), InputError);
+  EXPECT_THROW(
+      diagnose(Eigen::MatrixXd(0, 3), Eigen::MatrixXd(0, 3), Eigen::MatrixXd(0, 1), {}, {}),
+      InputError);
+}
+
+TEST(Diagnose, LabelsWithoutVarianceAreRefused) {
+  const auto refuses = [](const Eigen::MatrixXd& raw, const std::string& needle) {
+    try {
+      check_labels_vary(make_label_table(raw), "--labels");
+    } catch (const InputError& e) {
+      return std::string(e.what()).find(needle) != std::string::npos;
+    }
+    return false;
+  };
+  Eigen::MatrixXd one_class = Eigen::MatrixXd::Constant(10, 1, 3.0);
+  EXPECT_TRUE(refuses(one_class, "every labelled row has the same class (10 rows)"));
+  one_class(0, 0) = -1;  // unlabelled rows do not count
+  EXPECT_TRUE(refuses(one_class, "same class (9 rows)"));
+  EXPECT_TRUE(refuses(Eigen::MatrixXd::Constant(10, 2, 0.5), "every label column is constant"));
+  EXPECT_TRUE(refuses(Eigen::MatrixXd::Constant(10, 1, -1.0), "no row is labelled"));
+  Eigen::MatrixXd two = one_class;
+  two(5, 0) = 4;
+  EXPECT_NO_THROW(check_labels_vary(make_label_table(two), "--labels"));
+  Eigen::MatrixXd numeric = Eigen::MatrixXd::Constant(10, 2, 0.5);
+  numeric(3, 1) = 0.25;  // one varying column is enough
+  EXPECT_NO_THROW(check_labels_vary(make_label_table(numeric), "--labels"));
+}
+
+TEST(Diagnose, MatricesBeyondMemoryAreRefusedWithTheirSize) {
+  try {
+    check_matrix_size(1e12, 1e6, "--x f.h5:x");
+    FAIL() << "did not throw";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--x f.h5:x: shape (1e+12, 1e+06) would need 6.94 EiB"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(check_matrix_size(1000, 100, "--x"));
+}
+
+// A UTF-8 BOM and CRLF line endings read like the plain CSV (the BOM used to make the first
+// data row a header).
+TEST(ReadMatrix, CsvByteOrderMarkAndCrlf) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("phasecube_test_csv_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream((dir / name).string(), std::ios::binary) << text;
+    return read_matrix((dir / name).string(), "--x");
+  };
+  const std::string bom = "\xEF\xBB\xBF";
+  Eigen::MatrixXd plain(3, 2);
+  plain << 1, 2, 3, 4, 5, 6;
+  // Shapes first: Eigen's == on different shapes is undefined in a Release build.
+  const auto same = [&](const Eigen::MatrixXd& m) {
+    return m.rows() == plain.rows() && m.cols() == plain.cols() && m == plain;
+  };
+  EXPECT_TRUE(same(write("plain.csv", "1,2\n3,4\n5,6\n")));
+  EXPECT_TRUE(same(write("bom.csv", bom + "1,2\n3,4\n5,6\n")));
+  EXPECT_TRUE(same(write("crlf.csv", "1,2\r\n3,4\r\n5,6\r\n")));
+  EXPECT_TRUE(same(write("bom_header.csv", bom + "a,b\r\n1,2\r\n3,4\r\n5,6\r\n")));
+  const Eigen::MatrixXd trailing = write("trailing.csv", "1,2,\r\n3,4,\r\n");
+  EXPECT_EQ(trailing.cols(), 3);
+  EXPECT_TRUE(std::isnan(trailing(1, 2)));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -10,8 +10,16 @@ namespace phasecube {
 
 // `spec` is FILE or FILE:DATASET (the dataset is required for HDF5 and refused otherwise).
 // The format follows the extension: .h5/.hdf5/.he5/.nc -> HDF5, .npy -> NumPy, else CSV.
-// A 1-D array is one column. `what` names the input in messages ("--x").
+// A 1-D array is one column. `what` names the input in messages ("--x"). A matrix without
+// rows or columns, or too large for memory (check_matrix_size), is refused.
 Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what);
+
+// Refuses (InputError "what would need N GiB of memory, more than ...") `bytes` beyond what
+// this process can allocate: physical memory, or a lower RLIMIT_AS / RLIMIT_DATA.
+void check_memory(double bytes, const std::string& what);
+// check_memory for a rows x cols matrix of doubles, from a shape declared in a file: every
+// reader calls it before allocating, so a lying or huge header is bad input, not bad_alloc.
+void check_matrix_size(double rows, double cols, const std::string& what);
 
 struct LabelTable {
   Eigen::MatrixXd values;      // n x L targets (one-hot for a class column)
@@ -22,6 +30,10 @@ struct LabelTable {
 // One column of integers -> one-hot classes, -1 or NaN unlabelled; otherwise numeric targets
 // with a NaN anywhere in a row making it unlabelled.
 LabelTable make_label_table(const Eigen::MatrixXd& raw);
+// Refuses (InputError naming `what`) labels that carry no variance over the labelled rows:
+// none labelled, a single class, or every column constant. Every R^2 would be 0 and the
+// verdict meaningless.
+void check_labels_vary(const LabelTable& t, const std::string& what);
 
 // Columns whose values are all equal (to within 1e-12 of the largest column variance).
 std::vector<Eigen::Index> constant_columns(const Eigen::MatrixXd& m);
