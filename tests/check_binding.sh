@@ -11,10 +11,10 @@ set -uo pipefail
 EXE=$(realpath "$1")
 SRC=$(realpath "$2")
 PY=/usr/bin/python3
-"$PY" -c 'import h5py, numpy, xarray, h5netcdf' 2>/dev/null || {
-  echo "SKIP: $PY lacks h5py/numpy/xarray/h5netcdf"
-  exit 77
-}
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
+"$PY" -c 'import h5py, numpy, xarray, h5netcdf' 2>/dev/null ||
+  skip "$PY lacks h5py/numpy/xarray/h5netcdf"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir "$TMP/work"
