@@ -56,11 +56,14 @@ trap cleanup EXIT
 # EXPECT: the exit codes allowed, e.g. 2 or 0\|2. OPTIONS (evaluated in the working dir):
 #   pre=SHELL    set-up before the "before" snapshot
 #   keep=FILE    FILE must be byte-identical afterwards
-#   out=FILE     the output the case may create or change (default out.h5); not for exit 2
+#   out=FILE     the output the case may create or change (default out.h5; also FILE.lock,
+#                an advisory lock file), not with exit 2 unless shared=1
+#   shared=1     another process writes FILE meanwhile: its changes are not the case's
 #   has=TEXT     stderr must contain TEXT
 #   via=WORDS    run "WORDS... $EXE ARGS" instead (signals, other users, concurrent runs)
 #   post=SHELL   after the run; every line it prints is a failure
 #   to=SECONDS   time limit (default 60)
+#   name=TEXT    shown before the command in the report
 n=0
 c() {
   n=$((n + 1))
@@ -71,10 +74,12 @@ c() {
 run_case() {
   local id=$1 expect=$2
   shift 2
-  local pre="" keep="" out=out.h5 has="" via="" post="" to=60
+  local pre="" keep="" out=out.h5 has="" via="" post="" to=60 name="" shared=0
   while [[ $1 != -- ]]; do
     case $1 in
-      pre=* | keep=* | out=* | has=* | via=* | post=* | to=*) local "${1%%=*}=${1#*=}" ;;
+      pre=* | keep=* | out=* | has=* | via=* | post=* | to=* | name=* | shared=*)
+        local "${1%%=*}=${1#*=}"
+        ;;
       *) echo "check_hostile: bad case option '$1'" >&2; exit 1 ;;
     esac
     shift
@@ -86,7 +91,7 @@ run_case() {
   echo "not yours" >"$S/target"
   chmod 755 "$d" "$d/w" && chmod 1777 "$d/io/tmp"
   cd "$d/w" || return
-  local what="phasecube $*"
+  local what="${name:+$name }${pre:+[$pre] }${via:+[via $via] }phasecube $*"
   what=${what//$F\//}
   what=${what//$K\//}
   what=${what//$TMP/\$TMP}
@@ -107,13 +112,14 @@ run_case() {
     exit $?
   ) 2>/dev/null
   rc=$?
-  judge "$d" "$expect" "$rc" "$out" "$keep" "$has" "$before_w" "$before_s"
+  judge "$d" "$expect" "$rc" "$out" "$keep" "$has" "$before_w" "$before_s" "$shared"
   if [[ -n $post ]]; then eval "$post" >>"$d/io/reasons" 2>&1; fi
 }
 
-# judge DIR EXPECT RC OUT KEEP HAS BEFORE_W BEFORE_S: writes DIR/io/reasons (empty = pass).
+# judge DIR EXPECT RC OUT KEEP HAS BEFORE_W BEFORE_S SHARED: writes DIR/io/reasons (empty:
+# the case passed).
 judge() {
-  local d=$1 expect=$2 rc=$3 out=$4 keep=$5 has=$6 before_w=$7 before_s=$8
+  local d=$1 expect=$2 rc=$3 out=$4 keep=$5 has=$6 before_w=$7 before_s=$8 shared=$9
   local err=$d/io/err r=()
   if [[ $rc -eq 124 ]]; then
     r+=("timed out")
@@ -144,7 +150,7 @@ judge() {
   [[ $before_s == "$(snapshot "$S")" ]] || r+=("the sentinel directory changed")
   local after_w
   after_w=$(snapshot "$d/w")
-  if [[ $rc -ne 2 ]]; then  # the output may change; directories gain it
+  if [[ $rc -ne 2 || $shared == 1 ]]; then  # the output may change; directories gain it
     before_w=$(unowned "$out" <<<"$before_w")
     after_w=$(unowned "$out" <<<"$after_w")
   fi
@@ -159,9 +165,11 @@ judge() {
   fi
 }
 
-# A snapshot without the output's lines, and without directory sizes and mtimes.
+# A snapshot without the output's (and its lock file's) lines, and without directory sizes
+# and mtimes.
 unowned() {
-  awk -v o="./$1" '$1 == o || $2 == o {next} $2 == "d" {print $1, "d"; next} {print}'
+  awk -v o="./$1" -v l="./$1.lock" '$1 == o || $2 == o || $1 == l || $2 == l {next}
+    $2 == "d" {print $1, "d"; next} {print}'
 }
 
 # ---------------------------------------------------------------------------------------
@@ -293,7 +301,8 @@ k() {
   shift 2
   file=$K/k$((n + 1)).ini
   printf '%b' "$text" >"$file"
-  c "$expect" "$@" -- theory --config "$file" --output out.h5
+  local shown=${text:0:60}
+  c "$expect" name="'${shown//$'\n'/\\n}'" "$@" -- theory --config "$file" --output out.h5
 }
 # o EXPECT OVERRIDE...: overrides on the good config, through `theory`.
 o() {
@@ -615,9 +624,9 @@ c 2 pre="mkdir ro && cp $F/run.h5 ro/out.h5 && chmod 555 ro" keep=ro/out.h5 via=
   run --config "$F/good.ini" --output ro/out.h5 --overwrite
 
 # Concurrent runs on one output: the second is refused (naming the first), the first wins.
-c 2 pre="cube run.h5" out=none via=while_running post=extra -- \
+c 2 pre="cube run.h5" shared=1 via=while_running post=extra -- \
   run --config "$F/long.ini" --output out.h5 --overwrite
-c 2 pre="cube run.h5" out=none via=while_running post=extra -- \
+c 2 pre="cube run.h5" shared=1 via=while_running post=extra -- \
   run --config "$F/long.ini" --output out.h5 --resume
 
 # Signals during validation (nothing written, or a resumable stop) and during a run.
@@ -633,6 +642,7 @@ c 2\|3 via="signal_after TERM 0.3" -- run --config "$F/slow_valid.ini" --output 
 if ((ASAN)); then
   echo "note: ASan build: the memory-limit cases run only in the Release build" >&2
 else
+  c 0 via=with_memory_limit -- run --config "$F/good.ini" --output out.h5  # the limit alone
   c 2 via=with_memory_limit -- theory --config "$F/good.ini" --output out.h5 --model.d=1e9
   c 2\|3 via="with_memory_limit signal_after TERM 3" post="absent out.h5.writing" -- \
     run --config "$F/good.ini" --output out.h5 --run.trials=2147483648
