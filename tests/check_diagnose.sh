@@ -11,6 +11,8 @@ set -uo pipefail
 EXE=$(realpath "$1")
 SRC=$(realpath "$2")
 PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
@@ -22,7 +24,7 @@ fail() {
 
 $PY "$SRC/tools/digits_to_h5.py" digits.h5
 rc=$?
-[[ $rc -eq 77 ]] && { echo "python3-sklearn missing: skipped"; exit 77; }
+[[ $rc -eq 77 ]] && skip "python3-sklearn missing"
 [[ $rc -eq 0 ]] || { echo "FAIL: digits_to_h5.py exited $rc" >&2; exit 1; }
 
 D=(--labels digits.h5:labels --drop-constant --json)

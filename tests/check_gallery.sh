@@ -10,11 +10,11 @@ set -euo pipefail
 exe=${1:?usage: check_gallery.sh <phasecube-exe> <source-dir>}
 src=${2:?usage: check_gallery.sh <phasecube-exe> <source-dir>}
 PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 
-if ! "$PY" -c 'import matplotlib, h5py, numpy, PIL' 2>/dev/null; then
-  echo "SKIP: $PY lacks matplotlib/h5py/numpy/PIL (run tools/deps.sh)"
-  exit 77
-fi
+"$PY" -c 'import matplotlib, h5py, numpy, PIL' 2>/dev/null ||
+  skip "$PY lacks matplotlib/h5py/numpy/PIL (run tools/deps.sh)"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

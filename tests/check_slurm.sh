@@ -16,10 +16,8 @@ exe=$(realpath "$1")
 src=$(realpath "$2")
 py=/usr/bin/python3
 
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 [[ $(id -u) -eq 0 ]] || skip "starting munged, slurmctld and slurmd needs root"
 for b in /usr/sbin/munged /usr/sbin/slurmctld /usr/sbin/slurmd; do
   [[ -x $b ]] || skip "$b missing (install slurm-wlm and munge: tools/deps.sh)"

@@ -7,7 +7,9 @@
 set -euo pipefail
 exe=$1
 py=/usr/bin/python3
-"$py" -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: $py lacks h5py/numpy"; exit 77; }
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
+"$py" -c "import h5py, numpy" 2>/dev/null || skip "$py lacks h5py/numpy"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -4,8 +4,10 @@
 # In: $exe (the phasecube executable), $1 = a name for the temp dir.
 # Out: $py, $slow (1, or 5 for an ASan build: long sweeps use 5x fewer trials), $tmp.
 py=/usr/bin/python3
-command -v mpirun >/dev/null || { echo "SKIP: mpirun not found"; exit 77; }
-"$py" -c "import h5py" 2>/dev/null || { echo "SKIP: $py lacks h5py"; exit 77; }
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
+command -v mpirun >/dev/null || skip "mpirun not found"
+"$py" -c "import h5py" 2>/dev/null || skip "$py lacks h5py"
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
