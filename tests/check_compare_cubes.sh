@@ -9,7 +9,9 @@ exe=$1
 src=$2
 py=/usr/bin/python3
 cmp="$py $src/tools/compare_cubes.py"
-"$py" -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: $py lacks h5py/numpy"; exit 77; }
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
+"$py" -c "import h5py, numpy" 2>/dev/null || skip "$py lacks h5py/numpy"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -27,14 +29,12 @@ INI
 OMP_NUM_THREADS=2 "$exe" run --config "$tmp/c.ini" --output "$tmp/a.h5" 2>/dev/null
 OMP_NUM_THREADS=1 "$exe" run --config "$tmp/c.ini" --output "$tmp/b.h5" 2>/dev/null
 "$exe" run --config "$tmp/c.ini" --output "$tmp/seed.h5" --run.seed=9 2>/dev/null
-failures=0
 expect() {  # expect RC NEEDLE -- ARGS: compare_cubes exits RC and prints NEEDLE
   local rc=$1 needle=$2 got out
   shift 3
   out=$($cmp "$@" 2>&1) && got=0 || got=$?
   if [[ $got -ne $rc || $out != *"$needle"* ]]; then
-    echo "FAIL: compare_cubes $*: exit $got (want $rc), output: $out" >&2
-    failures=$((failures + 1))
+    fail "compare_cubes $*: exit $got (want $rc), output: $out"
   fi
 }
 expect 0 identical -- "$tmp/a.h5" "$tmp/b.h5"
