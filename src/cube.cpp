@@ -237,6 +237,9 @@ CubeContents read_cube(const std::string& path) {
     if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
 
     cube_io::Attributes attrs = cube_io::read_attributes(r);
+    if (const auto s = attrs.strings.find("schema"); s != attrs.strings.end())
+      throw not_cube("attribute 'schema' = '" + s->second + "': two-modality cubes have none");
+    if (attrs.numbers.contains("schema")) throw not_cube("attribute 'schema' is a number");
     const double trials = cube_io::check_common_attributes(attrs);
     const bool theory_only = attrs.number("theory_only") == 1;
     CubeContents c;

@@ -187,6 +187,8 @@ std::vector<Axis> read_axes(hid_t root, const Attributes& a,
                             const std::function<bool(const std::string&)>& reserved) {
   std::vector<Axis> axes;
   for (const std::string& name : split_axis_names(a.text("axes"))) {
+    if (name.find('/') != std::string::npos || name == ".")
+      throw Malformed("axis name '" + name + "' in 'axes' is a path, not a parameter name");
     if (reserved(name)) throw Malformed("axis '" + name + "' has the name of a variable");
     for (const Axis& seen : axes)
       if (seen.name == name) throw Malformed("axis '" + name + "' appears twice in 'axes'");

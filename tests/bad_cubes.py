@@ -97,6 +97,8 @@ ATTRIBUTES = [
     ("binding_axes_numeric", "binding", "axes", np.float64(2)),
     ("binding_axes_missing", "binding", "axes", None),
     ("binding_trials_string", "binding", "trials", np.bytes_(b"6")),
+    ("binding_schema_numeric", "binding", "schema", np.int64(1)),
+    ("binding_schema_other", "binding", "schema", np.bytes_(b"binding2")),
 ]
 for name, kind, attr, value in ATTRIBUTES:
     def set_attribute(f, attr=attr, value=value):
@@ -112,6 +114,8 @@ for name, kind, attr, value in ATTRIBUTES:
 def axes_unknown_dataset(f): f.attrs["axes"] = np.bytes_(b"kappa,foo")
 @case("cube", "twice")
 def axes_duplicate(f): f.attrs["axes"] = np.bytes_(b"kappa,kappa")
+@case("cube", "/")
+def axes_path(f): f.attrs["axes"] = np.bytes_(b"kappa,/")
 @case("cube", "done")
 def axes_names_a_variable(f): f.attrs["axes"] = np.bytes_(b"kappa,done")
 
