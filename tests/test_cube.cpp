@@ -418,6 +418,35 @@ TEST_F(CubeTest, TrialsDoneAtInt32MaxRoundTripsExactly) {
   EXPECT_EQ(read_cube(path).variables.at("trials_done")[0], 2147483647);  // old cube kept
 }
 
+// Every code, flag and counter read is range-checked in the reader (issue 11, item 5), so
+// inspect, validate and --resume can index tables by what they read.
+TEST_F(CubeTest, ReadCubeRefusesValuesOutOfRange) {
+  struct Bad {
+    Var var;
+    double value;
+    const char* message;
+  };
+  for (const Bad& bad :
+       {Bad{Var::empirical_regime, 7, "variable 'empirical_regime' holds 7 at cell 1, outside"},
+        Bad{Var::theory_regime, -2, "variable 'theory_regime' holds -2 at cell 1"},
+        Bad{Var::empirical_regime, NAN, "cell 1 is done but its 'empirical_regime' is -1"},
+        Bad{Var::done, 2, "variable 'done' holds 2 at cell 1, outside 0 .. 1"},
+        Bad{Var::trials_done, 100001, "variable 'trials_done' holds 100001 at cell 1"}}) {
+    std::vector<CellRecord> recs = {record_for(0), record_for(1)};
+    at(recs[1], bad.var) = bad.value;
+    RunInfo info = info_2d();
+    info.axes = {{"nu", "", {0.1, 0.5}}};
+    const std::string path = (dir_ / "bad.h5").string();
+    write_cube_snapshot(path, info, recs, true, 1);
+    try {
+      read_cube(path);
+      ADD_FAILURE() << "expected InputError for " << bad.message;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad.message), std::string::npos) << e.what();
+    }
+  }
+}
+
 // 2 x 3 cube; theory regimes 0 1 2 3 3 0; empirical 0 1 2 3 1 -; done for cells 0..4.
 TEST_F(CubeTest, InspectPrintsConfusionTableAndAgreement) {
   RunInfo info = info_2d();
