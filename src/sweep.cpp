@@ -523,7 +523,8 @@ void check_resumed_grid(const std::vector<Axis>& cube_axes,
     throw InputError("--resume: " + path + " does not hold its stored config's grid: " + diff);
   // The reader checked trials is one integer.
   if (const double stored = attributes.at("trials").at(0); stored != static_cast<double>(trials))
-    throw InputError("--resume: " + path + " has attribute trials = " + std::to_string(stored) +
+    throw InputError("--resume: " + path +
+                     " has attribute trials = " + std::to_string(static_cast<long long>(stored)) +
                      ", its stored config " + std::to_string(trials));
 }
 

@@ -179,6 +179,10 @@ def cells_huge_declared(f):
 # Consistent on their own (inspect shows them) but not the stored config's grid:
 @case("cube-grid", "kappa")
 def cube_smaller_than_grid(f): shrink_axis(f, "kappa", 2)
+@case("cube-resume", "trials")
+def trials_not_the_configs(f):
+    f.attrs["trials"] = np.int64(3)
+    f["trials_done"][...] = 3
 
 
 # --- binding cube ----------------------------------------------------------------------------

@@ -89,8 +89,10 @@ while read -r name kind word; do
   cube=bad/$name.h5
   ini=cube.ini
   [[ $kind == binding* ]] && ini=binding.ini
-  [[ $kind == *-grid ]] || expect_refused "$name" "$word" "$EXE" inspect "$cube"
-  [[ $kind == binding* ]] || expect_refused "$name" "$word" "$EXE" validate "$cube"
+  # KIND: cube or binding, -grid: a good cube for inspect, -resume: only --resume refuses it
+  [[ $kind == *-* ]] || expect_refused "$name" "$word" "$EXE" inspect "$cube"
+  [[ $kind == binding* || $kind == *-resume ]] ||
+    expect_refused "$name" "$word" "$EXE" validate "$cube"
   expect_refused "$name" "$word" "$EXE" run --config "$ini" --output "$cube" --resume
 done <cases
 # Under mpirun the master refuses the cube and releases its workers: the same one line, exit 2.
