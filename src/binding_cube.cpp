@@ -3,6 +3,7 @@
 // atomically like the two-modality cube's snapshots.
 #include <hdf5_hl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -143,34 +144,55 @@ BindingCubeContents read_binding_cube(const std::string& path) {
     h5::Group root(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
     const hid_t r = root.get();
     if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
+    cube_io::Attributes attrs = cube_io::read_attributes(r);
+    const double trials = cube_io::check_common_attributes(attrs);
+    const bool theory_only = attrs.number("theory_only") == 1;
     BindingCubeContents c;
-    cube_io::read_attributes(r, c.string_attributes, c.number_attributes);
-    auto read_all = [&](const std::string& name, std::vector<hsize_t>& dims) {
-      if (!h5::has_link(r, name)) throw not_cube("dataset '" + name + "' missing");
-      h5::Dataset ds = h5::open_dataset(r, name);
-      dims = h5::dims_of(ds.get());
-      std::size_t n = 1;
-      for (hsize_t x : dims) n *= x;
-      return cube_io::read_doubles(ds.get(), n, "reading " + name);
-    };
-    std::vector<hsize_t> shape, dims;
-    for (const std::string& name : cube_io::split_axis_names(c.string_attributes.at("axes"))) {
-      Axis a;
-      a.name = name;
-      a.values = read_all(a.name, dims);
-      shape.push_back(a.values.size());
-      c.axes.push_back(std::move(a));
-    }
-    c.modalities = static_cast<int>(read_all(std::string(kModalityDimension), dims).size());
-    for (const auto& v : kBindingVariables) {
-      const std::string name(v.name);
-      c.variables[name] = read_all(name, dims);
+    c.axes = cube_io::read_axes(r, attrs, [](const std::string& name) {
+      return name == kModalityDimension ||
+             std::ranges::any_of(kBindingVariables, [&](const auto& v) { return v.name == name; });
+    });
+    c.string_attributes = std::move(attrs.strings);
+    c.number_attributes = std::move(attrs.numbers);
+    std::vector<hsize_t> shape;
+    for (const Axis& a : c.axes) shape.push_back(a.values.size());
+
+    // The modality dimension: 0 .. M-1, M as a binding config allows.
+    const std::string modality(kModalityDimension);
+    if (!h5::has_link(r, modality)) throw cube_io::Malformed("dataset 'modality' missing");
+    const std::vector<hsize_t> mdims = h5::dims_of(h5::open_dataset(r, modality).get());
+    if (mdims.size() != 1 || mdims[0] < 2 || mdims[0] > kMaxModalities)
+      throw cube_io::Malformed("dataset 'modality' is not 1-D with 2 .. " +
+                               std::to_string(kMaxModalities) + " values");
+    const std::vector<double> m =
+        cube_io::read_variable(r, modality, VarType::Int32, mdims, "dataset");
+    for (std::size_t i = 0; i < m.size(); ++i)
+      if (m[i] != static_cast<double>(i))
+        throw cube_io::Malformed("dataset 'modality' is not 0 .. " + std::to_string(m.size() - 1));
+    c.modalities = static_cast<int>(m.size());
+    const BindingLayout layout(c.modalities);
+    cube_io::checked_elements(shape, layout.size() * sizeof(double), "the cube");
+
+    for (std::size_t v = 0; v < kNumBindingVariables; ++v) {
+      const BindingVariableSpec& spec = kBindingVariables[v];
+      const std::string name(spec.name);
       std::vector<hsize_t> want = shape;
-      if (v.per_modality) want.push_back(static_cast<hsize_t>(c.modalities));
-      if (dims != want) throw not_cube("variable '" + name + "' has the wrong shape");
+      if (spec.per_modality) want.push_back(mdims[0]);
+      std::vector<double> values = cube_io::read_variable(r, name, spec.type, want);
+      const bool pair = name == "best_pair_first" || name == "best_pair_second";
+      const double max = spec.type != VarType::Int8 ? trials
+                         : pair                     ? static_cast<double>(mdims[0] - 1)
+                                                    : kNoWinner;
+      cube_io::check_values(name, spec.type, values, max, layout.width(v));
+      c.variables[name] = std::move(values);
     }
+    const std::string theory = "theory_winner", empirical = "empirical_winner";
+    cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory), empirical,
+                               c.variables.at(empirical), theory_only});
     return c;
   } catch (const h5::Error& e) {
+    throw not_cube(e.what());
+  } catch (const cube_io::Malformed& e) {
     throw not_cube(e.what());
   }
 }

@@ -232,6 +232,7 @@ class BindingJob final : public SweepJob {
     if (!diff.empty() || old.modalities != layout_.modalities())
       throw InputError("--resume: the config differs from the one stored in " + path + ": " +
                        (diff.empty() ? "the modality dimension differs" : diff));
+    check_resumed_grid(old.axes, old.number_attributes, config_.axes, config_.run.trials, path);
     const auto& old_done = old.variables.at("done");
     prev.done.assign(records_.size(), false);
     for (std::size_t c = 0; c < records_.size(); ++c) {

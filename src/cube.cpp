@@ -236,42 +236,59 @@ CubeContents read_cube(const std::string& path) {
     const hid_t r = root.get();
     if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
 
+    cube_io::Attributes attrs = cube_io::read_attributes(r);
+    if (const auto s = attrs.strings.find("schema"); s != attrs.strings.end())
+      throw not_cube("attribute 'schema' = '" + s->second + "': two-modality cubes have none");
+    if (attrs.numbers.contains("schema")) throw not_cube("attribute 'schema' is a number");
+    const double trials = cube_io::check_common_attributes(attrs);
+    const bool theory_only = attrs.number("theory_only") == 1;
     CubeContents c;
-    cube_io::read_attributes(r, c.string_attributes, c.number_attributes);
+    c.axes = cube_io::read_axes(r, attrs, [](const std::string& name) {
+      return std::ranges::any_of(std::views::iota(std::size_t{0}, kRecordSize),
+                                 [&](std::size_t v) { return record_spec(v).name == name; });
+    });
+    c.string_attributes = std::move(attrs.strings);
+    c.number_attributes = std::move(attrs.numbers);
+    const std::vector<hsize_t> shape = shape_of(c.axes);
+    cube_io::checked_elements(shape, kRecordSize * sizeof(double), "the cube");
 
-    std::vector<hsize_t> shape;
-    for (const std::string& name : cube_io::split_axis_names(c.string_attributes.at("axes"))) {
-      Axis a;
-      a.name = name;
-      if (!h5::has_link(r, a.name)) throw not_cube("axis dataset '" + a.name + "' missing");
-      h5::Dataset ds = h5::open_dataset(r, a.name);
-      const std::vector<hsize_t> dims = h5::dims_of(ds.get());
-      if (dims.size() != 1) throw not_cube("axis '" + a.name + "' is not 1-D");
-      a.values = cube_io::read_doubles(ds.get(), dims[0], "reading axis " + a.name);
-      shape.push_back(dims[0]);
-      c.axes.push_back(std::move(a));
-    }
-
-    std::size_t cells = 1;
-    for (hsize_t n : shape) cells *= n;
-    // kVariables must all be there; kDiagVariables only with [diagnose].
+    // kVariables must all be there; kDiagVariables only with [diagnose]. Every value is
+    // checked here, so inspect, validate and --resume can index by what they read.
     auto read_variable = [&](const VariableSpec& v, bool required) {
       const std::string name(v.name);
-      if (!h5::has_link(r, name)) {
-        if (required) throw not_cube("variable '" + name + "' missing");
-        return;
-      }
-      h5::Dataset ds = h5::open_dataset(r, name);
-      if (h5::dims_of(ds.get()) != shape)
-        throw not_cube("variable '" + name + "' has the wrong shape");
-      c.variables[name] = cube_io::read_doubles(ds.get(), cells, "reading " + name);
+      if (!required && !h5::has_link(r, name)) return;
+      std::vector<double> values = cube_io::read_variable(r, name, v.type, shape);
+      cube_io::check_values(name, v.type, values, v.type == VarType::Int8 ? 3 : trials);
+      c.variables[name] = std::move(values);
     };
     for (const VariableSpec& v : kVariables) read_variable(v, true);
     for (const VariableSpec& v : kDiagVariables) read_variable(v, false);
+    const std::string theory = "theory_regime", empirical = "empirical_regime";
+    cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory), empirical,
+                               c.variables.at(empirical), theory_only});
     return c;
   } catch (const h5::Error& e) {
     throw not_cube(e.what());
+  } catch (const cube_io::Malformed& e) {
+    throw not_cube(e.what());
   }
+}
+
+std::string axes_mismatch(const std::vector<Axis>& cube, const std::vector<Axis>& grid) {
+  if (cube.size() != grid.size())
+    return "the cube has " + std::to_string(cube.size()) + " axes, the config " +
+           std::to_string(grid.size());
+  for (std::size_t i = 0; i < cube.size(); ++i) {
+    if (cube[i].name != grid[i].name)
+      return "axis " + std::to_string(i + 1) + " is " + cube[i].name + " in the cube, " +
+             grid[i].name + " in the config";
+    if (cube[i].values.size() != grid[i].values.size())
+      return "axis " + cube[i].name + " has " + std::to_string(cube[i].values.size()) +
+             " values in the cube, " + std::to_string(grid[i].values.size()) + " in the config";
+    if (cube[i].values != grid[i].values)
+      return "the values of axis " + cube[i].name + " differ from the config's";
+  }
+  return "";
 }
 
 }  // namespace phasecube

@@ -189,6 +189,7 @@ class CellJob final : public SweepJob {
     const std::string diff = results_mismatch(config_, stored);
     if (!diff.empty())
       throw InputError("--resume: the config differs from the one stored in " + path + ": " + diff);
+    check_resumed_grid(old.axes, old.number_attributes, config_.axes, config_.run.trials, path);
     const auto& done = old.variables.at("done");
     prev.done.assign(records_.size(), false);
     for (std::size_t c = 0; c < records_.size(); ++c) {
@@ -278,7 +279,10 @@ class Master {
   Clock::time_point start_ = Clock::now(), last_snapshot_ = Clock::now();
 };
 
-// Result messages: [cell, record...] per cell, flattened as doubles (cell indices < 2^53).
+// Result messages: [cell, record...] per cell, flattened as doubles. A cell index is exact
+// as a double below 2^53, which run_sweep_job requires of every grid.
+constexpr std::size_t kMaxCells = std::size_t{1} << 53;
+
 // The worker computes a cell straight into its message: [cell, record (size doubles)].
 bool append_result(std::vector<double>& msg, const SweepJob& job, std::size_t cell) {
   const std::size_t at = msg.size();
@@ -289,11 +293,21 @@ bool append_result(std::vector<double>& msg, const SweepJob& job, std::size_t ce
   return false;
 }
 
+// Calls f(cell, record) for each result of a message, refusing a message that is not whole
+// records of cells of the grid (it would index past the records).
 template <class F>
-void for_each_result(const std::vector<double>& msg, std::size_t record_size, F f) {
-  const std::size_t stride = record_size + 1;
-  for (std::size_t i = 0; i + stride <= msg.size(); i += stride)
-    f(static_cast<std::size_t>(msg[i]), msg.data() + i + 1);
+void for_each_result(const std::vector<double>& msg, const SweepJob& job, F f) {
+  const std::size_t stride = job.record_size() + 1;
+  if (msg.size() % stride != 0)
+    throw std::runtime_error("MPI: a result message of " + std::to_string(msg.size()) +
+                             " values is not whole records of " + std::to_string(stride));
+  for (std::size_t i = 0; i < msg.size(); i += stride) {
+    const double cell = msg[i];
+    if (!(cell >= 0 && cell < static_cast<double>(job.cell_count()) && cell == std::floor(cell)))
+      throw std::runtime_error("MPI: a result message names cell " + std::to_string(cell) +
+                               ", outside the grid");
+    f(static_cast<std::size_t>(cell), msg.data() + i + 1);
+  }
 }
 
 // Seconds the master waits for workers to report after a stop, before aborting the job
@@ -343,8 +357,7 @@ int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostre
   auto handle = [&](const mpi::Incoming& m) {
     const std::vector<double> msg = mpi::receive_doubles(m);
     Worker& wk = workers[m.source];
-    for_each_result(msg, job.record_size(),
-                    [&](std::size_t cell, const double* r) { master.store(cell, r); });
+    for_each_result(msg, job, [&](std::size_t cell, const double* r) { master.store(cell, r); });
     if (m.tag == mpi::Tag::Result) {
       if (!wk.outstanding.empty()) wk.outstanding.erase(wk.outstanding.begin());
       send_work(m.source);
@@ -503,6 +516,18 @@ double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& 
   return 0;
 }
 
+void check_resumed_grid(const std::vector<Axis>& cube_axes,
+                        const std::map<std::string, std::vector<double>>& attributes,
+                        const std::vector<Axis>& axes, long trials, const std::string& path) {
+  if (const std::string diff = axes_mismatch(cube_axes, axes); !diff.empty())
+    throw InputError("--resume: " + path + " does not hold its stored config's grid: " + diff);
+  // The reader checked trials is one integer.
+  if (const double stored = attributes.at("trials").at(0); stored != static_cast<double>(trials))
+    throw InputError("--resume: " + path +
+                     " has attribute trials = " + std::to_string(static_cast<long long>(stored)) +
+                     ", its stored config " + std::to_string(trials));
+}
+
 const std::string& stored_config_text(const std::map<std::string, std::string>& attributes,
                                       const std::string& path) {
   const auto text = attributes.find("config");
@@ -518,6 +543,9 @@ int run_sweep(const Config& config, const SweepOptions& options, const mpi::Sess
 
 int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
                   std::ostream& log) {
+  if (job.cell_count() >= kMaxCells)  // every rank finds it: all exit 2
+    throw InputError("the grid has " + std::to_string(job.cell_count()) +
+                     " cells; at most 2^53 can be run");
   try {
     if (session.rank() == 0) return run_master(job, options, session.size(), log);
     return run_worker(job);

@@ -211,11 +211,13 @@ ValidationReport validate_cube(const std::string& path, const ValidateOptions& o
     throw InputError(path + ": not a phasecube cube (no stored config)");
   const Config config = config_from_text(text->second, path + " (stored config)");
   const Grid grid(config);
+  if (const std::string diff = axes_mismatch(cube.axes, grid.axes()); !diff.empty())
+    throw InputError(path + ": the stored config does not match the cube's axes: " + diff);
   const auto& done = cube.variables.at("done");
-  if (done.size() != grid.cell_count())
-    throw InputError(path + ": the stored config does not match the cube's shape");
+  // The reader guarantees a simulated regime 0..3 in every done cell of a simulated cube.
   const auto& empirical = cube.variables.at("empirical_regime");
-  if (std::all_of(empirical.begin(), empirical.end(), [](double e) { return e < 0; }))
+  if (cube.number_attributes.at("theory_only").at(0) == 1 ||
+      std::all_of(empirical.begin(), empirical.end(), [](double e) { return e < 0; }))
     throw InputError(path + ": no Monte Carlo results to validate (a theory-only or empty cube)");
 
   ValidationReport r;

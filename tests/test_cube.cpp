@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "phasecube/cube.hpp"
+#include "phasecube/cube_io.hpp"
 #include "phasecube/hdf5.hpp"
 #include "phasecube/inspect.hpp"
 #include "phasecube/version.hpp"
@@ -42,7 +43,7 @@ RunInfo info_2d() {
   info.fixed = {{"d", {10}}, {"k", {2}}, {"gamma_x", {1, 2}}};
   info.config_text = "[model]\nd = 10\n";
   info.seed = 42;
-  info.trials = 1000;
+  info.trials = 100000;  // at least every trials_done of record_for (the reader checks it)
   info.sampler = "wishart";
   info.command_line = "phasecube run test.ini";
   info.mpi_ranks = 3;
@@ -84,7 +85,8 @@ class CubeTest : public testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Cube of info_2d() with cells {0, 5, 11}, {7, 3} and {1} written in three calls; cell 7
-  // carries a NaN regime, which must be stored as the int8 fill.
+  // carries a NaN regime, which must be stored as the int8 fill (and is not done: a done
+  // cell without a regime is refused by the reader).
   std::string write_2d() {
     const std::string path = (dir_ / "cube.h5").string();
     CubeWriter w(path, info_2d(), false);
@@ -94,7 +96,10 @@ class CubeTest : public testing::Test {
       std::vector<CellRecord> recs;
       for (std::size_t c : cells) recs.push_back(record_for(c));
       for (std::size_t i = 0; i < cells.size(); ++i)
-        if (cells[i] == 7) at(recs[i], Var::empirical_regime) = NAN;
+        if (cells[i] == 7) {
+          at(recs[i], Var::empirical_regime) = NAN;
+          at(recs[i], Var::done) = 0;
+        }
       w.write_cells(cells, recs);
     }
     w.finish(true, 12.5);
@@ -124,6 +129,7 @@ TEST_F(CubeTest, RoundTripValuesFillsAndAttributes) {
       const bool written = std::ranges::find(kWritten, cell) != kWritten.end();
       double expected = written ? record_for(cell)[v] : fill_value(spec.type);
       if (cell == 7 && spec.name == "empirical_regime") expected = -1;
+      if (cell == 7 && spec.name == "done") expected = 0;
       if (std::isnan(expected))
         EXPECT_TRUE(std::isnan(values[cell])) << spec.name << " cell " << cell;
       else
@@ -148,7 +154,7 @@ TEST_F(CubeTest, RoundTripValuesFillsAndAttributes) {
   EXPECT_EQ(s.at("git_commit"), kGitCommit);
   const auto& n = c.number_attributes;
   EXPECT_EQ(n.at("seed"), std::vector<double>{42});
-  EXPECT_EQ(n.at("trials"), std::vector<double>{1000});
+  EXPECT_EQ(n.at("trials"), std::vector<double>{100000});
   EXPECT_EQ(n.at("mpi_ranks"), std::vector<double>{3});
   EXPECT_EQ(n.at("threads"), std::vector<double>{2});
   EXPECT_EQ(n.at("wall_seconds"), std::vector<double>{12.5});
@@ -375,6 +381,70 @@ TEST_F(CubeTest, ReadCubeRejectsNonCubes) {
   const std::string text = (dir_ / "text.h5").string();
   std::ofstream(text) << "not hdf5 at all\n";
   expect_not_cube(text);
+}
+
+// Narrowing to the stored integer types is checked (issue 11, item 20): a value that does not
+// fit is an error, never a wrapped count; the int32 boundary itself is stored exactly.
+TEST(ToStored, IntegerBoundariesAreExactAndOverflowThrows) {
+  using cube_io::to_stored;
+  const std::vector<double> int32_edges = {2147483647.0, -2147483648.0, 2147483646.6, NAN};
+  EXPECT_EQ(to_stored<std::int32_t>(int32_edges, 0),
+            (std::vector<std::int32_t>{2147483647, -2147483647 - 1, 2147483647, 0}));
+  EXPECT_THROW(to_stored<std::int32_t>({2147483648.0}, 0), std::range_error);
+  EXPECT_THROW(to_stored<std::int32_t>({1e12}, 0), std::range_error);
+  EXPECT_THROW(to_stored<std::int32_t>({-2147483649.0}, 0), std::range_error);
+  EXPECT_EQ(to_stored<std::int8_t>({127.0, -128.0, INFINITY}, -1),
+            (std::vector<std::int8_t>{127, -128, -1}));
+  EXPECT_THROW(to_stored<std::int8_t>({128.0}, -1), std::range_error);
+  EXPECT_EQ(to_stored<std::uint8_t>({255.0, 0.0}, 0), (std::vector<std::uint8_t>{255, 0}));
+  EXPECT_THROW(to_stored<std::uint8_t>({256.0}, 0), std::range_error);
+  EXPECT_THROW(to_stored<std::uint8_t>({-1.0}, 0), std::range_error);
+}
+
+TEST_F(CubeTest, TrialsDoneAtInt32MaxRoundTripsExactly) {
+  RunInfo info = info_2d();
+  info.axes = {{"nu", "", {0.1, 0.5}}};
+  info.trials = 2147483647;
+  const std::string path = (dir_ / "int32max.h5").string();
+  std::vector<CellRecord> recs = {record_for(0), record_for(1)};
+  at(recs[0], Var::trials_done) = 2147483647;
+  at(recs[1], Var::trials_done) = 2147483646;
+  write_cube_snapshot(path, info, recs, true, 1);
+  const CubeContents c = read_cube(path);
+  EXPECT_EQ(c.variables.at("trials_done"), (std::vector<double>{2147483647, 2147483646}));
+  EXPECT_EQ(c.number_attributes.at("trials"), std::vector<double>{2147483647});
+  at(recs[1], Var::trials_done) = 2147483648.0;  // one more does not fit int32: refused
+  EXPECT_THROW(write_cube_snapshot(path, info, recs, true, 1), std::range_error);
+  EXPECT_EQ(read_cube(path).variables.at("trials_done")[0], 2147483647);  // old cube kept
+}
+
+// Every code, flag and counter read is range-checked in the reader (issue 11, item 5), so
+// inspect, validate and --resume can index tables by what they read.
+TEST_F(CubeTest, ReadCubeRefusesValuesOutOfRange) {
+  struct Bad {
+    Var var;
+    double value;
+    const char* message;
+  };
+  for (const Bad& bad :
+       {Bad{Var::empirical_regime, 7, "variable 'empirical_regime' holds 7 at cell 1, outside"},
+        Bad{Var::theory_regime, -2, "variable 'theory_regime' holds -2 at cell 1"},
+        Bad{Var::empirical_regime, NAN, "cell 1 is done but its 'empirical_regime' is -1"},
+        Bad{Var::done, 2, "variable 'done' holds 2 at cell 1, outside 0 .. 1"},
+        Bad{Var::trials_done, 100001, "variable 'trials_done' holds 100001 at cell 1"}}) {
+    std::vector<CellRecord> recs = {record_for(0), record_for(1)};
+    at(recs[1], bad.var) = bad.value;
+    RunInfo info = info_2d();
+    info.axes = {{"nu", "", {0.1, 0.5}}};
+    const std::string path = (dir_ / "bad.h5").string();
+    write_cube_snapshot(path, info, recs, true, 1);
+    try {
+      read_cube(path);
+      ADD_FAILURE() << "expected InputError for " << bad.message;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad.message), std::string::npos) << e.what();
+    }
+  }
 }
 
 // 2 x 3 cube; theory regimes 0 1 2 3 3 0; empirical 0 1 2 3 1 -; done for cells 0..4.

@@ -65,7 +65,12 @@ struct CubeContents {
   std::map<std::string, std::string> string_attributes;          // root string attributes
   std::map<std::string, std::vector<double>> number_attributes;  // root numeric attributes
 };
-// Throws InputError if the file is missing or is not a phasecube cube.
+// Throws InputError if the file is missing or is not a phasecube cube, naming what is wrong:
+// every attribute, shape, type and code the readers rely on is checked (cube_io.hpp).
 CubeContents read_cube(const std::string& path);
+
+// The first difference between the axes read from a cube and a grid's (names, counts,
+// values), or "" when they agree: a cube's arrays are only meaningful for its config's grid.
+std::string axes_mismatch(const std::vector<Axis>& cube, const std::vector<Axis>& grid);
 
 }  // namespace phasecube

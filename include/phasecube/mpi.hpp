@@ -1,6 +1,7 @@
 #pragma once
 // The MPI edge: an RAII session and the few typed point-to-point calls the sweep driver
 // needs. Nothing else in phasecube includes <mpi.h>.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,6 +27,16 @@ class Session {
 // Message tags of the master/worker protocol.
 enum class Tag : int { Work = 1, Result = 2, Stop = 3, Final = 4 };
 
+// Messages of any length although MPI counts are int: every send below goes as consecutive
+// pieces of at most piece_limit() elements, the last one shorter than the limit (empty when
+// the length is a multiple of it), and receive_* joins them (MPI keeps one sender's messages
+// of one tag in order). The sizes of the pieces of a `count`-element message:
+std::vector<std::size_t> piece_sizes(std::size_t count, std::size_t limit);
+std::size_t piece_limit();  // INT_MAX
+// Tests only: a small limit exercises the splitting without gigabyte messages. Every rank
+// must use the same limit.
+void set_piece_limit(std::size_t limit);
+
 void send(const std::vector<std::uint64_t>& data, int dest, Tag tag);
 void send(const std::vector<double>& data, int dest, Tag tag);
 
@@ -41,7 +52,7 @@ class PendingSend {
 
  private:
   std::vector<double> buffer_;
-  void* request_ = nullptr;  // MPI_Request, heap-held so <mpi.h> stays out of this header
+  void* requests_ = nullptr;  // std::vector<MPI_Request>, heap-held: <mpi.h> stays out of here
 };
 
 // Non-blocking sends of integer messages whose buffers it owns until MPI is done with them:

@@ -65,6 +65,12 @@ class SweepJob {
 // refused with InputError); returns its wall_seconds (0 when absent).
 double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
                               const std::string& path);
+// The checks --resume makes of what was read from a cube against the config it resumes
+// (already equal to the stored one): the cube's own axes (names, counts, values) and its
+// trials attribute are the config's, so its arrays are those of the grid being finished.
+void check_resumed_grid(const std::vector<Axis>& cube_axes,
+                        const std::map<std::string, std::vector<double>>& attributes,
+                        const std::vector<Axis>& axes, long trials, const std::string& path);
 // The config text stored in a cube's root string attributes; InputError when absent.
 const std::string& stored_config_text(const std::map<std::string, std::string>& attributes,
                                       const std::string& path);
