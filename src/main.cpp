@@ -106,11 +106,13 @@ current directory; an existing file is replaced only with --overwrite.
 Runs as one process (OpenMP threads: OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK) or under
 mpirun / srun --mpi=pmix, where rank 0 hands out chunks of cells and writes the cube. The
 cube is replaced atomically every few seconds, so it is readable (and inspectable) while
-the sweep runs and survives kill -9; --resume finishes it. SIGTERM, SIGINT or SIGUSR1 save
-what has arrived (status partial) and exit with status 3. Binding runs ([model]
+the sweep runs and survives kill -9; --resume finishes it. One run at a time writes an
+output (another is refused, exit 2), and only a regular file is replaced (never a link, a
+device or a FIFO). SIGTERM, SIGINT or SIGUSR1 save what has arrived (status partial) and
+exit with status 3 (before the first cell: nothing written). Binding runs ([model]
 modalities = M) run the same way, one process or many ranks.
 Exit status: 0 complete, 2 bad input (nothing written), 3 stopped by a signal (resumable),
-1 other failure.
+1 other failure (e.g. disk full: the last snapshot is kept, resumable).
 )";
 
 constexpr const char* kRunExample = R"(

@@ -249,22 +249,7 @@ done
 
 # --- 19. --resume across numerics versions -------------------------------------------------------
 echo "19. --resume of a cube of other numerics"
-cat >binding.ini <<'EOF'
-[model]
-d = 5
-k = 2
-n = 400
-kappa = 1
-gamma = 10, 0.2
-gamma_tilde = 1
-anchor = 0
-[axes]
-modalities = 2, 3
-nu = 0.1, 0.7
-[run]
-trials = 6
-seed = 3
-EOF
+printf '[model]\nmodalities = 2\nd = 4\nk = 1\nn = 100\n[axes]\nnu = 0.3, 0.6\n[run]\ntrials = 4\n' >binding.ini
 run_pc 0 "binding run" run --config binding.ini --output binding.h5
 run_pc 0 "--resume of a complete cube" run --config small.ini --output ref.h5 --resume
 for cube in ref.h5:small.ini binding.h5:binding.ini; do
