@@ -75,6 +75,19 @@ bool is_temp_of(const std::string& entry, const std::string& name) {
          entry.starts_with(prefix) && entry.ends_with(kTempSuffix);
 }
 
+// Removes the temporaries of `where.name` (regular files only, never through a link).
+void remove_temps(const Split& where) {
+  DIR* d = ::opendir(where.dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    struct stat st {};
+    if (is_temp_of(e->d_name, where.name) &&
+        ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      ::unlinkat(::dirfd(d), e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
 // The pid holding a flock on the inode of `st`, from /proc/locks; 0 when unknown.
 long flock_holder(const struct stat& st) {
   std::ifstream locks("/proc/locks");
@@ -182,11 +195,13 @@ OutputLock::OutputLock(const std::string& path) {
   lock_path_ = (fs::path(where.dir) / ("." + where.name + ".lock")).string();
   for (int attempt = 0;; ++attempt) {
     Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666));
-    struct stat held {
-    }, now{};
+    const int err = errno;
+    struct stat held = {}, now = {};
     if (fd.get() < 0 || ::fstat(fd.get(), &held) != 0 || !S_ISREG(held.st_mode))
-      throw InputError("cannot lock output '" + path + "': " + lock_path_ + " " +
-                       (fd.get() < 0 ? std::strerror(errno) : "is not a regular file"));
+      throw InputError("cannot lock output '" + path + "': " + lock_path_ + ": " +
+                       (fd.get() >= 0  ? "not a regular file"
+                        : err == ELOOP ? "a symbolic link"
+                                       : std::strerror(err)));
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       if (errno == EWOULDBLOCK) {
         const long pid = flock_holder(held);
@@ -206,16 +221,7 @@ OutputLock::OutputLock(const std::string& path) {
     }
     if (attempt == 100) throw InputError("cannot lock output '" + path + "': it keeps changing");
   }
-  // Holding the lock, every temporary of this output is a killed run's: remove them.
-  if (DIR* d = ::opendir(where.dir.c_str())) {
-    while (const dirent* e = ::readdir(d)) {
-      struct stat st {};
-      if (is_temp_of(e->d_name, where.name) &&
-          ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-        ::unlinkat(::dirfd(d), e->d_name, 0);
-    }
-    ::closedir(d);
-  }
+  remove_temps(where);  // holding the lock, every temporary of this output is a killed run's
 }
 
 OutputLock::OutputLock(OutputLock&& o) noexcept
