@@ -8,6 +8,7 @@
 #include "phasecube/binding_run.hpp"
 #include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
+#include "phasecube/stop.hpp"
 
 namespace phasecube {
 
@@ -148,6 +149,7 @@ BindingConfig build(std::vector<Entry> entries, const std::string& path) {
   }
   const Grid grid(c.fixed, c.axes);
   for (std::size_t i = 0; i < grid.cell_count(); ++i) {
+    throw_if_stopped();  // big grids take a while
     BindingParams p;
     try {
       p = make_binding_cell(grid.values(i));

@@ -12,6 +12,7 @@
 #include "phasecube/cube.hpp"
 #include "phasecube/cube_io.hpp"
 #include "phasecube/hdf5.hpp"
+#include "phasecube/output.hpp"
 
 namespace phasecube {
 
@@ -31,10 +32,11 @@ std::string axis_long_name(const std::string& name) {
   return name;
 }
 
-void write_file(const std::string& path, const BindingCubeInfo& info, const BindingLayout& layout,
-                const std::vector<std::vector<double>>& records, bool complete,
-                double wall_seconds) {
-  h5::File file = h5::create_file(path, true);
+// The cube's bytes, built in memory.
+std::vector<unsigned char> cube_image(const BindingCubeInfo& info, const BindingLayout& layout,
+                                      const std::vector<std::vector<double>>& records,
+                                      bool complete, double wall_seconds) {
+  h5::File file = h5::create_memory_file();
   h5::Group root(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
   const hid_t r = root.get();
 
@@ -101,7 +103,7 @@ void write_file(const std::string& path, const BindingCubeInfo& info, const Bind
                   "attaching modality to " + name);
     });
   }
-  h5::check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing");
+  return h5::file_image(file.get());
 }
 
 }  // namespace
@@ -110,15 +112,13 @@ void write_binding_cube(const std::string& path, const BindingCubeInfo& info,
                         const BindingLayout& layout,
                         const std::vector<std::vector<double>>& records, bool complete,
                         double wall_seconds) {
-  const std::string temp = snapshot_temp_path(path);
+  std::vector<unsigned char> image;
   try {
-    write_file(temp, info, layout, records, complete, wall_seconds);
+    image = cube_image(info, layout, records, complete, wall_seconds);
   } catch (const h5::Error& e) {
-    std::error_code ec;
-    fs::remove(temp, ec);
     throw std::runtime_error("cannot write " + path + " (" + e.what() + ")");
   }
-  cube_io::commit_temp_file(temp, path);
+  write_file_atomically(path, image);
 }
 
 bool is_binding_cube(const std::string& path) {

@@ -216,8 +216,10 @@ class BindingJob final : public SweepJob {
 
   void init_records() override {
     records_.resize(grid_.cell_count());
-    for (std::size_t c = 0; c < records_.size(); ++c)
+    for (std::size_t c = 0; c < records_.size(); ++c) {
+      throw_if_stopped();
       records_[c] = binding_theory_record(make_binding_cell(grid_.values(c)), layout_);
+    }
   }
   void store(std::size_t cell, const double* record) override {
     records_[cell].assign(record, record + layout_.size());
@@ -268,9 +270,11 @@ void run_binding_theory(const BindingConfig& config, const SweepOptions& options
   const Grid grid(config.fixed, config.axes);
   std::vector<std::vector<double>> records(grid.cell_count());
   for (std::size_t c = 0; c < records.size(); ++c) {
+    throw_if_stopped();
     records[c] = binding_theory_record(make_binding_cell(grid.values(c)), layout);
     records[c][layout.offset(BVar::done)] = 1;  // the cell holds everything a theory cube has
   }
+  throw_if_stopped();
   write_binding_cube(options.output, binding_info(config, options, 1), layout, records, true,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   log << "phasecube: wrote " << options.output << " (" << records.size()

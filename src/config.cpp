@@ -10,6 +10,7 @@
 
 #include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
+#include "phasecube/stop.hpp"
 
 namespace phasecube {
 
@@ -360,6 +361,7 @@ void validate(const Config& c, const Provenance& where) {
   // Then every cell: combinations (k < d, list lengths, n >= 2d for wishart).
   const Grid grid(c);
   for (std::size_t i = 0; i < grid.cell_count(); ++i) {
+    throw_if_stopped();  // big grids take a while
     CellParams p;
     try {
       p = grid.cell(i);

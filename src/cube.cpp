@@ -14,6 +14,7 @@
 
 #include "phasecube/cube_io.hpp"
 #include "phasecube/hdf5.hpp"
+#include "phasecube/output.hpp"
 
 namespace phasecube {
 
@@ -69,10 +70,15 @@ struct CubeWriter::Impl {
   std::vector<hsize_t> shape;
   std::size_t cell_count = 1;
 
+  // The cube in memory (h5::create_memory_file): nothing reaches the disk until commit.
   void create(const RunInfo& info);
+  void write_cells(std::span<const std::size_t> cells, std::span<const CellRecord> records);
+  void set_status(bool complete, double wall_seconds);
+  void commit(const std::string& path) { write_file_atomically(path, h5::file_image(file.get())); }
 };
 
 void CubeWriter::Impl::create(const RunInfo& info) {
+  file = h5::create_memory_file();
   root = h5::Group(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
   const hid_t r = root.get();
 
@@ -113,7 +119,6 @@ void CubeWriter::Impl::create(const RunInfo& info) {
                 "attaching " + info.axes[i].name + " to " + name);
     vars.push_back(std::move(ds));
   }
-  h5::check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing");
 }
 
 CubeWriter::CubeWriter(const std::string& path, const RunInfo& info, bool overwrite)
@@ -126,18 +131,9 @@ CubeWriter::CubeWriter(const std::string& path, const RunInfo& info, bool overwr
   if (fs::exists(p, ec) && !overwrite)
     throw InputError("output " + path + " exists; pass --overwrite to replace it");
   validate_axes(info.axes);
-  try {
-    impl_->file = h5::create_file(path, overwrite);
-  } catch (const h5::Error& e) {
-    throw InputError("cannot create output " + path + " (" + e.what() + ")");
-  }
-  try {
-    impl_->create(info);
-  } catch (...) {
-    impl_ = std::make_unique<Impl>();  // closes the half-written file before removing it
-    fs::remove(p, ec);
-    throw;
-  }
+  impl_->create(info);
+  impl_->commit(path);
+  path_ = path;
 }
 
 CubeWriter::~CubeWriter() = default;
@@ -147,11 +143,16 @@ CubeWriter& CubeWriter::operator=(CubeWriter&&) noexcept = default;
 void CubeWriter::write_cells(std::span<const std::size_t> cells,
                              std::span<const CellRecord> records) {
   if (!impl_) throw std::logic_error("CubeWriter used after move");
+  impl_->write_cells(cells, records);
+}
+
+void CubeWriter::Impl::write_cells(std::span<const std::size_t> cells,
+                                   std::span<const CellRecord> records) {
   if (cells.size() != records.size())
     throw std::invalid_argument("write_cells: " + std::to_string(cells.size()) + " cells but " +
                                 std::to_string(records.size()) + " records");
   if (cells.empty()) return;
-  Impl& m = *impl_;
+  Impl& m = *this;
   const std::size_t rank = m.shape.size();
   const hsize_t count = cells.size();
 
@@ -197,30 +198,28 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells,
   }
 }
 
-void CubeWriter::finish(bool complete, double wall_seconds) {
-  if (!impl_) throw std::logic_error("CubeWriter used after move");
-  const hid_t r = impl_->root.get();
-  h5::write_string_attribute(r, "status", complete ? "complete" : "partial", 8);
-  h5::write_attribute<double>(r, "wall_seconds", wall_seconds);
-  h5::check(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flushing");
+void CubeWriter::Impl::set_status(bool complete, double wall_seconds) {
+  h5::write_string_attribute(root.get(), "status", complete ? "complete" : "partial", 8);
+  h5::write_attribute<double>(root.get(), "wall_seconds", wall_seconds);
 }
 
-std::string snapshot_temp_path(const std::string& path) {
-  return path + ".writing";
+void CubeWriter::finish(bool complete, double wall_seconds) {
+  if (!impl_) throw std::logic_error("CubeWriter used after move");
+  impl_->set_status(complete, wall_seconds);
+  impl_->commit(path_);
 }
 
 void write_cube_snapshot(const std::string& path, const RunInfo& info,
                          const std::vector<CellRecord>& records, bool complete,
                          double wall_seconds) {
-  const std::string temp = snapshot_temp_path(path);
-  {
-    CubeWriter w(temp, info, /*overwrite=*/true);
-    std::vector<std::size_t> cells(records.size());
-    std::iota(cells.begin(), cells.end(), std::size_t{0});
-    w.write_cells(cells, records);
-    w.finish(complete, wall_seconds);
-  }  // closed: HDF5 has written everything to the OS
-  cube_io::commit_temp_file(temp, path);
+  validate_axes(info.axes);
+  CubeWriter::Impl cube;
+  cube.create(info);
+  std::vector<std::size_t> cells(records.size());
+  std::iota(cells.begin(), cells.end(), std::size_t{0});
+  cube.write_cells(cells, records);
+  cube.set_status(complete, wall_seconds);
+  cube.commit(path);
 }
 
 CubeContents read_cube(const std::string& path) {

@@ -1,14 +1,10 @@
 #include "phasecube/cube_io.hpp"
 
-#include <fcntl.h>
 #include <hdf5_hl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <span>
 #include <stdexcept>
 
@@ -50,6 +46,7 @@ void write_provenance_attributes(hid_t r, const Provenance& p) {
   h5::write_attribute<std::uint8_t>(r, "theory_only", static_cast<std::uint8_t>(p.theory_only));
   h5::write_string_attribute(r, "software_version", kVersion);
   h5::write_string_attribute(r, "git_commit", kGitCommit);
+  h5::write_attribute<std::int32_t>(r, "numerics_version", kNumericsVersion);
   h5::write_string_attribute(r, "command_line", p.command_line);
   h5::write_attribute<std::int32_t>(r, "mpi_ranks", p.mpi_ranks);
   h5::write_attribute<std::int32_t>(r, "threads", p.threads);
@@ -71,18 +68,6 @@ std::vector<h5::Dataset> write_axis_scales(
     scales.push_back(std::move(ds));
   }
   return scales;
-}
-
-void commit_temp_file(const std::string& temp, const std::string& path) {
-  // Data on disk before the rename makes it visible, so a crash never exposes a torn file.
-  const int fd = ::open(temp.c_str(), O_RDONLY);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot sync " + temp + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + temp + " to " + path + ": " + std::strerror(errno));
 }
 
 namespace {

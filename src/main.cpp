@@ -20,6 +20,7 @@
 #include "phasecube/diagnose_cli.hpp"
 #include "phasecube/inspect.hpp"
 #include "phasecube/mpi.hpp"
+#include "phasecube/output.hpp"
 #include "phasecube/sweep.hpp"
 #include "phasecube/text.hpp"
 #include "phasecube/validate.hpp"
@@ -106,11 +107,13 @@ current directory; an existing file is replaced only with --overwrite.
 Runs as one process (OpenMP threads: OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK) or under
 mpirun / srun --mpi=pmix, where rank 0 hands out chunks of cells and writes the cube. The
 cube is replaced atomically every few seconds, so it is readable (and inspectable) while
-the sweep runs and survives kill -9; --resume finishes it. SIGTERM, SIGINT or SIGUSR1 save
-what has arrived (status partial) and exit with status 3. Binding runs ([model]
+the sweep runs and survives kill -9; --resume finishes it. One run at a time writes an
+output (another is refused, exit 2), and only a regular file is replaced (never a link, a
+device or a FIFO). SIGTERM, SIGINT or SIGUSR1 save what has arrived (status partial) and
+exit with status 3 (before the first cell: nothing written). Binding runs ([model]
 modalities = M) run the same way, one process or many ranks.
 Exit status: 0 complete, 2 bad input (nothing written), 3 stopped by a signal (resumable),
-1 other failure.
+1 other failure (e.g. disk full: the last snapshot is kept, resumable).
 )";
 
 constexpr const char* kRunExample = R"(
@@ -210,8 +213,9 @@ std::vector<std::string> config_overrides(const std::vector<std::string>& tokens
   return overrides;
 }
 
-// Bad output paths are input errors, found before MPI starts or any file is written.
-void check_output(const std::string& output, bool overwrite, bool resume) {
+// Bad output paths are input errors, found before MPI starts or any file is written. Returns
+// the lock that keeps any other run off the output while it lives.
+phasecube::OutputLock check_output(const std::string& output, bool overwrite, bool resume) {
   if (overwrite && resume)
     throw InputError("--overwrite and --resume exclude each other: replace the cube, or finish it");
   // The file system would stop at the NUL and write another file than the one named.
@@ -226,12 +230,15 @@ void check_output(const std::string& output, bool overwrite, bool resume) {
     throw InputError("output directory '" + dir.string() + "' is not a directory");
   if (::access(dir.c_str(), W_OK) != 0)
     throw InputError("output directory '" + dir.string() + "' is not writable");
-  // symlink_status: a dangling link is still something we would write through.
-  if (fs::symlink_status(path, ec).type() == fs::file_type::not_found) return;
-  if (fs::is_directory(path, ec)) throw InputError("output '" + output + "' is a directory");
-  if (!overwrite && !resume)
+  // Only a regular file is ever replaced: never a device or FIFO (the node itself would be
+  // replaced), never a symbolic link (dangling or not: give the file's own path).
+  if (const std::string kind = phasecube::non_regular_kind(output); !kind.empty())
+    throw InputError("output '" + output + "' is " + kind + ", not a regular file" +
+                     (kind == "a symbolic link" ? "; give the path of the file itself" : ""));
+  if (fs::symlink_status(path, ec).type() != fs::file_type::not_found && !overwrite && !resume)
     throw InputError("output '" + output +
                      "' exists; pass --overwrite to replace it or --resume to finish it");
+  return phasecube::OutputLock(output);
 }
 
 // OpenMP threads per rank: OMP_NUM_THREADS when set, else SLURM's --cpus-per-task.
@@ -249,9 +256,10 @@ int distributed_run(const phasecube::SweepOptions& options, Sweep&& sweep) {
   // The file system is rank 0's alone to judge (other ranks could see its output appear);
   // every rank learns the verdict.
   std::string bad_output;
+  std::optional<phasecube::OutputLock> lock;  // rank 0's: it alone writes the cube
   if (mpi.rank() == 0) {
     try {
-      check_output(options.output, options.overwrite, options.resume);
+      lock.emplace(check_output(options.output, options.overwrite, options.resume));
     } catch (const InputError& e) {
       bad_output = e.message();
     }
@@ -296,7 +304,7 @@ int run_or_theory(SweepConfig& config, const po::variables_map& vm, bool theory,
       sweep_options(vm, theory, command_line, config.run.output, config.source_path);
   config.run.output = options.output;  // the cube's resolved config says where it went
   if (theory) {
-    check_output(options.output, options.overwrite, false);
+    const phasecube::OutputLock lock = check_output(options.output, options.overwrite, false);
     run_theory(config, options, std::cerr);
     return 0;
   }
@@ -333,6 +341,8 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
               << opts << overrides_help() << (theory ? kTheoryExample : kRunExample);
     return 0;
   }
+  // From here on a stop signal is a clean stop, also while the config is validated.
+  phasecube::install_stop_handlers();
   const char* command = theory ? "theory" : "run";
   const auto cl = phasecube::cli::parse(args, opts, command, 0, /*overrides=*/true);
   const po::variables_map& vm = cl.options;
@@ -442,6 +452,9 @@ int main(int argc, char** argv) {
     if (phasecube::mpi::launcher_rank() == 0)
       std::cerr << "phasecube: error: " << one_line(e.message()) << "\n";
     return 2;
+  } catch (const phasecube::Stopped& e) {
+    if (phasecube::mpi::launcher_rank() == 0) std::cerr << "phasecube: " << e.what() << "\n";
+    return phasecube::kExitInterrupted;
   } catch (const std::exception& e) {
     std::cerr << "phasecube: fatal: " << one_line(e.what()) << "\n";
     return 1;

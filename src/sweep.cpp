@@ -7,7 +7,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -19,7 +18,10 @@
 #include "phasecube/cell.hpp"
 #include "phasecube/cube.hpp"
 #include "phasecube/grid.hpp"
+#include "phasecube/model.hpp"
 #include "phasecube/mpi.hpp"
+#include "phasecube/output.hpp"
+#include "phasecube/version.hpp"
 
 namespace phasecube {
 
@@ -30,13 +32,9 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Set by a stop signal; read by the trial loops (cancelling the cell in progress) and by the
-// drivers. Lock-free atomics are async-signal-safe.
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-extern "C" void on_stop_signal(int) {
-  g_stop.store(true);
-}
+// Set by a stop signal (stop.hpp); read by the trial loops (cancelling the cell in progress)
+// and by the drivers.
+std::atomic<bool>& g_stop = stop_flag();
 
 RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   RunInfo info;
@@ -175,7 +173,10 @@ class CellJob final : public SweepJob {
 
   void init_records() override {
     records_.resize(grid_.cell_count());
-    for (std::size_t c = 0; c < records_.size(); ++c) records_[c] = theory_record(grid_.cell(c));
+    for (std::size_t c = 0; c < records_.size(); ++c) {
+      throw_if_stopped();
+      records_[c] = theory_record(grid_.cell(c));
+    }
   }
   void store(std::size_t cell, const double* record) override {
     std::copy(record, record + kRecordSize, records_[cell].begin());
@@ -236,6 +237,7 @@ class Master {
         ++done_count_;
       }
     previous_wall_ = prev.wall_seconds;
+    saved_cells_ = done_count_;
     log_ << "phasecube: resuming " << options_.output << ": " << done_count() << " of "
          << done_.size() << " cells already done\n";
   }
@@ -262,7 +264,15 @@ class Master {
   void checkpoint(bool force) {
     if (!force && seconds_since(last_snapshot_) < snapshot_interval_) return;
     const auto t0 = Clock::now();
-    job_.write_snapshot(complete(), previous_wall_ + seconds_since(start_));
+    try {
+      job_.write_snapshot(complete(), previous_wall_ + seconds_since(start_));
+    } catch (const OutputFault& e) {
+      if (!saved_cells_) throw;
+      throw OutputFault(std::string(e.what()) + ": it holds " + std::to_string(*saved_cells_) +
+                        " of " + std::to_string(cell_count()) +
+                        " cells (status partial); rerun with --resume to finish it");
+    }
+    saved_cells_ = done_count_;
     const double took = seconds_since(t0);
     snapshot_interval_ = std::max(5.0, 20.0 * took);
     last_snapshot_ = Clock::now();
@@ -275,6 +285,7 @@ class Master {
   std::vector<bool> done_;
   std::size_t done_count_ = 0;
   double previous_wall_ = 0;
+  std::optional<std::size_t> saved_cells_;  // done cells in the cube on disk, once known
   double snapshot_interval_ = 5.0;
   Clock::time_point start_ = Clock::now(), last_snapshot_ = Clock::now();
 };
@@ -315,15 +326,25 @@ void for_each_result(const std::vector<double>& msg, const SweepJob& job, F f) {
 constexpr double kStopGraceSeconds = 6.0;
 
 int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
-  Master master(job, options, log);
-  try {
-    master.load_previous();
-  } catch (const InputError&) {
-    // Nothing started: release the workers (each answers with an empty Final) and report.
+  // Nothing started: after a bad --resume or a stop signal, release the workers (each
+  // answers with an empty Final) and report.
+  auto release_workers = [&] {
     for (int w = 1; w < ranks; ++w) mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
     for (int w = 1; w < ranks; ++w) mpi::receive_doubles(*mpi::probe(w, mpi::Tag::Final, true));
+  };
+  std::optional<Master> started;
+  try {
+    started.emplace(job, options, log);
+    started->load_previous();
+    throw_if_stopped();
+  } catch (const InputError&) {
+    release_workers();
+    throw;
+  } catch (const Stopped&) {
+    release_workers();
     throw;
   }
+  Master& master = *started;
   const std::vector<std::size_t> todo = master.todo();
   std::deque<Chunk> queue = plan_chunks(job, todo, ranks);
   Progress progress(log, master.cell_count(), master.done_count(), job.run().trials);
@@ -481,22 +502,16 @@ int run_worker(const SweepJob& job) {
 
 }  // namespace
 
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sa.sa_flags = SA_RESTART;  // SLURM may send several (TERM, then the relayed USR1)
-  sigemptyset(&sa.sa_mask);
-  for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
-}
-
 void run_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
   const auto t0 = Clock::now();
   const Grid grid(config);
   std::vector<CellRecord> records(grid.cell_count());
   for (std::size_t c = 0; c < records.size(); ++c) {
+    throw_if_stopped();
     records[c] = theory_record(grid.cell(c));
     at(records[c], Var::done) = 1;  // the cell holds everything a theory cube computes
   }
+  throw_if_stopped();
   write_cube_snapshot(options.output, run_info(config, options, 1), records, true,
                       seconds_since(t0));
   log << "phasecube: wrote " << options.output << " (" << records.size()
@@ -510,6 +525,18 @@ double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& 
   if (theory != attributes.end() && !theory->second.empty() && theory->second[0] == 1)
     throw InputError("--resume: " + path +
                      " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
+  // Cells of another numerics_version would differ from this build's: never mix them.
+  const auto numerics = attributes.find("numerics_version");
+  if (numerics == attributes.end() || numerics->second.size() != 1)
+    throw InputError("--resume: " + path + " has no numerics_version (written by an older " +
+                     "phasecube), this build has numerics_version " +
+                     std::to_string(kNumericsVersion) +
+                     ": its cells could differ; pass --overwrite to start afresh");
+  if (numerics->second[0] != kNumericsVersion)
+    throw InputError("--resume: " + path + " has numerics_version " +
+                     format_number(numerics->second[0]) + ", this build has " +
+                     std::to_string(kNumericsVersion) +
+                     ": its cells would differ from new ones; pass --overwrite to start afresh");
   const auto wall = attributes.find("wall_seconds");
   if (wall != attributes.end() && !wall->second.empty() && std::isfinite(wall->second[0]))
     return wall->second[0];
@@ -550,6 +577,8 @@ int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session
     if (session.rank() == 0) return run_master(job, options, session.size(), log);
     return run_worker(job);
   } catch (const InputError&) {
+    throw;
+  } catch (const Stopped&) {
     throw;
   } catch (const std::exception& e) {
     if (session.size() > 1) {

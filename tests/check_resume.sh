@@ -4,7 +4,7 @@
 #      early, random after the first periodic snapshot, while a snapshot is being written,
 #      random early again), each followed by --resume: after every kill the cube, when it
 #      exists, is readable by h5py; a last --resume finishes a cube bitwise equal to an
-#      uninterrupted run, and leaves no OUT.writing behind;
+#      uninterrupted run, and leaves no temporary (.OUT.XXXXXX.writing) or lock file behind;
 #   b. SIGTERM, SIGINT, SIGUSR1 (serial), then SIGUSR1 to mpirun, SIGTERM to every rank (what
 #      SLURM does) and SIGTERM to mpirun, in a row, each on a --resume of the previous: the job
 #      ends within 10 s with status 3 (mpirun's own SIGTERM: non-zero, mpirun chooses), the
@@ -67,8 +67,16 @@ cubes="$(dirname "${BASH_SOURCE[0]}")/cubes.py"  # state / same: see its docstri
 state() { "$py" "$cubes" state "$1"; }  # prints "status done total"
 same() {                                        # same OUT: equal to the reference, complete
   "$py" "$cubes" same "$tmp/ref.h5" "$1" || fail "$(basename "$1") differs (see above)"
-  [[ ! -e $1.writing ]] || fail "$(basename "$1").writing left behind by a completed run"
+  [[ -z $(leftovers "$1") ]] || fail "left behind by a completed run: $(leftovers "$1")"
 }
+# leftovers OUT: the snapshot temporaries and the lock file of OUT that exist (none: empty)
+leftovers() {
+  local d b
+  d=$(dirname "$1") b=$(basename "$1")
+  compgen -G "$d/.$b.*.writing" || true
+  [[ ! -e $d/.$b.lock ]] || echo "$d/.$b.lock"
+}
+writing() { compgen -G "$(dirname "$1")/.$(basename "$1").*.writing" >/dev/null; }
 inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 
 # start MODE OUT [ARGS...]: the sweep in the background, in its own session; JOB = its pid
@@ -153,16 +161,16 @@ kill_series() {  # kill_series MODE OUT
         how="at $(printf %.2f "$(since "$t0")") s ($(printf %.2f "$DELAY") s after a snapshot)"
         pids=$(job_pids)
         ;;
-      3)  # while a snapshot is being written: as soon as OUT.writing exists
+      3)  # while a snapshot is being written: as soon as its temporary exists
         end=$((SECONDS + 15))
         while [[ $(job_pids | wc -w) -lt $([[ $mode == serial ]] && echo 3 || echo 5) ]]; do
           ((SECONDS < end)) || break
           sleep 0.005
         done
         pids=$(job_pids)
-        while [[ ! -e $out.writing ]] && ((SECONDS < end)); do :; done
+        while ! writing "$out" && ((SECONDS < end)); do :; done
         kill -9 $pids 2>/dev/null || true  # at once: the write takes milliseconds
-        how="once $(basename "$out").writing appeared ($(printf %.2f "$(since "$t0")") s)"
+        how="once its temporary appeared ($(printf %.2f "$(since "$t0")") s)"
         ;;
       *)
         pick 0.3 3.0
@@ -174,8 +182,8 @@ kill_series() {  # kill_series MODE OUT
     kill_job $pids
     if [[ -e $out ]]; then
       read -r st d n < <(state "$out") || fail "$out unreadable after kill $i ($how)"
-      echo "  kill $i $how: readable, $st, $d of $n cells$([[ -e $out.writing ]] &&
-        echo ", $(basename "$out").writing left behind")"
+      echo "  kill $i $how: readable, $st, $d of $n cells$(writing "$out" &&
+        echo ", a temporary left behind (the next run removes it)")"
     else
       echo "  kill $i $how: no cube yet"
     fi
@@ -245,7 +253,7 @@ unchanged_after() {
   ERR=$(cat "$tmp/err")
   ((RC == want)) || fail "$mode $*: exit $RC, expected $want: $ERR"
   cmp -s "$sig" "$tmp/before.h5" || fail "$mode $*: the cube changed"
-  [[ ! -e $sig.writing ]] || fail "$mode $*: left $(basename "$sig").writing"
+  [[ -z $(leftovers "$sig") ]] || fail "$mode $*: left $(leftovers "$sig")"
 }
 one_line_naming() {  # one_line_naming KEY: ERR is one line that names KEY
   [[ $(printf '%s\n' "$ERR" | wc -l) -eq 1 ]] || fail "expected one stderr line, got: $ERR"

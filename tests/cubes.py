@@ -2,9 +2,11 @@
 
 cubes.py state OUT                       reads every dataset and attribute; prints "status done total"
 cubes.py same REF OUT[:RANKS:THREADS]... every data variable of each OUT bitwise equal to REF's,
-                                         status complete, no OUT.writing left; RANKS/THREADS, when
-                                         given, must match the mpi_ranks/threads attributes
+                                         status complete, no .OUT.* (temporary, lock) left behind;
+                                         RANKS/THREADS, when given, must match the mpi_ranks/threads
+                                         attributes
 """
+import glob
 import os
 import sys
 
@@ -46,6 +48,7 @@ for spec in sys.argv[3:]:
         assert int(attrs["mpi_ranks"]) == int(ranks), f"{name}: mpi_ranks {attrs['mpi_ranks']}"
     if threads:
         assert int(attrs["threads"]) == int(threads), f"{name}: threads {attrs['threads']}"
-    assert not os.path.exists(path + ".writing"), f"{name}: leftover {name}.writing"
+    left = glob.glob(os.path.join(glob.escape(os.path.dirname(path) or "."), f".{glob.escape(name)}.*"))
+    assert not left, f"{name}: left behind: {left}"
 print(f"  {len(sys.argv) - 3} cube(s) bitwise identical to {os.path.basename(sys.argv[2])} "
       f"({len(ref)} variables)")

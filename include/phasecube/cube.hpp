@@ -30,14 +30,15 @@ struct RunInfo {
 };
 
 // Writes a complete cube (every cell's record, in row-major order) to `path` atomically:
-// into a temporary file beside it, flushed to disk, then renamed over `path`. A reader, or a
-// kill -9 at any moment, sees either the previous file or the new one, never a torn one.
+// built in memory, then write_file_atomically (output.hpp). A reader, or a kill -9 at any
+// moment, sees either the previous file or the new one, never a torn one. Throws
+// OutputFault when the disk fails (`path` unchanged).
 void write_cube_snapshot(const std::string& path, const RunInfo& info,
                          const std::vector<CellRecord>& records, bool complete,
                          double wall_seconds);
-// The temporary file write_cube_snapshot uses for `path` (left behind only by a kill).
-std::string snapshot_temp_path(const std::string& path);
 
+// The cube built in memory; the constructor and every finish() replace the file at `path`
+// atomically with the cube as it stands.
 class CubeWriter {
  public:
   // Creates the file with every axis, variable (filled with its fill value) and attribute,
@@ -50,12 +51,15 @@ class CubeWriter {
 
   // Writes the records of the given cells (linear indices, row-major) to every variable.
   void write_cells(std::span<const std::size_t> cells, std::span<const CellRecord> records);
-  // Sets status ("complete" or "partial") and wall_seconds, flushes.
+  // Sets status ("complete" or "partial") and wall_seconds, and writes the file.
   void finish(bool complete, double wall_seconds);
 
  private:
+  friend void write_cube_snapshot(const std::string&, const RunInfo&,
+                                  const std::vector<CellRecord>&, bool, double);
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::string path_;
 };
 
 // Read side, used by `inspect` and tests.

@@ -69,7 +69,7 @@ std::vector<std::string> split_axis_names(const std::string& names);
 void write_fixed_attributes(hid_t root, const ParamValues& fixed);
 
 // The provenance root attributes, in this order: config, seed, trials, sampler, theory_only,
-// software_version, git_commit, command_line, mpi_ranks, threads, wall_seconds.
+// software_version, git_commit, numerics_version, command_line, mpi_ranks, threads, wall_seconds.
 struct Provenance {
   std::string_view config_text;
   std::uint64_t seed;
@@ -87,9 +87,6 @@ void write_provenance_attributes(hid_t root, const Provenance& p);
 std::vector<h5::Dataset> write_axis_scales(
     hid_t root, const std::vector<Axis>& axes,
     const std::function<std::string(const std::string&)>& long_name);
-
-// Makes the finished `temp` visible as `path`: fsync, then rename (atomic on POSIX).
-void commit_temp_file(const std::string& temp, const std::string& path);
 
 // What is wrong with a cube being read (the readers prefix the path): every check of the
 // readers below throws it, so a malformed cube is always one clear InputError.

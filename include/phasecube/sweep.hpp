@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "phasecube/config.hpp"
+#include "phasecube/stop.hpp"
 
 namespace phasecube {
 
@@ -84,8 +85,5 @@ int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session
 // ranks then return 2). A failure on any rank of a multi-rank job aborts the whole job.
 int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
               std::ostream& log);
-
-// SIGTERM, SIGINT and SIGUSR1 (SLURM's warning before a time limit) request a stop.
-void install_stop_handlers();
 
 }  // namespace phasecube
