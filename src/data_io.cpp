@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -129,12 +130,15 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   std::vector<long long> dims;
   std::stringstream ss(shape);
   for (std::string part; std::getline(ss, part, ',');) {
-    if (part.find_first_not_of(" ") == std::string::npos) continue;
-    try {
-      dims.push_back(std::stoll(part));
-    } catch (const std::exception&) {
-      throw InputError(where + ": bad shape '" + shape + "'");
-    }
+    const auto first = part.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const auto last = part.find_last_not_of(' ');
+    // The whole entry is one integer: "60.5" or "6e1" is a lying header, not 60.
+    long long dim = 0;
+    const char* end = part.data() + last + 1;
+    const auto [stop, ec] = std::from_chars(part.data() + first, end, dim);
+    if (ec != std::errc() || stop != end) throw InputError(where + ": bad shape '" + shape + "'");
+    dims.push_back(dim);
   }
   if (dims.empty() || dims.size() > 2)
     throw InputError(where + ": expected a 1-D or 2-D array, shape (" + shape + ")");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -32,8 +33,29 @@ Split split(const std::string& path) {
   return {p.parent_path().empty() ? "." : p.parent_path().string(), p.filename().string()};
 }
 
+// The output's name as it appears in the names of its side files (temporaries, lock). Those
+// add up to 16 characters; a name too long for that keeps its first 160 characters and a hash
+// of the whole, so every legal output name (up to NAME_MAX = 255) has side files.
+std::string side_stem(const std::string& name) {
+  constexpr std::size_t kMax = 255 - 16;
+  if (name.size() <= kMax) return name;
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a: stable across builds and runs
+  for (const unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return name.substr(0, 160) + "~" + hex;
+}
+
+// Built by appending: GCC 12 warns falsely (-Wrestrict, bug 105329) on "." + std::string.
+std::string hidden(const std::string& name, std::string_view suffix) {
+  std::string s(1, '.');
+  s += side_stem(name);
+  s += suffix;
+  return s;
+}
+
 std::string temp_prefix(const std::string& name) {
-  return "." + name + ".";
+  return hidden(name, ".");
 }
 constexpr std::string_view kTempSuffix = ".writing";
 constexpr std::size_t kTempRandom = 6;
@@ -192,7 +214,7 @@ void write_file_atomically(const std::string& path, std::span<const unsigned cha
 
 OutputLock::OutputLock(const std::string& path) {
   const Split where = split(path);
-  lock_path_ = (fs::path(where.dir) / ("." + where.name + ".lock")).string();
+  lock_path_ = (fs::path(where.dir) / hidden(where.name, ".lock")).string();
   for (int attempt = 0;; ++attempt) {
     Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666));
     const int err = errno;
