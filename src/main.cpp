@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -453,6 +454,13 @@ int main(int argc, char** argv) {
     if (phasecube::mpi::launcher_rank() == 0)
       std::cerr << "phasecube: error: " << one_line(e.what()) << "\n";
     return 2;
+  } catch (const std::bad_alloc& e) {
+    // Past the up-front estimate (memory.hpp): a fault, not bad input. Snapshots are
+    // written whole, so the output keeps its last one.
+    std::cerr << "phasecube: fatal: out of memory (" << e.what()
+              << "): the run needs more memory than the process may use; any output keeps its "
+                 "last complete snapshot\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "phasecube: fatal: " << one_line(e.what()) << "\n";
     return 1;

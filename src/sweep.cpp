@@ -12,6 +12,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <new>
 #include <optional>
 #include <ostream>
 #include <vector>
@@ -203,6 +204,9 @@ class CellJob final : public SweepJob {
   }
   void write_snapshot(bool complete, double wall_seconds) override {
     write_cube_snapshot(options_.output, info_, records_, complete, wall_seconds);
+  }
+  MemoryNeed memory_need(int threads) const override {
+    return phasecube::memory_need(config_, threads);
   }
 
  private:
@@ -516,8 +520,26 @@ int run_sweep(const Config& config, const SweepOptions& options, const mpi::Sess
   return run_sweep_job(job, options, session, log);
 }
 
+namespace {
+// Rank 0's verdict (it holds the records) on every rank: InputError on rank 0, false elsewhere.
+bool fits_in_memory(const SweepJob& job, const mpi::Session& session) {
+  std::string refusal;
+  if (session.rank() == 0) {
+    try {
+      require_memory(job.memory_need(omp_get_max_threads()), memory_available());
+    } catch (const InputError& e) {
+      refusal = e.what();
+    }
+  }
+  if (mpi::broadcast_flag(refusal.empty())) return true;
+  if (session.rank() == 0) throw InputError(refusal);
+  return false;
+}
+}  // namespace
+
 int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
                   std::ostream& log) {
+  if (!fits_in_memory(job, session)) return 2;
   try {
     if (session.rank() == 0) return run_master(job, options, session.size(), log);
     return run_worker(job);
@@ -525,7 +547,9 @@ int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session
     throw;
   } catch (const std::exception& e) {
     if (session.size() > 1) {
-      log << "phasecube: fatal on rank " << session.rank() << ": " << e.what() << "\n";
+      const bool oom = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
+      log << "phasecube: fatal on rank " << session.rank() << ": "
+          << (oom ? "out of memory (std::bad_alloc)" : e.what()) << "\n";
       mpi::abort(1);
     }
     throw;
