@@ -55,6 +55,12 @@ double workspace_bytes(double d, double m) {
   return (3 * p * p + 128 * p + fit) * kDouble;
 }
 
+// A [diagnose] trial: the n x d draws of x and y with the procedure's copies of them
+// (centred, whitened, per fold), and the n x L labels.
+double diagnose_bytes(double n, double d, double labels) {
+  return (6 * n * d + 2 * n * labels) * kDouble;
+}
+
 }  // namespace
 
 MemoryNeed memory_need(const Config& c, int threads) {
@@ -66,6 +72,10 @@ MemoryNeed memory_need(const Config& c, int threads) {
   need.cell = cell_bytes(d, 2);
   if (threads > 0) {
     need.workspaces = threads * workspace_bytes(d, 2);
+    if (const auto& dg = c.run.diagnose)
+      need.workspaces +=
+          threads *
+          diagnose_bytes(largest(c.fixed, c.axes, "n", kMaxModelInteger, 1), d, dg->labels);
     need.outcomes = static_cast<double>(c.run.trials) * static_cast<double>(trial_outcome_bytes());
   }
   return need;
