@@ -152,7 +152,9 @@ void TopEigen::top_vectors(int k) {
     }
     x_.col(j) = rhs_;
   }
-  if (!vectors_accurate(tnorm)) {  // never seen on sampled covariances: Eigen's QR instead
+  // Not taken on the sweeps' sampled covariances (their cubes are unchanged); graded
+  // matrices need it (tests/test_eigen_lapack.cpp). Eigen's QR on the same T instead.
+  if (!vectors_accurate(tnorm)) {
     eig_.computeFromTridiagonal(diag_, sub_, Eigen::ComputeEigenvectors);
     values_ = eig_.eigenvalues().reverse();
     x_ = eig_.eigenvectors().rightCols(k).rowwise().reverse();

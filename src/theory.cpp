@@ -27,7 +27,7 @@ double ratio_sqrt(double a, double b) {
 
 // The textbook formulas are exact to rounding while kappa^2 and the variance products are
 // normal numbers; outside (kappa >= 1e77, subnormal kappa^2, huge or tiny gammas) they
-// overflow or lose digits, and the ratios are taken in a scaled form instead.
+// overflow or lose digits, and the ratios are taken in a scaled form instead. Zero or normal:
 bool tame(double x) {
   return x == 0.0 || std::isnormal(x);
 }
