@@ -96,8 +96,8 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
 BindingParams make_binding_cell(const ParamValues& values) {
   BindingParams p;
   p.m = integer_param(values, "modalities", 2, kMaxModalities);
-  p.d = integer_param(values, "d", 2, 100000);
-  p.k = integer_param(values, "k", 1, 100000);
+  p.d = integer_param(values, "d", 2, kMaxBindingDimension);
+  p.k = integer_param(values, "k", 1, kMaxBindingDimension);
   if (p.k >= p.d)
     throw ParamError(
         "k", std::to_string(p.k),

@@ -88,7 +88,7 @@ MemoryNeed memory_need(const BindingConfig& c, int threads) {
   const double record = static_cast<double>(BindingLayout(static_cast<int>(m)).size());
   need.records = cells * (record * kDouble + 40);  // one heap vector per cell
   need.snapshot = cells * record * kDouble;
-  const double d = largest(c.fixed, c.axes, "d", kMaxModelInteger, 2);
+  const double d = largest(c.fixed, c.axes, "d", kMaxBindingDimension, 2);
   need.cell = cell_bytes(d, m);
   if (threads > 0) {
     need.workspaces = threads * workspace_bytes(d, m);

@@ -572,6 +572,9 @@ TEST_F(ConfigTest, IntegerLimitsAreNamed) {
   EXPECT_TRUE(
       ThrowsInputError([] { binding_config_from_text("[model]\nmodalities = 3\nd = 1e20\n", "b"); },
                        {"model.d = 1e+20", "must be <= 100000"}));
+  EXPECT_TRUE(
+      ThrowsInputError([] { binding_config_from_text("[model]\nmodalities = 3\nd = 5e8\n", "b"); },
+                       {"model.d = 5e+08", "must be <= 100000"}));
 }
 
 TEST(Memory, RefusedExactlyAboveTheLimit) {
