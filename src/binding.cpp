@@ -52,12 +52,9 @@ const std::vector<double>& get(const ParamValues& values, const std::string& key
 int integer_param(const ParamValues& values, const std::string& key, int lo, int hi) {
   const auto& v = get(values, key);
   if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single integer");
-  const double x = v[0];
-  if (!std::isfinite(x) || x != std::floor(x) || x > 1e9)
-    throw ParamError(key, format_number(x), "must be an integer");
-  if (x < lo) throw ParamError(key, format_number(x), "must be >= " + std::to_string(lo));
-  if (x > hi) throw ParamError(key, format_number(x), "must be <= " + std::to_string(hi));
-  return static_cast<int>(x);
+  const std::string why = integer_problem(v[0], lo, hi);
+  if (!why.empty()) throw ParamError(key, format_number(v[0]), why);
+  return static_cast<int>(v[0]);
 }
 
 void require_finite(const std::string& key, const std::vector<double>& v) {
@@ -66,8 +63,10 @@ void require_finite(const std::string& key, const std::vector<double>& v) {
 }
 
 // One value per modality; a list shorter than M repeats its last value; indexed keys
-// ("gamma[2]") then override single modalities.
-Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, int m) {
+// ("gamma[2]") then override single modalities. `keys[a]` is the key modality a's value
+// came from, so that an error about it names what the user wrote.
+Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, int m,
+                             std::vector<std::string>& keys) {
   const auto& v = get(values, key);
   require_finite(key, v);
   if (v.size() > static_cast<std::size_t>(m))
@@ -75,6 +74,7 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
         key, list_text(v),
         "has " + std::to_string(v.size()) + " values for M = " + std::to_string(m) + " modalities");
   Eigen::VectorXd out(m);
+  keys.assign(static_cast<std::size_t>(m), key);
   for (int i = 0; i < m; ++i) out(i) = v[std::min(static_cast<std::size_t>(i), v.size() - 1)];
   for (const auto& [name, value] : values) {
     const IndexedName in = parse_indexed_name(name);
@@ -86,6 +86,7 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
                        "addresses modality " + std::to_string(in.index) +
                            " but M = " + std::to_string(m) + " (modalities are 0 .. M-1)");
     out(in.index) = value[0];
+    keys[static_cast<std::size_t>(in.index)] = name;
   }
   return out;
 }
@@ -95,13 +96,13 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
 BindingParams make_binding_cell(const ParamValues& values) {
   BindingParams p;
   p.m = integer_param(values, "modalities", 2, kMaxModalities);
-  p.d = integer_param(values, "d", 2, 100000);
-  p.k = integer_param(values, "k", 1, 100000);
+  p.d = integer_param(values, "d", 2, kMaxBindingDimension);
+  p.k = integer_param(values, "k", 1, kMaxBindingDimension);
   if (p.k >= p.d)
     throw ParamError(
         "k", std::to_string(p.k),
         "must be < d = " + std::to_string(p.d) + " (at least one nuisance coordinate)");
-  p.n = integer_param(values, "n", 1, 1000000000);
+  p.n = integer_param(values, "n", 1, static_cast<int>(kMaxModelInteger));
   p.anchor = integer_param(values, "anchor", 0, kMaxModalities);
   if (p.anchor >= p.m)
     throw ParamError(
@@ -130,20 +131,22 @@ BindingParams make_binding_cell(const ParamValues& values) {
     for (int i = 1; i < p.k; ++i) p.kappa(i) = p.kappa(i - 1) * dv[0];
   }
 
-  p.gamma = per_modality(values, "gamma", p.m);
+  std::vector<std::string> gamma_keys, gamma_tilde_keys;
+  p.gamma = per_modality(values, "gamma", p.m, gamma_keys);
   for (int a = 0; a < p.m; ++a)
     if (p.gamma(a) < 0)
-      throw ParamError("gamma", format_number(p.gamma(a)),
+      throw ParamError(gamma_keys[static_cast<std::size_t>(a)], format_number(p.gamma(a)),
                        "noise variance of modality " + std::to_string(a) + " must be >= 0");
-  p.gamma_tilde = per_modality(values, "gamma_tilde", p.m);
+  p.gamma_tilde = per_modality(values, "gamma_tilde", p.m, gamma_tilde_keys);
   for (int a = 0; a < p.m; ++a)
     if (!(p.gamma_tilde(a) > 0))
-      throw ParamError("gamma_tilde", format_number(p.gamma_tilde(a)),
+      throw ParamError(gamma_tilde_keys[static_cast<std::size_t>(a)],
+                       format_number(p.gamma_tilde(a)),
                        "nuisance variance of modality " + std::to_string(a) + " must be > 0");
   for (int i = 0; i < p.k; ++i)
     for (int a = 0; a < p.m; ++a)
       if (!(p.kappa(i) * p.kappa(i) + p.gamma(a) > 0))
-        throw ParamError("gamma", format_number(p.gamma(a)),
+        throw ParamError(gamma_keys[static_cast<std::size_t>(a)], format_number(p.gamma(a)),
                          "modality " + std::to_string(a) +
                              " has zero variance on a signal coordinate (kappa = 0 and gamma = 0)");
 
@@ -229,12 +232,30 @@ const char* binding_method_name(BindingMethod m) {
 namespace {
 
 // The correlation matrix of a covariance block (zero variances give zero correlation).
-Eigen::MatrixXd correlation(const Eigen::MatrixXd& b) {
+// Returns false when a block entry or a product sd(a) sd(c) is not a normal number (huge
+// kappa or variances): the division is then not exact to rounding.
+bool correlation(const Eigen::MatrixXd& b, Eigen::MatrixXd& r) {
   const Eigen::VectorXd sd = b.diagonal().array().sqrt();
-  Eigen::MatrixXd r = b;
+  r = b;
+  bool exact = true;
   for (Eigen::Index a = 0; a < r.rows(); ++a)
-    for (Eigen::Index c = 0; c < r.cols(); ++c)
-      r(a, c) = r(a, c) == 0.0 ? 0.0 : r(a, c) / (sd(a) * sd(c));
+    for (Eigen::Index c = 0; c < r.cols(); ++c) {
+      const double scale = sd(a) * sd(c);
+      exact = exact && std::isfinite(b(a, c)) && std::isnormal(scale);
+      r(a, c) = r(a, c) == 0.0 ? 0.0 : r(a, c) / scale;
+    }
+  return exact;
+}
+
+// The correlations of coordinate i from the parameters, for any finite input: the
+// two-view signal correlation on signal coordinates, nu on nuisance ones.
+Eigen::MatrixXd scaled_correlation(const BindingParams& p, int i) {
+  Eigen::MatrixXd r(p.m, p.m);
+  for (int a = 0; a < p.m; ++a)
+    for (int c = 0; c < p.m; ++c)
+      r(a, c) = a == c    ? 1.0
+                : i < p.k ? signal_correlation(p.kappa(i), p.gamma(a), p.gamma(c))
+                          : p.nu(a, c);
   return r;
 }
 
@@ -244,8 +265,10 @@ BindingTheory binding_theory(const BindingParams& p) {
   BindingTheory t;
   const int m = p.m, k = p.k, q = p.d - p.k;
   const auto blocks = binding_blocks(p);
-  std::vector<Eigen::MatrixXd> r;
-  for (const auto& b : blocks) r.push_back(correlation(b));
+  std::vector<Eigen::MatrixXd> r(blocks.size());
+  for (int i = 0; i < p.d; ++i)
+    if (!correlation(blocks[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i)]))
+      r[static_cast<std::size_t>(i)] = scaled_correlation(p, i);
 
   // Two-view separations of every pair.
   t.delta_pair = Eigen::MatrixXd::Constant(m, m, std::numeric_limits<double>::infinity());

@@ -9,6 +9,7 @@
 #include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
 #include "phasecube/stop.hpp"
+#include "phasecube/memory.hpp"
 
 namespace phasecube {
 
@@ -108,10 +109,7 @@ void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>
 void parse_run(const Entry& e, RunSettings& run) {
   auto u64 = [&](const char* what) { return config_text::parse_u64(e.key(), e.text, what); };
   if (e.name == "trials") {
-    const auto t = u64("an integer >= 1");
-    if (t < 1 || t > 1000000000000ULL)
-      throw InputError(e.key() + " = " + e.text + ": must be an integer >= 1 (and <= 1e12)");
-    run.trials = static_cast<long>(t);
+    run.trials = config_text::parse_trials(e.key(), e.text);
   } else if (e.name == "seed") {
     run.seed = u64("an integer in [0, 2^64 - 1]");
   } else if (e.name == "sampler") {
@@ -147,6 +145,8 @@ BindingConfig build(std::vector<Entry> entries, const std::string& path) {
       throw InputError("[axes]: the binding grid has more than 1e8 cells");
     cells *= a.values.size();
   }
+  // Then whether the cube and one cell fit in memory, before any cell is built.
+  require_memory(memory_need(c, 0), memory_available());
   const Grid grid(c.fixed, c.axes);
   for (std::size_t i = 0; i < grid.cell_count(); ++i) {
     throw_if_stopped();  // big grids take a while

@@ -13,6 +13,7 @@
 #include "phasecube/grid.hpp"
 #include "phasecube/metrics.hpp"
 #include "phasecube/mpi.hpp"
+#include "phasecube/parallel.hpp"
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
 #include "phasecube/sweep.hpp"
@@ -42,6 +43,8 @@ constexpr BVar kWorstDistance[kBindingMethods] = {
 constexpr BVar kWorstRate[kBindingMethods] = {
     BVar::anchor_worst_recovery_rate, BVar::centroid_worst_recovery_rate,
     BVar::best_pair_worst_recovery_rate, BVar::all_pairs_worst_recovery_rate};
+
+using BindingWorkspace = TrialWorkspace<BindingFit>;
 
 }  // namespace
 
@@ -77,45 +80,31 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
   // Per trial, each [method][modality]: distance, then full recovery, then recovered dims.
   const std::size_t block = kBindingMethods * m, stride = 3 * block;
   std::vector<double> out(trials * stride, kNaN);
-  std::exception_ptr failure;
-
-#pragma omp parallel
-  {
-    CovarianceSampler sampler(blocks, p.n, kind);
-    BindingFit fit;
-    Eigen::MatrixXd s;
-#pragma omp for schedule(dynamic, 2)
-    for (std::size_t tr = 0; tr < trials; ++tr) {
-      if (cancel && cancel->load(std::memory_order_relaxed)) continue;
-      try {
-        Stream rng(run.seed, cell_index, tr);
-        sampler.draw(rng, s);
-        fit.fit(s, p.m, p.k);
-        double* o = out.data() + tr * stride;
-        auto put = [&](int meth, int mod, const Eigen::MatrixXd& enc) {
-          const SubspaceScore sc = score_subspace(enc, p.k);
-          const std::size_t i = static_cast<std::size_t>(meth) * m + static_cast<std::size_t>(mod);
-          o[i] = sc.distance;
-          o[block + i] = sc.recovered == p.k ? 1.0 : 0.0;
-          o[2 * block + i] = sc.recovered;
-        };
-        const auto anchor = fit.anchor_encoders(p.anchor);
-        const auto centroid = fit.centroid_encoders();
-        const auto all_pairs = fit.all_pairs_encoders();
-        for (int a = 0; a < p.m; ++a) {
-          put(0, a, anchor[static_cast<std::size_t>(a)]);
-          put(1, a, centroid[static_cast<std::size_t>(a)]);
-          put(3, a, all_pairs[static_cast<std::size_t>(a)]);
-        }
-        put(2, t.best_a, fit.pair_encoder(t.best_a, t.best_b));
-        put(2, t.best_b, fit.pair_encoder(t.best_b, t.best_a));
-      } catch (...) {
-#pragma omp critical(phasecube_binding_failure)
-        if (!failure) failure = std::current_exception();
-      }
+  auto trial = [&](BindingWorkspace& w, std::size_t tr) {
+    Stream rng(run.seed, cell_index, tr);
+    w.sampler.draw(rng, w.s);
+    BindingFit& fit = w.fit;
+    fit.fit(w.s, p.m, p.k);
+    double* o = out.data() + tr * stride;
+    auto put = [&](int meth, int mod, const Eigen::MatrixXd& enc) {
+      const SubspaceScore sc = score_subspace(enc, p.k);
+      const std::size_t i = static_cast<std::size_t>(meth) * m + static_cast<std::size_t>(mod);
+      o[i] = sc.distance;
+      o[block + i] = sc.recovered == p.k ? 1.0 : 0.0;
+      o[2 * block + i] = sc.recovered;
+    };
+    const auto anchor = fit.anchor_encoders(p.anchor);
+    const auto centroid = fit.centroid_encoders();
+    const auto all_pairs = fit.all_pairs_encoders();
+    for (int a = 0; a < p.m; ++a) {
+      put(0, a, anchor[static_cast<std::size_t>(a)]);
+      put(1, a, centroid[static_cast<std::size_t>(a)]);
+      put(3, a, all_pairs[static_cast<std::size_t>(a)]);
     }
-  }
-  if (failure) std::rethrow_exception(failure);
+    put(2, t.best_a, fit.pair_encoder(t.best_a, t.best_b));
+    put(2, t.best_b, fit.pair_encoder(t.best_b, t.best_a));
+  };
+  parallel_trials<BindingWorkspace>(trials, 2, cancel, trial, blocks, p.n, kind);
   if (cancel && cancel->load()) return {};
 
   std::array<std::vector<bool>, kBindingMethods> recovers;
@@ -250,6 +239,9 @@ class BindingJob final : public SweepJob {
   }
   void write_snapshot(bool complete, double wall_seconds) override {
     write_binding_cube(options_.output, info_, layout_, records_, complete, wall_seconds);
+  }
+  MemoryNeed memory_need(int threads) const override {
+    return phasecube::memory_need(config_, threads);
   }
 
  private:

@@ -1,15 +1,13 @@
 #include "phasecube/cell.hpp"
 
-#include <omp.h>
-
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <vector>
 
 #include "phasecube/diagnose_cell.hpp"
 #include "phasecube/estimators.hpp"
 #include "phasecube/metrics.hpp"
+#include "phasecube/parallel.hpp"
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
 #include "phasecube/theory.hpp"
@@ -47,6 +45,8 @@ struct TrialOutcome {
   DiagnoseTrial diag;  // [diagnose] only
 };
 
+using CellWorkspace = TrialWorkspace<CrossModalFit>;
+
 MethodOutcome score(const Subspace& s, int k) {
   const SubspaceScore sc = score_subspace(s.encoder, k);
   return {sc.distance, static_cast<double>(sc.recovered), sc.recovered == k ? 1.0 : 0.0,
@@ -82,6 +82,10 @@ void reduce_method(const std::vector<TrialOutcome>& v, MethodOutcome TrialOutcom
 
 }  // namespace
 
+std::size_t trial_outcome_bytes() {
+  return sizeof(TrialOutcome);
+}
+
 CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint64_t cell_index) {
   static const std::atomic<bool> never(false);
   return *simulate_cell(p, run, cell_index, never);
@@ -95,53 +99,37 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
   const PopulationCovariance pop = population_covariance(p);
   const auto trials = static_cast<std::size_t>(run.trials);
   std::vector<TrialOutcome> outcomes(trials);
-  std::exception_ptr failure;
-
-#pragma omp parallel
-  {
-    // Per-thread workspaces, allocated once per cell and reused by every trial.
-    CovarianceSampler sampler(blocks, p.n, kind);
-    CrossModalFit fit;
-    Eigen::MatrixXd s;
-#pragma omp for schedule(dynamic, 4)
-    for (std::size_t t = 0; t < trials; ++t) {
-      if (cancel.load(std::memory_order_relaxed)) continue;
-      try {
-        Stream rng(run.seed, cell_index, t);
-        if (kind == SamplerKind::Wishart) {  // the fit takes Bartlett's factor directly
-          sampler.draw_factor(rng, s);
-          fit.fit_factor(s, p.n, p.k);
-        } else {
-          sampler.draw(rng, s);
-          fit.fit_joint_covariance(s, p.k);
-        }
-        TrialOutcome& o = outcomes[t];
-        o.ca = score(fit.ca(), p.k);
-        o.cp = score(fit.cp(), p.k);
-        o.cp_rev = score(fit.cp_rev(), p.k);
-        o.ca_encoder_norm = fit.ca_encoder_norm();
-        const Eigen::MatrixXd b_cp = fit.cp_predictor();
-        const Eigen::MatrixXd b_probe = fit.ca_probe();
-        o.cp_risk = prediction_risk(b_cp, pop);
-        o.cp_signal_risk = signal_risk(b_cp, pop, p.kappa);
-        o.probe_risk = prediction_risk(b_probe, pop);
-        o.probe_signal_risk = signal_risk(b_probe, pop, p.kappa);
-        // Joint(0) is CP exactly: no extra eigenproblem for the common case.
-        const Eigen::MatrixXd joint =
-            p.lambda == 0.0 ? fit.cp().encoder : fit.joint(p.lambda).encoder;
-        const SubspaceScore js = score_subspace(joint, p.k);
-        o.joint_distance = js.distance;
-        o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
-        o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k);
-        o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k);
-        if (run.diagnose) o.diag = diagnose_trial(p, *run.diagnose, run.seed, cell_index, t);
-      } catch (...) {
-#pragma omp critical(phasecube_cell_failure)
-        if (!failure) failure = std::current_exception();
-      }
+  auto trial = [&](CellWorkspace& w, std::size_t t) {
+    Stream rng(run.seed, cell_index, t);
+    if (kind == SamplerKind::Wishart) {  // the fit takes Bartlett's factor directly
+      w.sampler.draw_factor(rng, w.s);
+      w.fit.fit_factor(w.s, p.n, p.k);
+    } else {
+      w.sampler.draw(rng, w.s);
+      w.fit.fit_joint_covariance(w.s, p.k);
     }
-  }
-  if (failure) std::rethrow_exception(failure);
+    const CrossModalFit& fit = w.fit;
+    TrialOutcome& o = outcomes[t];
+    o.ca = score(fit.ca(), p.k);
+    o.cp = score(fit.cp(), p.k);
+    o.cp_rev = score(fit.cp_rev(), p.k);
+    o.ca_encoder_norm = fit.ca_encoder_norm();
+    const Eigen::MatrixXd b_cp = fit.cp_predictor();
+    const Eigen::MatrixXd b_probe = fit.ca_probe();
+    o.cp_risk = prediction_risk(b_cp, pop);
+    o.cp_signal_risk = signal_risk(b_cp, pop, p.kappa);
+    o.probe_risk = prediction_risk(b_probe, pop);
+    o.probe_signal_risk = signal_risk(b_probe, pop, p.kappa);
+    // Joint(0) is CP exactly: no extra eigenproblem for the common case.
+    const Eigen::MatrixXd joint = p.lambda == 0.0 ? fit.cp().encoder : fit.joint(p.lambda).encoder;
+    const SubspaceScore js = score_subspace(joint, p.k);
+    o.joint_distance = js.distance;
+    o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
+    o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k);
+    o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k);
+    if (run.diagnose) o.diag = diagnose_trial(p, *run.diagnose, run.seed, cell_index, t);
+  };
+  parallel_trials<CellWorkspace>(trials, 4, &cancel, trial, blocks, p.n, kind);
   if (cancel.load()) return std::nullopt;
 
   reduce_method(outcomes, &TrialOutcome::ca, r, Var::ca_distance_mean, Var::ca_distance_std,

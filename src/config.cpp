@@ -11,6 +11,7 @@
 #include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
 #include "phasecube/stop.hpp"
+#include "phasecube/memory.hpp"
 
 namespace phasecube {
 
@@ -34,8 +35,6 @@ namespace {
 constexpr double kMaxAxisValues = 1e7;
 // The whole grid: beyond this the cube alone would not fit on any file system we run on.
 constexpr std::size_t kMaxCells = 1'000'000'000;
-// Bigger trial counts cannot finish; the bound also keeps the value exact in a double.
-constexpr double kMaxTrials = 1e12;
 
 constexpr std::string_view kSections[] = {"model", "axes", "run", "diagnose"};
 constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
@@ -273,11 +272,7 @@ std::vector<double> parse_fixed(const Entry& e, const ParamSpec& spec) {
 
 void parse_run_entry(const Entry& e, RunSettings& run) {
   if (e.name == "trials") {
-    if (e.text.empty()) throw InputError("run.trials has an empty value");
-    const double x = parse_number(e.key(), e.text, e.text);
-    if (x != std::floor(x) || x < 1 || x > kMaxTrials)
-      throw InputError("run.trials = " + e.text + ": must be an integer >= 1 (and <= 1e12)");
-    run.trials = static_cast<long>(x);
+    run.trials = config_text::parse_trials(e.key(), e.text);
   } else if (e.name == "seed") {
     run.seed = config_text::parse_u64(e.key(), e.text, "an integer in [0, 2^64 - 1]");
   } else if (e.name == "sampler") {
@@ -352,6 +347,8 @@ void validate(const Config& c, const Provenance& where) {
     }
     cells *= a.values.size();
   }
+  // Then whether the cube and one cell fit in memory, before any value or cell is built.
+  require_memory(memory_need(c, 0), memory_available());
 
   // Every value on its own, so the message can name it without a cell.
   for (const auto& [name, value] : c.fixed) check_alone(name, value, where.fixed(name, value));

@@ -70,6 +70,18 @@ std::uint64_t parse_u64(const std::string& key, const std::string& text, const s
   return x;
 }
 
+long parse_trials(const std::string& key, const std::string& text) {
+  const std::vector<double> v = parse_number_list(key, text);
+  if (v.size() != 1) throw InputError(key + " = " + text + ": takes a single integer");
+  const std::string why = integer_problem(v[0], 1, kMaxTrials);
+  if (!why.empty())
+    throw InputError(key + " = " + text + ": " + why +
+                     (v[0] > static_cast<double>(kMaxTrials)
+                          ? " (the cube stores trials_done as a 32-bit integer)"
+                          : ""));
+  return static_cast<long>(v[0]);
+}
+
 SamplerKind parse_sampler(const std::string& key, const std::string& text) {
   if (text == "auto") return SamplerKind::Auto;
   if (text == "wishart") return SamplerKind::Wishart;

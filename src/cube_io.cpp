@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "phasecube/memory.hpp"
 #include "phasecube/version.hpp"
 
 namespace phasecube::cube_io {
@@ -76,18 +77,6 @@ std::string number_text(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", x);
   return buf;
-}
-
-std::string bytes_text(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
-  return buf;
-}
-
-// Physical memory of this machine: what a read may at most allocate.
-double memory_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0x1p62;
 }
 
 std::string shape_text(const std::vector<hsize_t>& dims) {
@@ -161,10 +150,12 @@ std::size_t checked_elements(const std::vector<hsize_t>& dims, std::size_t bytes
     exact *= static_cast<double>(d);
     n = d != 0 && n > std::numeric_limits<std::size_t>::max() / d ? 0 : n * d;
   }
-  const double bytes = exact * static_cast<double>(bytes_per_element), memory = memory_bytes();
-  if (bytes > memory || (n == 0 && exact != 0))
+  const double bytes = exact * static_cast<double>(bytes_per_element);
+  const MemoryLimit memory = memory_available();
+  if (bytes > memory.bytes || (n == 0 && exact != 0))
     throw Malformed(what + " declares shape " + shape_text(dims) + ": reading it needs " +
-                    bytes_text(bytes) + ", more than this machine's " + bytes_text(memory));
+                    bytes_text(bytes) + ", more than the " + bytes_text(memory.bytes) +
+                    " this process may use (" + memory.source + ")");
   return n;
 }
 

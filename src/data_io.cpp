@@ -1,6 +1,5 @@
 #include "phasecube/data_io.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 
 #include "phasecube/config.hpp"
 #include "phasecube/hdf5.hpp"
+#include "phasecube/memory.hpp"
 #include "phasecube/text.hpp"
 
 namespace phasecube {
@@ -25,31 +25,6 @@ namespace fs = std::filesystem;
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 namespace {
-
-// "7.3 GiB": a byte count as a person reads it.
-std::string bytes_text(double bytes) {
-  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  std::size_t u = 0;
-  while (bytes >= 1024 && u + 1 < std::size(units)) {
-    bytes /= 1024;
-    ++u;
-  }
-  char text[64];
-  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.3g %s", bytes, units[u]);
-  return text;
-}
-
-// What this process may allocate: physical memory, or a lower address-space / data limit.
-double usable_memory() {
-  double limit = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) *
-                 static_cast<double>(::sysconf(_SC_PAGE_SIZE));
-  for (const int resource : {RLIMIT_AS, RLIMIT_DATA}) {
-    rlimit r{};
-    if (::getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
-      limit = std::min(limit, static_cast<double>(r.rlim_cur));
-  }
-  return limit;
-}
 
 std::string lower_extension(const std::string& path) {
   std::string e = fs::path(path).extension().string();
@@ -251,10 +226,10 @@ Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
 }  // namespace
 
 void check_memory(double bytes, const std::string& what) {
-  const double usable = usable_memory();
-  if (bytes > usable)
+  const MemoryLimit usable = memory_available();
+  if (bytes > usable.bytes)
     throw InputError(what + " would need " + bytes_text(bytes) + " of memory, more than the " +
-                     bytes_text(usable) + " this process can use");
+                     bytes_text(usable.bytes) + " this process can use (" + usable.source + ")");
 }
 
 void check_matrix_size(double rows, double cols, const std::string& what) {

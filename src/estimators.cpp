@@ -152,8 +152,39 @@ void TopEigen::top_vectors(int k) {
     }
     x_.col(j) = rhs_;
   }
+  // Not taken on the sweeps' sampled covariances (their cubes are unchanged); graded
+  // matrices need it (tests/test_eigen_lapack.cpp). Eigen's QR on the same T instead.
+  if (!vectors_accurate(tnorm)) {
+    eig_.computeFromTridiagonal(diag_, sub_, Eigen::ComputeEigenvectors);
+    values_ = eig_.eigenvalues().reverse();
+    x_ = eig_.eigenvectors().rightCols(k).rowwise().reverse();
+    ++fallbacks_;
+  }
   vectors_ = x_;
   apply_householder_q(work_, tau_, vectors_);
+}
+
+bool TopEigen::vectors_accurate(double tnorm) const {
+  // Inverse iteration runs a fixed number of steps; a converged vector has a residual and an
+  // orthogonality at rounding level (~d eps, LAPACK's dstein), a failed one far above.
+  // Checked on T: Q is orthogonal, so the residuals of A's vectors are the same.
+  const Eigen::Index d = diag_.size(), k = x_.cols();
+  const double tol = kVectorTolerance;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double* x = x_.col(j).data();
+    const double lambda = values_(j);
+    double r2 = 0;
+    for (Eigen::Index i = 0; i < d; ++i) {
+      double t = (diag_(i) - lambda) * x[i];
+      if (i > 0) t += sub_(i - 1) * x[i - 1];
+      if (i + 1 < d) t += sub_(i) * x[i + 1];
+      r2 += t * t;
+    }
+    if (!(r2 <= (tol * tnorm) * (tol * tnorm))) return false;  // also catches NaN
+    for (Eigen::Index c = 0; c < j; ++c)
+      if (!(std::fabs(x_.col(c).dot(x_.col(j))) <= tol)) return false;
+  }
+  return true;
 }
 
 void Whitener::compute(const Eigen::MatrixXd& s) {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -215,7 +216,7 @@ std::vector<std::string> config_overrides(const std::vector<std::string>& tokens
 
 // Bad output paths are input errors, found before MPI starts or any file is written. Returns
 // the lock that keeps any other run off the output while it lives.
-phasecube::OutputLock check_output(const std::string& output, bool overwrite, bool resume) {
+void check_output(const std::string& output, bool overwrite, bool resume) {
   if (overwrite && resume)
     throw InputError("--overwrite and --resume exclude each other: replace the cube, or finish it");
   // The file system would stop at the NUL and write another file than the one named.
@@ -238,7 +239,6 @@ phasecube::OutputLock check_output(const std::string& output, bool overwrite, bo
   if (fs::symlink_status(path, ec).type() != fs::file_type::not_found && !overwrite && !resume)
     throw InputError("output '" + output +
                      "' exists; pass --overwrite to replace it or --resume to finish it");
-  return phasecube::OutputLock(output);
 }
 
 // OpenMP threads per rank: OMP_NUM_THREADS when set, else SLURM's --cpus-per-task.
@@ -256,10 +256,9 @@ int distributed_run(const phasecube::SweepOptions& options, Sweep&& sweep) {
   // The file system is rank 0's alone to judge (other ranks could see its output appear);
   // every rank learns the verdict.
   std::string bad_output;
-  std::optional<phasecube::OutputLock> lock;  // rank 0's: it alone writes the cube
   if (mpi.rank() == 0) {
     try {
-      lock.emplace(check_output(options.output, options.overwrite, options.resume));
+      check_output(options.output, options.overwrite, options.resume);
     } catch (const InputError& e) {
       bad_output = e.message();
     }
@@ -304,7 +303,8 @@ int run_or_theory(SweepConfig& config, const po::variables_map& vm, bool theory,
       sweep_options(vm, theory, command_line, config.run.output, config.source_path);
   config.run.output = options.output;  // the cube's resolved config says where it went
   if (theory) {
-    const phasecube::OutputLock lock = check_output(options.output, options.overwrite, false);
+    check_output(options.output, options.overwrite, false);
+    const phasecube::OutputLock lock(options.output);
     run_theory(config, options, std::cerr);
     return 0;
   }
@@ -455,6 +455,13 @@ int main(int argc, char** argv) {
   } catch (const phasecube::Stopped& e) {
     if (phasecube::mpi::launcher_rank() == 0) std::cerr << "phasecube: " << e.what() << "\n";
     return phasecube::kExitInterrupted;
+  } catch (const std::bad_alloc& e) {
+    // Past the up-front estimate (memory.hpp): a fault, not bad input. Snapshots are
+    // written whole, so the output keeps its last one.
+    std::cerr << "phasecube: fatal: out of memory (" << e.what()
+              << "): the run needs more memory than the process may use; any output keeps its "
+                 "last complete snapshot\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "phasecube: fatal: " << one_line(e.what()) << "\n";
     return 1;

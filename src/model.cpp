@@ -22,8 +22,24 @@ ParamValues default_param_values() {
   return v;
 }
 
+double sqrt_product(double a, double b) {
+  const double ab = a * b;
+  if (std::isnormal(ab) || a == 0.0 || b == 0.0) return std::sqrt(ab);
+  return std::sqrt(a) * std::sqrt(b);  // a b overflowed or underflowed
+}
+
 Eigen::VectorXd CellParams::eta() const {
-  return nu * (gamma_tilde_x.array() * gamma_tilde_y.array()).sqrt().matrix();
+  Eigen::VectorXd e(gamma_tilde_x.size());
+  for (Eigen::Index j = 0; j < e.size(); ++j)
+    e(j) = nu * sqrt_product(gamma_tilde_x(j), gamma_tilde_y(j));
+  return e;
+}
+
+std::string integer_problem(double x, long long lo, long long hi) {
+  if (!std::isfinite(x) || x != std::floor(x)) return "must be an integer";
+  if (x < static_cast<double>(lo)) return "must be >= " + std::to_string(lo);
+  if (x > static_cast<double>(hi)) return "must be <= " + std::to_string(hi);
+  return "";
 }
 
 namespace {
@@ -43,12 +59,9 @@ std::string list_text(const std::vector<double>& v) {
 int integer_param(const ParamValues& values, const std::string& key, int min_value) {
   const auto& v = get(values, key);
   if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single integer");
-  const double x = v[0];
-  if (!std::isfinite(x) || x != std::floor(x) || x > 1e9)
-    throw ParamError(key, format_number(x), "must be an integer");
-  if (x < min_value)
-    throw ParamError(key, format_number(x), "must be >= " + std::to_string(min_value));
-  return static_cast<int>(x);
+  const std::string why = integer_problem(v[0], min_value, kMaxModelInteger);
+  if (!why.empty()) throw ParamError(key, format_number(v[0]), why);
+  return static_cast<int>(v[0]);
 }
 
 double scalar_param(const ParamValues& values, const std::string& key) {
@@ -119,7 +132,7 @@ CellParams make_cell(const ParamValues& values) {
     if (get(values, "gamma_tilde_x").size() != 1 || get(values, "gamma_tilde_y").size() != 1)
       throw ParamError("eta", format_number(eta),
                        "needs single values of gamma_tilde_x and gamma_tilde_y (one nu)");
-    const double scale = std::sqrt(p.gamma_tilde_x(0) * p.gamma_tilde_y(0));
+    const double scale = sqrt_product(p.gamma_tilde_x(0), p.gamma_tilde_y(0));
     if (eta > 0 && !(scale > 0))
       throw ParamError("eta", format_number(eta), "> 0 needs positive nuisance variances");
     p.nu = eta == 0 ? 0.0 : std::min(1.0, eta / scale);

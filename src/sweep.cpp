@@ -11,6 +11,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <new>
 #include <optional>
 #include <ostream>
 #include <vector>
@@ -205,6 +206,9 @@ class CellJob final : public SweepJob {
   }
   void write_snapshot(bool complete, double wall_seconds) override {
     write_cube_snapshot(options_.output, info_, records_, complete, wall_seconds);
+  }
+  MemoryNeed memory_need(int threads) const override {
+    return phasecube::memory_need(config_, threads);
   }
 
  private:
@@ -568,11 +572,35 @@ int run_sweep(const Config& config, const SweepOptions& options, const mpi::Sess
   return run_sweep_job(job, options, session, log);
 }
 
+namespace {
+// Rank 0's last checks before it writes (it holds the records and alone writes the cube): the
+// memory estimate, then the output's lock, taken last so that a run refused for memory leaves
+// even the output's directory untouched. Every rank learns the verdict: InputError on rank 0,
+// false elsewhere.
+bool take_output(const SweepJob& job, const SweepOptions& options, const mpi::Session& session,
+                 std::optional<OutputLock>& lock) {
+  std::string refusal;
+  if (session.rank() == 0) {
+    try {
+      require_memory(job.memory_need(omp_get_max_threads()), memory_available());
+      lock.emplace(options.output);
+    } catch (const InputError& e) {
+      refusal = e.message();
+    }
+  }
+  if (mpi::broadcast_flag(refusal.empty())) return true;
+  if (session.rank() == 0) throw InputError(refusal);
+  return false;
+}
+}  // namespace
+
 int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
                   std::ostream& log) {
   if (job.cell_count() >= kMaxCells)  // every rank finds it: all exit 2
     throw InputError("the grid has " + std::to_string(job.cell_count()) +
                      " cells; at most 2^53 can be run");
+  std::optional<OutputLock> lock;  // held until the cube's last snapshot is written
+  if (!take_output(job, options, session, lock)) return 2;
   try {
     if (session.rank() == 0) return run_master(job, options, session.size(), log);
     return run_worker(job);
@@ -582,7 +610,9 @@ int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session
     throw;
   } catch (const std::exception& e) {
     if (session.size() > 1) {
-      log << "phasecube: fatal on rank " << session.rank() << ": " << e.what() << "\n";
+      const bool oom = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
+      log << "phasecube: fatal on rank " << session.rank() << ": "
+          << (oom ? "out of memory (std::bad_alloc)" : e.what()) << "\n";
       mpi::abort(1);
     }
     throw;

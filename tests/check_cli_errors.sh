@@ -183,6 +183,43 @@ expect_error "output 'o\\x00ut.h5' contains a NUL byte" -- run --config nul_outp
 [[ -e o ]] && fail "a NUL in run.output wrote the file 'o'"
 rm -f nul.ini nul_binding.ini nul_output.ini
 
+# --- limits (issue 11 items 9, 15)
+cfg binding.ini <<'EOF'
+[model]
+modalities = 3
+d = 4
+k = 1
+n = 50
+[run]
+trials = 3
+EOF
+# trials is an int32 in the cube: both grammars, the limit named.
+expect_error "run.trials = 2147483648" "must be <= 2147483647" -- \
+  run --config good.ini --output o.h5 --run.trials=2147483648
+expect_error "run.trials = 2147483648" "must be <= 2147483647" -- \
+  run --config binding.ini --output o.h5 --run.trials=2147483648
+# The limit itself is a valid value; its per-trial outcomes do not fit: refused, not bad_alloc.
+expect_error "needs about" "per-trial outcomes" -- \
+  run --config good.ini --output o.h5 --run.trials=2147483647
+# Too large integers name the limit (d = 1e20 said "must be an integer").
+expect_error "model.d = 1e+20" "must be <= 1000000000" -- \
+  run --config good.ini --output o.h5 --model.d=1e20
+expect_error "model.d = 1e+20" "must be <= 100000" -- \
+  run --config binding.ini --output o.h5 --model.d=1e20
+# d at its limit, and a 1e9-cell grid, do not fit: refused before any cell is validated.
+expect_error "needs about" "memory" -- theory --config good.ini --output o.h5 --model.d=1e9
+expect_error "needs about" "per-cell records" -- \
+  theory --config good.ini --output o.h5 --axes.kappa="linspace(0,1,1000)" \
+  --axes.nu="linspace(0,1,1000)" --axes.gamma_x="linspace(1,2,1000)"
+expect_error "needs about" "per-cell records" -- \
+  theory --config binding.ini --output o.h5 --axes.kappa="linspace(0,1,10000)" \
+  --axes.nu="linspace(0,1,10000)"
+# A binding per-modality error names the indexed key the user wrote, fixed or swept.
+expect_error "model.gamma_tilde[1] = -3" "modality 1 must be > 0" -- \
+  run --config binding.ini --output o.h5 --model.gamma_tilde[1]=-3
+expect_error "axes.gamma[2] value -1" "modality 2 must be >= 0" -- \
+  run --config binding.ini --output o.h5 --axes.gamma[2]=1,-1
+
 # --- help on every subcommand, and the version
 for args in "--help" "-h" "run --help" "theory --help" "inspect --help" "run -h"; do
   # shellcheck disable=SC2086  # split into arguments on purpose

@@ -104,7 +104,7 @@ expect_error "lab0.npy: shape (60, 0) has no columns" -- --x x.npy --y y.npy --l
 expect_error "min(d_x, d_y, n - 1) = 9" -- --x wide_x.npy --y wide_y.npy --labels lab10.npy --pca 12
 expect_error "--pca 5: more than min(d_x, d_y, n - 1) = 4" -- --x x.npy "${ok[@]}" --pca 5
 expect_error "need at least folds = 61" -- --x x.npy "${ok[@]}" --folds 61
-expect_error "labels one-hot encoded (500000 classes): shape (5e+05, 5e+05) would need 1.82 TiB" -- \
+expect_error "labels one-hot encoded (500000 classes): shape (5e+05, 5e+05) would need 2.0 TB" -- \
   --x x_tall.npy --y x_tall.npy --labels classes_tall.npy
 expect_error "diagnose of n = 4 rows, d_x = 100000, d_y = 100000 would need" -- \
   --x x_wide.npy --y x_wide.npy --labels lab4.npy --folds 2
@@ -117,7 +117,7 @@ expect_error "every label column is constant" -- --x x.npy --y y.npy --labels co
 expect_error "no row is labelled" -- --x x.npy --y y.npy --labels unlabelled.npy
 
 # --- item 14: HDF5 shapes and types
-expect_error "bad.h5:huge: shape (1e+12, 1e+06) would need 6.94 EiB of memory" -- \
+expect_error "bad.h5:huge: shape (1e+12, 1e+06) would need 8.0 EB of memory" -- \
   --x bad.h5:huge "${ok[@]}"
 expect_error "bad.h5:huge1d: shape (1e+15, 1) would need" -- --x bad.h5:huge1d "${ok[@]}"
 expect_error "expected a 1-D or 2-D dataset, got 3-D" -- --x bad.h5:cube3 "${ok[@]}"

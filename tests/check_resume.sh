@@ -218,7 +218,9 @@ signal_step() {
   if [[ $target == ranks ]]; then
     local ranks
     mapfile -t ranks < <(pgrep -f -- "--config $cfg" | grep -vx "$JOB")
-    kill -s "$signal" "${ranks[@]}"
+    # A match can end between pgrep and kill (a short-lived helper process of the launcher):
+    # no error for it; the exit code and the cube below show whether the ranks stopped.
+    kill -s "$signal" "${ranks[@]}" 2>/dev/null || true
   else
     kill -s "$signal" "$JOB"
   fi

@@ -323,15 +323,17 @@ seed = 11
   std::remove(path.c_str());
 }
 
+// The message of the InputError a binding config gives, or "no error".
+std::string message(const std::string& text) {
+  try {
+    binding_config_from_text(text, "t.ini");
+  } catch (const InputError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 TEST(BindingConfig, BadInputIsOneLineNamingTheKey) {
-  auto message = [](const std::string& text) {
-    try {
-      binding_config_from_text(text, "t.ini");
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_EQ(message("[model]\nmodalities = 3\ngamma_x = 1\n"),
             "t.ini: unknown key 'model.gamma_x' for a binding run (modalities, d, k, n, kappa, "
             "kappa_decay, gamma, gamma_tilde, nu, anchor, gamma[m], gamma_tilde[m])");
@@ -342,6 +344,48 @@ TEST(BindingConfig, BadInputIsOneLineNamingTheKey) {
             std::string::npos);
   EXPECT_NE(message("[model]\nmodalities = 3\nnu = 0.5\n[axes]\nnu = 0.1\n").find("never both"),
             std::string::npos);
+}
+
+// Issue 11 item 15: a per-modality value set by an indexed key is blamed on that key (it was
+// "model.gamma_tilde = 1 (default)"), fixed or swept.
+TEST(BindingConfig, IndexedValueErrorsNameTheIndexedKey) {
+  EXPECT_EQ(message("[model]\nmodalities = 3\ngamma_tilde[1] = -3\n"),
+            "model.gamma_tilde[1] = -3: nuisance variance of modality 1 must be > 0");
+  EXPECT_EQ(message("[model]\nmodalities = 3\ngamma[2] = -1\n"),
+            "model.gamma[2] = -1: noise variance of modality 2 must be >= 0");
+  EXPECT_EQ(message("[model]\nmodalities = 3\n[axes]\ngamma_tilde[0] = 1, -2\n"),
+            "axes.gamma_tilde[0] value -2: nuisance variance of modality 0 must be > 0, in the "
+            "cell with gamma_tilde[0] = -2");
+  EXPECT_EQ(message("[model]\nmodalities = 3\nkappa = 0\ngamma = 1\ngamma[1] = 0\n"),
+            "model.gamma[1] = 0: modality 1 has zero variance on a signal coordinate (kappa = 0 "
+            "and gamma = 0)");
+  // Unindexed values keep their own key.
+  EXPECT_EQ(message("[model]\nmodalities = 3\ngamma_tilde = 1, -3\n"),
+            "model.gamma_tilde = 1, -3: nuisance variance of modality 1 must be > 0");
+}
+
+}  // namespace
+}  // namespace phasecube
+
+namespace phasecube {
+namespace {
+
+// Issue 11 item 10 (binding): huge kappa gave pairwise Deltas 0 (kappa >= 1e78) or NaN
+// (kappa >= 1e155); with gamma = 1 and nu = 0.5 every pair's Delta is 2 kappa^2 / (kappa^2 + 1).
+TEST(BindingTheory, ScaleSafeForHugeKappa) {
+  for (double kappa : {1e10, 1e78, 1e155, 1e300}) {
+    SCOPED_TRACE(kappa);
+    const BindingTheory t = binding_theory(make_binding_cell(
+        values({{"modalities", {3}}, {"kappa", {kappa}}, {"gamma", {1}}, {"nu", {0.5}}})));
+    EXPECT_DOUBLE_EQ(t.delta_pair(0, 1), 2.0);
+    EXPECT_FALSE(std::isnan(t.delta_centroid));
+    EXPECT_DOUBLE_EQ(t.delta_best_pair, 2.0);
+    EXPECT_GT(t.delta_all_pairs(0), 1.0);
+    EXPECT_NE(t.winner, kNoWinner);
+  }
+  const BindingTheory tiny = binding_theory(
+      make_binding_cell(values({{"modalities", {3}}, {"gamma_tilde", {1e-320}}, {"nu", {0.5}}})));
+  EXPECT_DOUBLE_EQ(tiny.delta_pair(0, 1), 1.0);  // rho = 0.5 over nu = 0.5, not subnormal noise
 }
 
 }  // namespace

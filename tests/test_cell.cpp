@@ -1,11 +1,19 @@
 // One cell end to end: determinism across threads, degenerate cells, consistency at large n.
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <new>
+#include <stdexcept>
+#include <vector>
 
 #include "phasecube/cell.hpp"
+#include "phasecube/parallel.hpp"
 #include "phasecube/theory.hpp"
 #include "test_support.hpp"
 
@@ -131,4 +139,63 @@ TEST(Cell, JointVariablesInterpolateBetweenCpAndCa) {
   EXPECT_EQ(get(ca_like, Var::joint_recovery_rate), 1.0);
   EXPECT_LT(get(ca_like, Var::joint_ca_distance_mean), 0.01);
   EXPECT_GT(get(ca_like, Var::joint_cp_distance_mean), 0.9);
+}
+
+// Issue 11 item 8: an allocation failure inside the OpenMP trial region (here: building a
+// thread's workspace, (2d)^2 doubles, under an address-space limit) reaches the caller as
+// std::bad_alloc instead of std::terminate (SIGABRT). In a child process: the limit must not
+// touch the test runner.
+TEST(CellDeathTest, OutOfMemoryInsideTheTrialRegionReachesTheCaller) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto run_under_limit = [] {
+    omp_set_num_threads(2);
+    // The team's threads (and their stacks) exist before the limit is set.
+#pragma omp parallel
+    { (void)omp_get_thread_num(); }
+    const CellParams p = cell({{"d", {3000}}, {"k", {1}}, {"n", {10}}});
+    std::FILE* statm = std::fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (!statm || std::fscanf(statm, "%lu", &pages) != 1) std::_Exit(10);
+    std::fclose(statm);
+    // 128 MB above what the process maps now; one workspace alone needs ~600 MB.
+    const rlim_t limit = pages * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (128u << 20);
+    const rlimit lim{limit, limit};
+    if (setrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(11);
+    try {
+      simulate_cell(p, settings(4, SamplerKind::Direct), 0);
+    } catch (const std::bad_alloc&) {
+      std::fputs("caught std::bad_alloc\n", stderr);
+      std::_Exit(3);
+    }
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(run_under_limit(), ::testing::ExitedWithCode(3), "caught std::bad_alloc");
+}
+
+// The trial loop's exception handling itself, deterministically: a failure building one
+// thread's workspace, or in one trial, is rethrown on the caller; the others are skipped.
+TEST(ParallelTrials, FirstFailureIsRethrownAfterTheRegion) {
+  struct FailsOnLastThread {
+    explicit FailsOnLastThread(int) {
+      if (omp_get_thread_num() == omp_get_num_threads() - 1) throw std::bad_alloc();
+    }
+  };
+  omp_set_num_threads(2);
+  EXPECT_THROW(parallel_trials<FailsOnLastThread>(
+                   100, 2, nullptr, [](FailsOnLastThread&, std::size_t) {}, 0),
+               std::bad_alloc);
+  struct Plain {
+    explicit Plain(int) {}
+  };
+  EXPECT_THROW(parallel_trials<Plain>(
+                   1000, 1, nullptr,
+                   [&](Plain&, std::size_t t) {
+                     if (t == 3) throw std::runtime_error("trial 3");
+                   },
+                   0),
+               std::runtime_error);
+  std::vector<int> seen(50, 0);
+  parallel_trials<Plain>(
+      50, 4, nullptr, [&](Plain&, std::size_t t) { seen[t] += 1; }, 0);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 50);
 }

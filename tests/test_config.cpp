@@ -1,9 +1,11 @@
 // Config and grid layers: the [axes] grammar, INI files, overrides, the resolved text, and
 // every bad-input case of the CLI contract (each must name the key and the value at fault).
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,7 +17,9 @@
 #include "phasecube/cli.hpp"
 #include "phasecube/config.hpp"
 #include "phasecube/grid.hpp"
+#include "phasecube/memory.hpp"
 #include "phasecube/model.hpp"
+#include "phasecube/schema.hpp"
 #include "phasecube/text.hpp"
 
 namespace phasecube {
@@ -601,4 +605,105 @@ TEST(CliNumbers, OneSyntaxForEveryOption) {
                                  {"--band '" + std::string(bad) + "'", ">= 0"}));
 }
 
+}  // namespace phasecube
+
+namespace phasecube {
+namespace {
+
+// ---------------------------------------------------------------- limits (issue 11 item 9)
+
+// trials_done is an int32 in the cube: 2^31 - 1 is the last accepted value, in both grammars.
+TEST_F(ConfigTest, TrialsLimitIsInt32) {
+  EXPECT_EQ(Load("[run]\ntrials = 2147483647\n").run.trials, 2147483647L);
+  EXPECT_TRUE(Rejects("[run]\ntrials = 2147483648\n",
+                      {"run.trials = 2147483648", "must be <= 2147483647", "32-bit"}));
+  EXPECT_TRUE(Rejects("[run]\ntrials = 1e12\n", {"run.trials = 1e12", "<= 2147483647"}));
+  EXPECT_EQ(binding_config_from_text("[model]\nmodalities = 3\n[run]\ntrials = 2147483647\n", "b")
+                .run.trials,
+            2147483647L);
+  EXPECT_TRUE(ThrowsInputError(
+      [] {
+        binding_config_from_text("[model]\nmodalities = 3\n[run]\ntrials = 2147483648\n", "b");
+      },
+      {"run.trials = 2147483648", "must be <= 2147483647"}));
+}
+
+// Integer parameters too large name the limit (d = 1e20 said "must be an integer"); the
+// limit itself is a valid integer, refused only if it cannot fit in memory.
+TEST_F(ConfigTest, IntegerLimitsAreNamed) {
+  EXPECT_TRUE(Rejects("[model]\nd = 1e20\n", {"model.d = 1e+20", "must be <= 1000000000"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 1000000001\n", {"model.d = 1000000001", "<= 1000000000"}));
+  EXPECT_TRUE(Rejects("[model]\nn = 1e10\n", {"model.n = 1e+10", "<= 1000000000"}));
+  EXPECT_TRUE(Rejects("[axes]\nd = 10, 1e20\n", {"axes.d value 1e+20", "<= 1000000000"}));
+  EXPECT_TRUE(Rejects("[model]\nd = 1e9\n", {"needs about", "memory"}));
+  EXPECT_TRUE(
+      ThrowsInputError([] { binding_config_from_text("[model]\nmodalities = 3\nd = 1e20\n", "b"); },
+                       {"model.d = 1e+20", "must be <= 100000"}));
+  EXPECT_TRUE(
+      ThrowsInputError([] { binding_config_from_text("[model]\nmodalities = 3\nd = 5e8\n", "b"); },
+                       {"model.d = 5e+08", "must be <= 100000"}));
+}
+
+TEST(Memory, RefusedExactlyAboveTheLimit) {
+  MemoryNeed need;
+  need.records = 600;
+  need.snapshot = 400;
+  EXPECT_NO_THROW(require_memory(need, {1000, "test"}));
+  EXPECT_TRUE(ThrowsInputError(
+      [&] {
+        require_memory(need, {999, "test"});
+      },
+      {"needs about 1.0 kB", "more than the 999 B", "(test)"}));
+}
+
+TEST(Memory, NeedGrowsWithGridThreadsAndTrials) {
+  Config c;
+  c.fixed = default_param_values();
+  c.axes = {Axis{"kappa", "", std::vector<double>(1000, 1.0)}};
+  c.run.trials = 1000;
+  const MemoryNeed theory = memory_need(c, 0);
+  EXPECT_EQ(theory.records, 1000.0 * sizeof(CellRecord));
+  EXPECT_EQ(theory.snapshot, theory.records);
+  EXPECT_EQ(theory.workspaces + theory.outcomes, 0.0);
+  const MemoryNeed one = memory_need(c, 1), two = memory_need(c, 2);
+  EXPECT_GT(one.workspaces, 48.0 * 8 * 10 * 10 - 1);  // ~48 d^2 doubles per thread at d = 10
+  EXPECT_EQ(two.workspaces, 2 * one.workspaces);
+  EXPECT_GT(one.outcomes, 1000.0 * 8 * 10);
+}
+
+// A grid whose records just fit under RLIMIT_AS is accepted, one more cell is refused, before
+// any cell is validated. In a child process: the limit must not touch the test runner.
+TEST(MemoryDeathTest, GridJustOverTheAddressSpaceLimitIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto run = [] {
+    const double limit = 6e8;  // far below any machine's memory, far above this process
+    const rlimit lim{static_cast<rlim_t>(limit), static_cast<rlim_t>(limit)};
+    if (setrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(10);
+    const MemoryLimit available = memory_available();
+    if (available.bytes != limit || available.source.find("RLIMIT_AS") == std::string::npos)
+      std::_Exit(11);
+    const auto config = [](double cells) {
+      return "[model]\nd = 4\nk = 1\n[axes]\nkappa = 1\nnu = linspace(0, 1, " +
+             format_number(cells) + ")\n";
+    };
+    Config probe = config_from_text(config(1), "t");
+    const double cell = memory_need(probe, 0).cell, record = 2.0 * sizeof(CellRecord);
+    const double fits = std::floor((limit - cell) / record);
+    config_from_text(config(fits), "t");  // fits exactly
+    try {
+      config_from_text(config(fits + 1), "t");
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      if (msg.find("needs about") != std::string::npos &&
+          msg.find("RLIMIT_AS") != std::string::npos) {
+        std::fputs("refused\n", stderr);
+        std::_Exit(3);
+      }
+    }
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(run(), ::testing::ExitedWithCode(3), "refused");
+}
+
+}  // namespace
 }  // namespace phasecube

@@ -136,3 +136,69 @@ TEST(Theory, EtaHeldFixedDerivesNu) {
   v["gamma_tilde_y"] = {0};
   EXPECT_THROW(make_cell(v), ParamError);  // eta > 0 with no nuisance variance
 }
+
+namespace {
+// The closed forms of a cell with the same gamma on both views and nu = 0.5, in long double
+// (its exponent range holds kappa^2 for every finite kappa): Delta_CA = rho / nu and
+// Delta_CP = tau / (nu sqrt(gt)).
+struct Expected {
+  double ca, cp;
+};
+Expected expected(double kappa, double g, double gt) {
+  const long double k2 = static_cast<long double>(kappa) * kappa, v = k2 + g;
+  const long double rho = k2 / v, tau = k2 / std::sqrt(v);
+  return {static_cast<double>(rho / 0.5L),
+          static_cast<double>(tau / (0.5L * std::sqrt(static_cast<long double>(gt))))};
+}
+
+void expect_scale_safe(double kappa, double g, double gt, Regime regime) {
+  SCOPED_TRACE("kappa = " + format_number(kappa) + ", gamma = " + format_number(g) +
+               ", gamma_tilde = " + format_number(gt));
+  const Theory t = theory(cell({{"kappa", {kappa}},
+                                {"gamma_x", {g}},
+                                {"gamma_y", {g}},
+                                {"gamma_tilde_x", {gt}},
+                                {"gamma_tilde_y", {gt}},
+                                {"nu", {0.5}}}));
+  const Expected e = expected(kappa, g, gt);
+  for (double x : {t.delta_ca, t.delta_cp, t.delta_cp_rev}) ASSERT_FALSE(std::isnan(x));
+  // Relative 1e-12; results below DBL_MIN are subnormal and carry fewer digits.
+  const double tiny = 1e-321;
+  EXPECT_NEAR(t.delta_ca, e.ca, 1e-12 * e.ca + tiny);
+  EXPECT_NEAR(t.delta_cp, e.cp, 1e-12 * e.cp + tiny);
+  EXPECT_EQ(t.delta_cp_rev, t.delta_cp);
+  EXPECT_EQ(t.regime, regime);
+}
+}  // namespace
+
+// Issue 11 item 10: kappa >= 1e78 gave Delta_CA = 0 ("CP only"), kappa >= 1e155 NaN, huge or
+// tiny variances 0, inf or NaN. Every finite input now gives the closed form's value.
+TEST(Theory, ScaleSafeForEveryFiniteKappa) {
+  expect_scale_safe(1e-160, 1, 1, Regime::Neither);  // Deltas 2e-320, subnormal
+  expect_scale_safe(1e-10, 1, 1, Regime::Neither);
+  expect_scale_safe(1, 1, 1, Regime::CpOnly);  // Delta_CA = 1 exactly
+  expect_scale_safe(1e10, 1, 1, Regime::Both);
+  expect_scale_safe(1e78, 1, 1, Regime::Both);
+  expect_scale_safe(1e155, 1, 1, Regime::Both);
+  expect_scale_safe(1e300, 1, 1, Regime::Both);
+}
+
+TEST(Theory, ScaleSafeForEveryFiniteGamma) {
+  expect_scale_safe(1, 1e300, 1, Regime::Neither);       // Delta_CA = 2e-300
+  expect_scale_safe(1, 1e-300, 1, Regime::Both);         // Delta_CA = 2
+  expect_scale_safe(1, 1, 1e300, Regime::Neither);       // nu = 0.5, xi = 0.5e150
+  expect_scale_safe(1, 1, 1e-300, Regime::CpOnly);       // xi = 0.5e-150
+  expect_scale_safe(1e-155, 1e-320, 1, Regime::CaOnly);  // subnormal kappa^2 and gamma
+  expect_scale_safe(1e-160, 1e-318, 1e-320, Regime::Neither);
+  expect_scale_safe(1e200, 1e300, 1e300, Regime::Both);
+}
+
+// Zero signal is still 0 and no nuisance correlation still +inf, at any scale.
+TEST(Theory, ScaleSafeKeepsTheConventions) {
+  const Theory zero = theory(cell({{"kappa", {0}}, {"gamma_tilde_x", {1e300}}, {"nu", {0.5}}}));
+  EXPECT_EQ(zero.delta_ca, 0.0);
+  EXPECT_EQ(zero.delta_cp, 0.0);
+  const Theory none = theory(cell({{"kappa", {1e300}}, {"gamma_tilde_x", {1e-300}}, {"nu", {0}}}));
+  EXPECT_EQ(none.delta_ca, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(none.delta_cp, std::numeric_limits<double>::infinity());
+}

@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang-format
   libeigen3-dev libhdf5-dev libopenmpi-dev openmpi-bin
-  libboost-program-options-dev librandom123-dev libgtest-dev libbenchmark-dev
+  libboost-program-options-dev librandom123-dev libgtest-dev libbenchmark-dev liblapack-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-pil python3-xarray python3-h5netcdf
   python3-sklearn
   netcdf-bin

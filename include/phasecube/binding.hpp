@@ -44,6 +44,8 @@
 namespace phasecube {
 
 inline constexpr int kMaxModalities = 64;
+// The largest d (and k) of a binding cell.
+inline constexpr int kMaxBindingDimension = 100000;
 
 // How many values a binding parameter takes.
 enum class BindingShape {

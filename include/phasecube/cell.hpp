@@ -20,6 +20,8 @@ CellRecord theory_record(const CellParams& p);
 // Theory plus `run.trials` Monte Carlo trials. The random stream of trial t is keyed by
 // (run.seed, cell_index) and counted from t, so it does not depend on who runs it.
 CellRecord simulate_cell(const CellParams& p, const RunSettings& run, std::uint64_t cell_index);
+// Bytes simulate_cell holds per trial until the cell is reduced (memory.hpp).
+std::size_t trial_outcome_bytes();
 
 // The same, abandoned (nullopt) as soon as `cancel` becomes true: a stop request is then
 // honoured within one trial, not one cell.

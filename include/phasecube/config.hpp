@@ -33,6 +33,9 @@ struct Axis {
   std::vector<double> values;  // resolved grid values, in order
 };
 
+// The most trials a cell can have: trials_done is an int32 in the cube (schema).
+inline constexpr long kMaxTrials = 2147483647;
+
 struct RunSettings {
   long trials = 100;
   std::uint64_t seed = 1;

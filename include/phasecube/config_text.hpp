@@ -29,6 +29,9 @@ std::string cell_context(const Grid& grid, std::size_t cell);
 
 // An unsigned 64-bit integer, the whole text; else InputError "key = 'text': must be what".
 std::uint64_t parse_u64(const std::string& key, const std::string& text, const std::string& what);
+// run.trials of either grammar: one integer in [1, kMaxTrials] ("1e4" allowed); else
+// InputError "key = text: must be ..." naming the limit.
+long parse_trials(const std::string& key, const std::string& text);
 // auto, wishart or direct; else InputError naming `key`.
 SamplerKind parse_sampler(const std::string& key, const std::string& text);
 

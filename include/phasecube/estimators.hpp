@@ -36,10 +36,16 @@ class TopEigen {
                             int k);
   const Eigen::VectorXd& values() const { return values_; }
   const Eigen::MatrixXd& vectors() const { return vectors_; }
+  // How many computes fell back to Eigen's solver (the residual check failed): for tests.
+  long fallbacks() const { return fallbacks_; }
+  // Residual ||T x - lambda x|| <= tol ||T|| and |x_i . x_j| <= tol of the inverse-iteration
+  // vectors, else the fallback. Rounding-level vectors are ~1e-14; a failure ~1 or NaN.
+  static constexpr double kVectorTolerance = 1e-9;
 
  private:
   Eigen::MatrixXd work_;  // the matrix, then its Householder vectors (linalg.hpp)
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;  // fallback only
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;  // fallbacks only
+  long fallbacks_ = 0;
   Eigen::VectorXd diag_, sub_, tau_, values_, rhs_;
   Eigen::VectorXd u0_, u1_, u2_, mult_;
   Eigen::Matrix<bool, Eigen::Dynamic, 1> swapped_;
@@ -50,6 +56,7 @@ class TopEigen {
   // exact eigenvalue shift still gives the huge inverse-iteration step), then solves.
   void factor_shifted(double shift, double tiny);
   void solve_factored(Eigen::VectorXd& y) const;
+  bool vectors_accurate(double tnorm) const;  // the residual check of top_vectors
 };
 
 // G with G^T G = S^+ (see above). Reuses its buffers across calls.

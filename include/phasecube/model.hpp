@@ -92,6 +92,19 @@ struct PopulationCovariance {
 };
 PopulationCovariance population_covariance(const CellParams& p);
 
+// The largest value of an integer model parameter (d, k, n): they are ints, and products
+// such as 2 d stay below 2^31.
+inline constexpr long long kMaxModelInteger = 1'000'000'000;
+
+// The one check of an integer setting (model parameters of both config grammars, run.trials):
+// "" when x is an integer in [lo, hi], else why not ("must be an integer", "must be >= lo",
+// "must be <= hi"), the limit named.
+std::string integer_problem(double x, long long lo, long long hi);
+
+// sqrt(a b) for a, b >= 0 without overflow or underflow of the product (bitwise
+// std::sqrt(a * b) whenever that product is a normal number).
+double sqrt_product(double a, double b);
+
 // Formats a double for messages and attributes ("0.5", "1e-06", "inf").
 std::string format_number(double v);
 

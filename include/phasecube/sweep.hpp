@@ -11,6 +11,7 @@
 
 #include "phasecube/config.hpp"
 #include "phasecube/stop.hpp"
+#include "phasecube/memory.hpp"
 
 namespace phasecube {
 
@@ -60,6 +61,8 @@ class SweepJob {
   virtual Previous take_previous(const std::string& path) = 0;
   // Writes every record to options.output atomically, status complete or partial.
   virtual void write_snapshot(bool complete, double wall_seconds) = 0;
+  // What the run needs on `threads` threads (memory.hpp): checked before anything is written.
+  virtual MemoryNeed memory_need(int threads) const = 0;
 };
 
 // The checks --resume makes of any cube's root numeric attributes (a theory-only cube is

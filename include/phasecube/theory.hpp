@@ -28,6 +28,13 @@ double separation_ratio(const Eigen::VectorXd& signal, const Eigen::VectorXd& nu
 // #{i : signal_i > max nuisance}
 int recovered_count(const Eigen::VectorXd& signal, const Eigen::VectorXd& nuisance);
 
+// The two-view signal ratios for any finite input, never NaN: the correlation
+// kappa^2 / sqrt((kappa^2 + ga)(kappa^2 + gb)) and the cross term kappa^2 / sqrt(kappa^2 + g).
+// Bitwise the textbook formula where its intermediate values are normal numbers, a scaled
+// form (no kappa^2 formed) outside; 0 for kappa = 0.
+double signal_correlation(double kappa, double ga, double gb);
+double signal_cross(double kappa, double g);
+
 Theory theory(const CellParams& p);
 
 }  // namespace phasecube

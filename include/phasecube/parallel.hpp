@@ -1,0 +1,67 @@
+#pragma once
+// The Monte Carlo trial loop of a cell on the OpenMP team (cell.cpp, binding_run.cpp).
+//
+// No exception may leave an OpenMP region (it would call std::terminate: SIGABRT with a
+// half-written run). Every throw inside, also from building a thread's workspace, is caught;
+// the first one is kept and rethrown on the calling thread after the region. After a failure
+// the remaining trials are skipped. Every thread still reaches the work-sharing loop (a
+// thread that skipped it would leave the others waiting at its barrier).
+#include <Eigen/Dense>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <vector>
+
+#include "phasecube/sampler.hpp"
+
+namespace phasecube {
+
+// One thread's workspace, allocated once per cell and reused by every trial: the sampler,
+// the sample and the fit (CrossModalFit or BindingFit).
+template <class Fit>
+struct TrialWorkspace {
+  TrialWorkspace(const std::vector<Eigen::MatrixXd>& blocks, int n, SamplerKind kind)
+      : sampler(blocks, n, kind) {}
+  CovarianceSampler sampler;
+  Fit fit;
+  Eigen::MatrixXd s;
+};
+
+// Runs trial(workspace, t) for t = 0 .. trials-1 (trials in any order and on any thread;
+// results must be written by trial index). Each thread builds one Workspace from `args` and
+// reuses it for its trials; `chunk` trials are handed out at a time. Stops early (returns
+// normally) when `cancel` is set.
+template <class Workspace, class Trial, class... Args>
+void parallel_trials(std::size_t trials, int chunk, const std::atomic<bool>* cancel, Trial&& trial,
+                     const Args&... args) {
+  std::exception_ptr failure;
+  std::atomic<bool> failed(false);
+  auto keep = [&] {
+#pragma omp critical(phasecube_trial_failure)
+    if (!failure) failure = std::current_exception();
+    failed.store(true, std::memory_order_relaxed);
+  };
+#pragma omp parallel
+  {
+    std::optional<Workspace> workspace;
+    try {
+      workspace.emplace(args...);
+    } catch (...) {
+      keep();
+    }
+#pragma omp for schedule(dynamic, chunk)
+    for (std::size_t t = 0; t < trials; ++t) {
+      if (!workspace || failed.load(std::memory_order_relaxed)) continue;
+      if (cancel && cancel->load(std::memory_order_relaxed)) continue;
+      try {
+        trial(*workspace, t);
+      } catch (...) {
+        keep();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace phasecube
