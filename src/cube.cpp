@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
-#include <ranges>
 #include <set>
 #include <stdexcept>
 #include <type_traits>
@@ -163,8 +162,9 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells,
   if (rank == 0) {
     if (cells.size() != 1 || cells[0] != 0)
       throw std::out_of_range("write_cells: a cube without axes has the single cell 0");
-  } else if (cells.size() == m.cell_count &&
-             std::equal(cells.begin(), cells.end(), std::views::iota(std::size_t{0}).begin())) {
+  } else if (std::size_t next = 0;
+             cells.size() == m.cell_count &&
+             std::all_of(cells.begin(), cells.end(), [&](std::size_t c) { return c == next++; })) {
     // Every cell in order (a snapshot): the whole dataspace, no point list.
   } else {
     std::vector<hsize_t> coords(cells.size() * rank);

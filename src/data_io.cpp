@@ -58,11 +58,10 @@ Eigen::MatrixXd read_hdf5(const std::string& file, const std::string& dataset,
   }
 }
 
+}  // namespace
+
 // NumPy .npy, format versions 1-3.
-Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
-  const std::string where = what + " " + file;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(where + ": cannot open");
+Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     throw InputError(where + ": not a NumPy .npy file");
@@ -125,6 +124,12 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   if (cols_ll > 0 && rows_ll > data_bytes / static_cast<long long>(width) / cols_ll)
     throw InputError(where + ": truncated data (shape (" + shape + ") needs more than the " +
                      std::to_string(data_bytes) + " bytes in the file)");
+  // A zero dimension fits any other in no bytes: bound it, or (0, 1e11) is 1e11 empty
+  // columns for every later loop (found by fuzzing: a hang).
+  constexpr long long kMaxEmptyExtent = 1 << 20;
+  if ((rows_ll == 0 || cols_ll == 0) && std::max(rows_ll, cols_ll) > kMaxEmptyExtent)
+    throw InputError(where + ": bad shape (" + shape + "): an empty array with more than " +
+                     std::to_string(kMaxEmptyExtent) + " rows or columns");
   const auto rows = static_cast<Eigen::Index>(rows_ll);
   const auto cols = static_cast<Eigen::Index>(cols_ll);
   RowMatrix m(rows, cols);
@@ -155,6 +160,8 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   return m;
 }
 
+namespace {
+
 bool parse_field(const std::string& raw, double& v) {
   const auto b = raw.find_first_not_of(" \t\r\"");
   if (b == std::string::npos) {
@@ -168,10 +175,9 @@ bool parse_field(const std::string& raw, double& v) {
   return end == t.c_str() + t.size();
 }
 
-Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
-  const std::string where = what + " " + file;
-  std::ifstream in(file);
-  if (!in) throw InputError(where + ": cannot open");
+}  // namespace
+
+Eigen::MatrixXd parse_csv(std::istream& in, const std::string& where) {
   std::vector<double> values;
   Eigen::Index cols = -1, rows = 0;
   std::string line;
@@ -205,8 +211,6 @@ Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
   return Eigen::Map<RowMatrix>(values.data(), rows, cols);
 }
 
-}  // namespace
-
 Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what) {
   std::string file = spec, dataset;
   std::error_code ec;
@@ -226,8 +230,11 @@ Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what) {
   }
   if (!dataset.empty())
     throw InputError(what + " " + spec + ": a dataset name is only for HDF5 files");
-  if (lower_extension(file) == ".npy") return read_npy(file, what);
-  return read_csv(file, what);
+  const std::string where = what + " " + file;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(where + ": cannot open");
+  if (lower_extension(file) == ".npy") return parse_npy(in, where);
+  return parse_csv(in, where);
 }
 
 LabelTable make_label_table(const Eigen::MatrixXd& raw) {

@@ -3,6 +3,7 @@
 // (float32/float64/int32/int64, C order) and numeric CSV (optional header row).
 // Every problem is an InputError naming the file.
 #include <Eigen/Dense>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,10 @@ namespace phasecube {
 // The format follows the extension: .h5/.hdf5/.he5/.nc -> HDF5, .npy -> NumPy, else CSV.
 // A 1-D array is one column. `what` names the input in messages ("--x").
 Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what);
+// The .npy and CSV parsers behind read_matrix, on any stream (the fuzz targets feed them
+// memory); `where` starts every message ("--x data.csv").
+Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where);
+Eigen::MatrixXd parse_csv(std::istream& in, const std::string& where);
 
 struct LabelTable {
   Eigen::MatrixXd values;      // n x L targets (one-hot for a class column)
