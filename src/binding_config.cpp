@@ -90,8 +90,9 @@ void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>
     const auto eq = s.find('=');
     if (eq == std::string_view::npos)
       throw InputError("command line: option '" + raw + "' needs a value (--section.key=value)");
+    const std::string key = trim(s.substr(0, eq));
     Entry e =
-        make_entry(trim(s.substr(0, eq)), std::string(s.substr(eq + 1)), true, "command line");
+        make_entry(key, config_text::override_value(key, s.substr(eq + 1)), true, "command line");
     const std::string other = e.section == "model" ? "axes" : e.section == "axes" ? "model" : "";
     std::erase_if(entries, [&](const Entry& old) {
       return old.name == e.name && old.section == other && !old.command_line;

@@ -85,8 +85,9 @@ int inspect_binding_cube(const std::string& path, std::ostream& out) {
   double table[kCodes][kCodes] = {};
   for (std::size_t cell = 0; cell < cells; ++cell) {
     if (done[cell] != 1) continue;
+    // Range-checked as doubles: a file may hold any value (NaN, 1e300) where a code belongs.
+    if (!(tw[cell] >= 0 && tw[cell] < kCodes && ew[cell] >= 0 && ew[cell] < kCodes)) continue;
     const int t = static_cast<int>(tw[cell]), e = static_cast<int>(ew[cell]);
-    if (t < 0 || t >= kCodes || e < 0 || e >= kCodes) continue;
     table[t][e] += 1;
     total += 1;
     agree += t == e ? 1 : 0;

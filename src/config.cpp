@@ -243,8 +243,9 @@ void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>
       throw InputError("command line: '" + raw + "' is not an override --section.key=value");
     if (eq == std::string_view::npos)
       throw InputError("command line: option '" + raw + "' needs a value (--section.key=value)");
-    Entry e = make_entry(trim(s.substr(0, eq)), std::string(s.substr(eq + 1)), Origin::CommandLine,
-                         where);
+    const std::string key = trim(s.substr(0, eq));
+    Entry e = make_entry(key, config_text::override_value(key, s.substr(eq + 1)),
+                         Origin::CommandLine, where);
     const std::string other = e.section == "model" ? "axes" : e.section == "axes" ? "model" : "";
     std::erase_if(entries, [&](const Entry& old) {
       // The same parameter in the other section is dropped only if it came from the file;

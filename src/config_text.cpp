@@ -89,4 +89,10 @@ SamplerKind parse_sampler(const std::string& key, const std::string& text) {
   throw InputError(key + " = '" + text + "': must be auto, wishart or direct");
 }
 
+std::string override_value(const std::string& key, std::string_view value) {
+  if (value.find_first_of("\n\r") != std::string_view::npos)
+    throw InputError("command line: --" + key + ": a value cannot contain a line break");
+  return std::string(value);
+}
+
 }  // namespace phasecube::config_text

@@ -66,11 +66,10 @@ Eigen::MatrixXd read_hdf5(const std::string& file, const std::string& dataset,
   }
 }
 
+}  // namespace
+
 // NumPy .npy, format versions 1-3.
-Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
-  const std::string where = what + " " + file;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(where + ": cannot open");
+Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     throw InputError(where + ": not a NumPy .npy file");
@@ -137,6 +136,12 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
     throw InputError(where + ": truncated data (shape (" + shape + ") needs more than the " +
                      std::to_string(data_bytes) + " bytes in the file)");
   check_matrix_size(static_cast<double>(rows_ll), static_cast<double>(cols_ll), where);
+  // A zero dimension fits any other in no bytes: bound it, or (0, 1e11) is 1e11 empty
+  // columns for every later loop (found by fuzzing: a hang).
+  constexpr long long kMaxEmptyExtent = 1 << 20;
+  if ((rows_ll == 0 || cols_ll == 0) && std::max(rows_ll, cols_ll) > kMaxEmptyExtent)
+    throw InputError(where + ": bad shape (" + shape + "): an empty array with more than " +
+                     std::to_string(kMaxEmptyExtent) + " rows or columns");
   const auto rows = static_cast<Eigen::Index>(rows_ll);
   const auto cols = static_cast<Eigen::Index>(cols_ll);
   RowMatrix m(rows, cols);
@@ -167,6 +172,8 @@ Eigen::MatrixXd read_npy(const std::string& file, const std::string& what) {
   return m;
 }
 
+namespace {
+
 // Whether `raw` is a number (v) or empty (v = NaN: missing). Quotes and blanks around it,
 // and the CR of a CRLF line, do not count.
 bool parse_field(const std::string& raw, double& v) {
@@ -182,10 +189,9 @@ bool parse_field(const std::string& raw, double& v) {
   return end == t.c_str() + t.size();
 }
 
-Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
-  const std::string where = what + " " + file;
-  std::ifstream in(file);
-  if (!in) throw InputError(where + ": cannot open");
+}  // namespace
+
+Eigen::MatrixXd parse_csv(std::istream& in, const std::string& where) {
   std::vector<double> values;
   Eigen::Index cols = -1, rows = 0;
   std::string line;
@@ -223,8 +229,6 @@ Eigen::MatrixXd read_csv(const std::string& file, const std::string& what) {
   return Eigen::Map<RowMatrix>(values.data(), rows, cols);
 }
 
-}  // namespace
-
 void check_memory(double bytes, const std::string& what) {
   const MemoryLimit usable = memory_available();
   if (bytes > usable.bytes)
@@ -257,7 +261,10 @@ Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what) {
   } else if (!dataset.empty()) {
     throw InputError(what + " " + spec + ": a dataset name is only for HDF5 files");
   } else {
-    m = lower_extension(file) == ".npy" ? read_npy(file, what) : read_csv(file, what);
+    const std::string where = what + " " + file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(where + ": cannot open");
+    m = lower_extension(file) == ".npy" ? parse_npy(in, where) : parse_csv(in, where);
   }
   // Every dimension is checked here, once, before anything uses it.
   if (m.rows() == 0 || m.cols() == 0)

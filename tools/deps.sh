@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config clang-format
+  clang libclang-rt-14-dev libomp-dev llvm  # the fuzz build: clang, libFuzzer, symbolizer
   libeigen3-dev libhdf5-dev libopenmpi-dev openmpi-bin
   libboost-program-options-dev librandom123-dev libgtest-dev libbenchmark-dev liblapack-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-pil python3-xarray python3-h5netcdf

@@ -4,6 +4,8 @@
 #   2. clang-format check of src/ include/ tests/ (*.cpp, *.hpp)
 #   3. Release build in build/ + ctest
 #   4. ASan/UBSan build in build-asan/ + ctest   (skip with PHASECUBE_SKIP_ASAN=1, local only)
+#   5. fuzz: a short fixed libFuzzer run of every parser (tools/fuzz.sh, build-fuzz/)
+#                                                (skip with PHASECUBE_SKIP_FUZZ=1, local only)
 # Every step runs even if an earlier one failed (one CI run reports every problem);
 # the exit code is non-zero if any step failed, and the last line is a summary.
 set -euo pipefail
@@ -67,6 +69,12 @@ else
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   build_and_ctest asan build-asan -DPHASECUBE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPHASECUBE_BENCH=OFF
+fi
+
+if [[ "${PHASECUBE_SKIP_FUZZ:-0}" == 1 ]]; then
+  echo "==> [fuzz] skipped (PHASECUBE_SKIP_FUZZ=1)"
+else
+  step fuzz tools/fuzz.sh
 fi
 
 if [[ ${#failed[@]} -eq 0 ]]; then

@@ -34,6 +34,10 @@ std::uint64_t parse_u64(const std::string& key, const std::string& text, const s
 long parse_trials(const std::string& key, const std::string& text);
 // auto, wishart or direct; else InputError naming `key`.
 SamplerKind parse_sampler(const std::string& key, const std::string& text);
+// The value of a command-line override (after '='), which like a line of a file cannot
+// hold a line break: it would become a line of its own in the resolved config a cube
+// stores. Throws InputError naming `key`.
+std::string override_value(const std::string& key, std::string_view value);
 
 // Fixed or swept, never both: throws for a name in both [model] and [axes]. Works on any
 // entry type with section, name, text and key().

@@ -3,6 +3,7 @@
 // (float32/float64/int32/int64, C order) and numeric CSV (optional header row).
 // Every problem is an InputError naming the file.
 #include <Eigen/Dense>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@ namespace phasecube {
 // A 1-D array is one column. `what` names the input in messages ("--x"). A matrix without
 // rows or columns, or too large for memory (check_matrix_size), is refused.
 Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what);
+// The .npy and CSV parsers behind read_matrix, on any stream (the fuzz targets feed them
+// memory); `where` starts every message ("--x data.csv").
+Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where);
+Eigen::MatrixXd parse_csv(std::istream& in, const std::string& where);
 
 // Refuses (InputError "what would need N GiB of memory, more than ...") `bytes` beyond what
 // this process can allocate: physical memory, or a lower RLIMIT_AS / RLIMIT_DATA.
