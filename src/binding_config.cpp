@@ -8,8 +8,8 @@
 #include "phasecube/binding_run.hpp"
 #include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
-#include "phasecube/stop.hpp"
 #include "phasecube/memory.hpp"
+#include "phasecube/stop.hpp"
 
 namespace phasecube {
 

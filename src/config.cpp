@@ -10,8 +10,8 @@
 
 #include "phasecube/config_text.hpp"
 #include "phasecube/grid.hpp"
-#include "phasecube/stop.hpp"
 #include "phasecube/memory.hpp"
+#include "phasecube/stop.hpp"
 
 namespace phasecube {
 

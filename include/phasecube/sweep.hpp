@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "phasecube/config.hpp"
-#include "phasecube/stop.hpp"
 #include "phasecube/memory.hpp"
+#include "phasecube/stop.hpp"
 
 namespace phasecube {
 

@@ -98,10 +98,11 @@ struct Builder {
     H5Sclose(space);
   }
 
-  double value(VarType type) {
+  // Choice 0 is the real cube's value: `real`, else 0.5 (floats) or 1 (codes, counters).
+  double value(VarType type, const double* real) {
     switch (in.pick(4)) {
       case 0:
-        return type == VarType::Float64 ? 0.5 : 1;
+        return real != nullptr ? *real : type == VarType::Float64 ? 0.5 : 1;
       case 1:
         return static_cast<double>(in.raw<std::int8_t>());  // codes out of range, -1 fills
       case 2:
@@ -113,7 +114,9 @@ struct Builder {
 
   // Dataset `name` of shape `dims` (a real cube's), or a lie: missing, a group, misshapen,
   // mistyped. Small datasets get values from the input; large ones are declared only.
-  void dataset(const std::string& name, std::vector<hsize_t> dims, VarType type) {
+  // `real`, when given, holds the real cube's values (e.g. the modality indices 0 .. M-1).
+  void dataset(const std::string& name, std::vector<hsize_t> dims, VarType type,
+               const std::vector<double>& real = {}) {
     const std::size_t what = in.pick(10);
     if (what == 6) return;  // missing
     if (what == 7) {
@@ -140,7 +143,8 @@ struct Builder {
     for (hsize_t d : dims) count = d > 64 ? 65 : count * d;
     if (ds >= 0 && count <= 64 && !text) {
       std::vector<double> v(count);
-      for (auto& x : v) x = value(type);
+      for (std::size_t i = 0; i < v.size(); ++i)
+        v[i] = value(type, i < real.size() ? &real[i] : nullptr);
       H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
     }
     if (ds >= 0) H5Dclose(ds);
@@ -174,12 +178,15 @@ bool build_cube(Bytes& in, const std::string& path) {
   b.numeric_attribute("trials", in.pick(8) == 7 ? 0 : 10);
   b.numeric_attribute("theory_only", in.pick(8) == 7 ? 1 : 0);
   b.numeric_attribute("seed", in.raw<double>());
+  b.numeric_attribute("wall_seconds", 1.0);  // no choice: the corpus keeps its meaning
 
   for (std::size_t i = 0; i < names.size(); ++i)
     b.dataset(names[i].empty() ? "x" : names[i], {shape[i]}, VarType::Float64);
   if (binding) {
-    const hsize_t m = 1 + in.pick(4);
-    b.dataset("modality", {m}, VarType::Int32);
+    const hsize_t m = 2 + in.pick(4);  // M >= 2 modalities
+    std::vector<double> indices(m);
+    for (hsize_t i = 0; i < m; ++i) indices[i] = static_cast<double>(i);
+    b.dataset("modality", {m}, VarType::Int32, indices);
     for (const auto& v : kBindingVariables) {
       std::vector<hsize_t> dims = shape;
       if (v.per_modality) dims.push_back(m);
