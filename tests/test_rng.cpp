@@ -103,3 +103,54 @@ TEST(Stream, ChiSquareMean) {
   for (int i = 0; i < n; ++i) m += s.chi_square(1.0);
   EXPECT_NEAR(m / n, 1.0, 5 * std::sqrt(2.0 / n));
 }
+
+// Random123's published known-answer vectors for Philox4x64-10 (its kat_vectors file:
+// counter, key, output): the generator as compiled here is the published one.
+TEST(Philox, KnownAnswerVectors) {
+  using P = r123::Philox4x64;
+  struct Kat {
+    P::ctr_type::value_type ctr[4], key[2], out[4];
+  };
+  const Kat kats[] = {
+      {{0, 0, 0, 0},
+       {0, 0},
+       {0x16554d9eca36314c, 0xdb20fe9d672d0fdc, 0xd7e772cee186176b, 0x7e68b68aec7ba23b}},
+      {{~0ull, ~0ull, ~0ull, ~0ull},
+       {~0ull, ~0ull},
+       {0x87b092c3013fe90b, 0x438c3c67be8d0224, 0x9cc7d7c69cd777b6, 0xa09caebf594f0ba0}},
+      {{0x243f6a8885a308d3, 0x13198a2e03707344, 0xa4093822299f31d0, 0x082efa98ec4e6c89},
+       {0x452821e638d01377, 0xbe5466cf34e90c6c},
+       {0xa528f45403e61d95, 0x38c72dbd566e9788, 0xa5a1610e72fd18b5, 0x57bd43b5e52b7fe6}},
+  };
+  for (const Kat& k : kats) {
+    const P::ctr_type ctr = {{k.ctr[0], k.ctr[1], k.ctr[2], k.ctr[3]}};
+    const P::key_type key = {{k.key[0], k.key[1]}};
+    const P::ctr_type out = P()(ctr, key);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(out.v[i], k.out[i]) << "word " << i;
+  }
+}
+
+// DESIGN 1.5 made concrete: key = (seed, cell), counter = (trial, draw block, purpose, 0).
+TEST(Stream, KeyAndCounterLayout) {
+  using P = r123::Philox4x64;
+  Stream s(1, 2, 3, StreamPurpose::DiagnoseData);
+  const P::key_type key = {{1, 2}};
+  for (std::uint64_t block = 0; block < 3; ++block) {
+    const P::ctr_type ctr = {
+        {3, block, static_cast<std::uint64_t>(StreamPurpose::DiagnoseData), 0}};
+    const P::ctr_type expect = P()(ctr, key);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(s.next_u64(), expect.v[i]) << block << ":" << i;
+  }
+}
+
+// Pinned variates of one stream, written as exact binary values: any change to the uniform,
+// normal (ziggurat) or gamma code changes every cube, so it must come with a bump of
+// kNumericsVersion (src/version.hpp.in) and new pins here.
+TEST(Stream, PinnedVariates) {
+  Stream t(7, 11, 13, StreamPurpose::Labels);
+  EXPECT_EQ(t.uniform(), 0x1.80825f357e8c3p-2);
+  EXPECT_EQ(t.normal(), -0x1.21765fe9720cfp-1);
+  EXPECT_EQ(t.normal(), -0x1.008fd3515a5fbp-2);
+  EXPECT_EQ(t.gamma(2.5), 0x1.d1a4dd5ac132fp-1);
+  EXPECT_EQ(t.chi_square(0.7), 0x1.aad78826bfa1p+1);
+}
