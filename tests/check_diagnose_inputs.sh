@@ -8,23 +8,15 @@
 #   bash tests/check_diagnose_inputs.sh <phasecube-exe> <source-dir>
 set -uo pipefail
 
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 EXE=$(realpath "$1")
 PY=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
-failures=0
-cases=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
 
-if ! $PY -c "import numpy, h5py" 2> /dev/null; then
-  [[ ${CI:-} == true ]] && { echo "FAIL: numpy/h5py missing (CI=true)" >&2; exit 1; }
-  echo "numpy/h5py missing: skipped"
-  exit 77
-fi
+$PY -c "import numpy, h5py" 2>/dev/null || skip "numpy/h5py missing"
 
 $PY - << 'PYEOF' || { echo "FAIL: writing the inputs" >&2; exit 1; }
 import numpy as np, h5py

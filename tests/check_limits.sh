@@ -9,18 +9,13 @@
 #   bash tests/check_limits.sh <phasecube-exe> <source-dir>
 set -uo pipefail
 
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 EXE=$(realpath "$1")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir "$TMP/cwd" "$TMP/io"
 cd "$TMP/cwd" || exit 1
-failures=0
-cases=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
 
 cat >small.ini <<'EOF'
 [model]
