@@ -7,11 +7,11 @@
 #include <cstring>
 
 #include "phasecube/binding.hpp"
-#include "phasecube/binding_run.hpp"
-#include "phasecube/cell.hpp"
 #include "phasecube/metrics.hpp"
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
+#include "sweep/binding_run.hpp"
+#include "sweep/cell.hpp"
 
 namespace phasecube {
 namespace {
@@ -290,7 +290,9 @@ seed = 11
   info.axes = c.axes;
   info.fixed = c.fixed;
   info.config_text = c.resolved_text();
-  info.run = c.run;
+  info.seed = c.run.seed;
+  info.trials = c.run.trials;
+  info.sampler = sampler_name(c.run.sampler);
   write_binding_cube(path, info, layout, records, true, 1.5);
   ASSERT_TRUE(is_binding_cube(path));
   const BindingCubeContents back = read_binding_cube(path);

@@ -12,9 +12,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "phasecube/cell.hpp"
-#include "phasecube/parallel.hpp"
 #include "phasecube/theory.hpp"
+#include "sweep/cell.hpp"
+#include "sweep/parallel.hpp"
 #include "test_support.hpp"
 
 using namespace phasecube;

@@ -13,14 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "phasecube/binding_run.hpp"
-#include "phasecube/cli.hpp"
-#include "phasecube/config.hpp"
-#include "phasecube/grid.hpp"
-#include "phasecube/memory.hpp"
+#include "app/cli.hpp"
+#include "io/schema.hpp"
 #include "phasecube/model.hpp"
-#include "phasecube/schema.hpp"
-#include "phasecube/text.hpp"
+#include "support/text.hpp"
+#include "sweep/binding_run.hpp"
+#include "sweep/config.hpp"
+#include "sweep/cost.hpp"
+#include "sweep/grid.hpp"
 
 namespace phasecube {
 namespace {

@@ -13,10 +13,10 @@
 #include <random>
 #include <sstream>
 
-#include "phasecube/cube.hpp"
-#include "phasecube/cube_io.hpp"
-#include "phasecube/hdf5.hpp"
-#include "phasecube/inspect.hpp"
+#include "app/inspect.hpp"
+#include "io/cube.hpp"
+#include "io/cube_io.hpp"
+#include "io/hdf5.hpp"
 #include "phasecube/version.hpp"
 
 namespace phasecube {

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "phasecube/config.hpp"
-#include "phasecube/data_io.hpp"
+#include "io/data_io.hpp"
 #include "phasecube/diagnose.hpp"
 #include "phasecube/theory.hpp"
+#include "sweep/config.hpp"
 #include "test_support.hpp"
 
 namespace phasecube {

@@ -10,7 +10,7 @@
 #include <numeric>
 #include <vector>
 
-#include "phasecube/mpi.hpp"
+#include "sweep/mpi.hpp"
 
 namespace phasecube::mpi {
 namespace {

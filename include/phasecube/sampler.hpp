@@ -8,10 +8,13 @@
 #include <Eigen/Dense>
 #include <vector>
 
-#include "phasecube/config.hpp"
 #include "phasecube/rng.hpp"
 
 namespace phasecube {
+
+// auto: Wishart when n >= 2d (resolved per cell), else direct.
+enum class SamplerKind { Auto, Wishart, Direct };
+const char* sampler_name(SamplerKind s);
 
 // Lower-triangular C with C C^T = a for a symmetric positive SEMI-definite a (a zero pivot
 // zeroes its column: singular covariances such as nu = 1 are allowed).

@@ -4,7 +4,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
-#include "phasecube/cell.hpp"
+#include "sweep/cell.hpp"
 
 using namespace phasecube;
 

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "phasecube/cell.hpp"
+#include "sweep/cell.hpp"
 
 using namespace phasecube;
 

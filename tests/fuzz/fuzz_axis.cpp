@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "phasecube/config_text.hpp"
+#include "sweep/config_text.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "phasecube/binding_run.hpp"
+#include "sweep/binding_run.hpp"
 
 namespace {
 

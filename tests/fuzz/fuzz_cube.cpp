@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "app/inspect.hpp"
 #include "fuzz_support.hpp"
-#include "phasecube/binding_run.hpp"
-#include "phasecube/cube.hpp"
-#include "phasecube/hdf5.hpp"
-#include "phasecube/inspect.hpp"
-#include "phasecube/schema.hpp"
+#include "io/cube.hpp"
+#include "io/hdf5.hpp"
+#include "io/schema.hpp"
+#include "sweep/binding_run.hpp"
 
 namespace {
 

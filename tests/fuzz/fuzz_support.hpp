@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "phasecube/config.hpp"
+#include "sweep/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 

@@ -1,0 +1,17 @@
+#pragma once
+// `phasecube inspect`: a human-readable summary of a cube (run metadata, axes, fixed
+// parameters, completeness, theory vs simulated regimes).
+#include <ostream>
+#include <string>
+
+namespace phasecube {
+
+// Prints the summary of the cube at `path` to `out` and returns 0. Throws InputError if the
+// file is not a phasecube cube.
+int inspect_cube(const std::string& path, std::ostream& out);
+
+// `phasecube inspect` of a binding cube: axes, completeness, per-method agreement of the
+// closed forms with the simulation, winner table.
+int inspect_binding_cube(const std::string& path, std::ostream& out);
+
+}  // namespace phasecube

@@ -1,0 +1,451 @@
+#include "app/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "io/cube.hpp"
+#include "phasecube/estimators.hpp"
+#include "phasecube/sampler.hpp"
+#include "phasecube/theory.hpp"
+#include "sweep/cell.hpp"
+#include "sweep/grid.hpp"
+
+namespace phasecube {
+
+const char* cause_name(Cause c) {
+  switch (c) {
+    case Cause::NearBoundary:
+      return "near boundary";
+    case Cause::FiniteSample:
+      return "finite-sample gap";
+    case Cause::Unexplained:
+      return "unexplained";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const char* const kRegimeNames[] = {"Neither", "CA only", "CP only", "Both"};
+
+// Mean top singular value of C^ (CA) and of A^ (CP) when x and y have the cell's variances
+// but no cross-modal covariance at all: the largest value sampling noise alone produces.
+class NullFloors {
+ public:
+  NullFloors(const ValidateOptions& o) : options_(o) {}
+
+  std::pair<double, double> operator()(const CellParams& p) {
+    std::vector<Eigen::MatrixXd> blocks = coordinate_blocks(p);
+    std::vector<double> key{static_cast<double>(p.n)};
+    for (auto& b : blocks) {
+      b(0, 1) = b(1, 0) = 0.0;  // no cross-modal covariance
+      key.push_back(b(0, 0));
+      key.push_back(b(1, 1));
+    }
+    key.push_back(p.k);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+    CovarianceSampler sampler(blocks, p.n, resolve_sampler(SamplerKind::Auto, p));
+    CrossModalFit fit;
+    Eigen::MatrixXd s;
+    double ca = 0, cp = 0;
+    const auto stream_id = static_cast<std::uint64_t>(cache_.size());  // order of first use
+    for (long t = 0; t < options_.null_trials; ++t) {
+      Stream rng(options_.null_seed, stream_id, static_cast<std::uint64_t>(t));
+      sampler.draw(rng, s);
+      fit.fit_joint_covariance(s, p.k);
+      ca += fit.ca().values(0);
+      cp += fit.cp().values(0);
+    }
+    const auto floors = std::make_pair(ca / static_cast<double>(options_.null_trials),
+                                       cp / static_cast<double>(options_.null_trials));
+    cache_.emplace(std::move(key), floors);
+    return floors;
+  }
+
+ private:
+  const ValidateOptions& options_;
+  std::map<std::vector<double>, std::pair<double, double>> cache_;
+};
+
+double gap(const Eigen::VectorXd& signal, const Eigen::VectorXd& nuisance) {
+  const double s = signal.size() ? signal.minCoeff() : 0.0;
+  const double q = nuisance.size() ? nuisance.maxCoeff() : 0.0;
+  return std::fabs(s - q);
+}
+
+// Where f crosses `level` between x0 and x1 (linear interpolation; midpoint if not finite).
+double interpolate(double x0, double x1, double f0, double f1, double level) {
+  if (!std::isfinite(f0) || !std::isfinite(f1) || f0 == f1) return 0.5 * (x0 + x1);
+  return x0 + (level - f0) / (f1 - f0) * (x1 - x0);
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return kNaN;
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport& r) {
+  const auto& axes = grid.axes();
+  const std::vector<std::size_t> shape = grid.shape();
+  const auto& done = cube.variables.at("done");
+  struct Method {
+    const char* name;
+    const std::vector<double>& delta;
+    const std::vector<double>& rate;
+  };
+  const Method methods[] = {
+      {"ca", cube.variables.at("theory_delta_ca"), cube.variables.at("ca_recovery_rate")},
+      {"cp", cube.variables.at("theory_delta_cp"), cube.variables.at("cp_recovery_rate")}};
+  // Row-major strides.
+  std::vector<std::size_t> stride(shape.size(), 1);
+  for (std::size_t a = shape.size(); a-- > 1;) stride[a - 1] = stride[a] * shape[a];
+
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    const std::size_t m = shape[a];
+    // Two values are panels (e.g. gamma_tilde_y = 5, 0.05), not a line to interpolate along.
+    if (m < 3) continue;
+    // Every line along axis a: the cells whose coordinate a is 0.
+    for (std::size_t start = 0; start < grid.cell_count(); ++start) {
+      if (grid.coordinates(start)[a] != 0) continue;
+      bool complete = true;
+      for (std::size_t i = 0; i < m; ++i) complete = complete && done[start + i * stride[a]] == 1;
+      if (!complete) continue;
+      std::vector<double> at;
+      const auto coords = grid.coordinates(start);
+      for (std::size_t b = 0; b < axes.size(); ++b)
+        at.push_back(b == a ? kNaN : axes[b].values[coords[b]]);
+      for (const Method& method : methods) {
+        std::vector<double> empirical;
+        for (std::size_t i = 0; i + 1 < m; ++i) {
+          const double r0 = method.rate[start + i * stride[a]];
+          const double r1 = method.rate[start + (i + 1) * stride[a]];
+          if ((r0 >= 0.5) != (r1 >= 0.5))
+            empirical.push_back(interpolate(axes[a].values[i], axes[a].values[i + 1], r0, r1, 0.5));
+        }
+        for (std::size_t i = 0; i + 1 < m; ++i) {
+          const double d0 = method.delta[start + i * stride[a]];
+          const double d1 = method.delta[start + (i + 1) * stride[a]];
+          if ((d0 > 1) == (d1 > 1)) continue;
+          BoundaryCrossing c;
+          c.method = method.name;
+          c.axis = axes[a].name;
+          c.at = at;
+          // log Delta is close to linear across the boundary.
+          c.theory = interpolate(axes[a].values[i], axes[a].values[i + 1], std::log(d0),
+                                 std::log(d1), 0.0);
+          c.empirical = kNaN;
+          for (double e : empirical)
+            if (std::isnan(c.empirical) ||
+                std::fabs(e - c.theory) < std::fabs(c.empirical - c.theory))
+              c.empirical = e;
+          r.crossings.push_back(std::move(c));
+        }
+      }
+    }
+  }
+
+  // Summaries per (method, axis), and per n when n is an axis.
+  std::map<std::pair<std::string, std::string>, std::vector<double>> signed_by;
+  std::map<std::pair<std::string, std::string>, std::size_t> count_by;
+  std::size_t n_axis = axes.size();
+  for (std::size_t b = 0; b < axes.size(); ++b)
+    if (axes[b].name == "n") n_axis = b;
+  std::map<std::pair<double, std::string>, std::vector<double>> by_n;
+  for (const auto& c : r.crossings) {
+    ++count_by[{c.method, c.axis}];
+    if (std::isnan(c.empirical)) continue;
+    signed_by[{c.method, c.axis}].push_back(c.empirical - c.theory);
+    if (n_axis < axes.size() && c.axis != "n")
+      by_n[{c.at[n_axis], c.method}].push_back(std::fabs(c.empirical - c.theory));
+  }
+  for (const auto& [key, count] : count_by) {
+    MethodBoundarySummary s;
+    s.method = key.first;
+    s.axis = key.second;
+    s.crossings = count;
+    const auto& d = signed_by[key];
+    s.matched = d.size();
+    std::vector<double> abs_d;
+    for (double x : d) {
+      abs_d.push_back(std::fabs(x));
+      s.mean_signed_distance += x / static_cast<double>(d.size());
+    }
+    s.mean_abs_distance = d.empty() ? kNaN : 0.0;
+    for (double x : abs_d) s.mean_abs_distance += x / static_cast<double>(d.size());
+    s.median_abs_distance = median(abs_d);
+    s.max_abs_distance = abs_d.empty() ? kNaN : *std::max_element(abs_d.begin(), abs_d.end());
+    if (d.empty()) s.mean_signed_distance = kNaN;
+    r.summaries.push_back(s);
+  }
+  for (const auto& [key, d] : by_n) {
+    double mean = 0;
+    for (double x : d) mean += x / static_cast<double>(d.size());
+    r.by_n.push_back({key.first, key.second, d.size(), mean});
+  }
+}
+
+}  // namespace
+
+namespace {
+void finish_diagnose(ValidationReport& r) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    const double n = static_cast<double>(r.diag_cells[i]);
+    r.diag_accuracy_empirical[i] = n > 0 ? r.diag_accuracy_empirical[i] / n : 0.0;
+    r.diag_accuracy_theory[i] = n > 0 ? r.diag_accuracy_theory[i] / n : 0.0;
+  }
+}
+}  // namespace
+
+ValidationReport validate_cube(const std::string& path, const ValidateOptions& options) {
+  const CubeContents cube = read_cube(path);
+  const auto text = cube.string_attributes.find("config");
+  if (text == cube.string_attributes.end())
+    throw InputError(path + ": not a phasecube cube (no stored config)");
+  const Config config = config_from_text(text->second, path + " (stored config)");
+  const Grid grid(config);
+  if (const std::string diff = axes_mismatch(cube.axes, grid.axes()); !diff.empty())
+    throw InputError(path + ": the stored config does not match the cube's axes: " + diff);
+  const auto& done = cube.variables.at("done");
+  // The reader guarantees a simulated regime 0..3 in every done cell of a simulated cube.
+  const auto& empirical = cube.variables.at("empirical_regime");
+  if (cube.number_attributes.at("theory_only").at(0) == 1 ||
+      std::all_of(empirical.begin(), empirical.end(), [](double e) { return e < 0; }))
+    throw InputError(path + ": no Monte Carlo results to validate (a theory-only or empty cube)");
+
+  ValidationReport r;
+  r.path = path;
+  for (const auto& a : grid.axes()) r.axes.push_back(a.name);
+  r.cells = grid.cell_count();
+  NullFloors floors(options);
+  const auto& v = cube.variables;
+  for (std::size_t c = 0; c < r.cells; ++c) {
+    if (done[c] != 1) continue;
+    ++r.done;
+    const CellParams p = grid.cell(c);
+    const Theory t = theory(p);
+    const int th = static_cast<int>(t.regime);
+    const int em = static_cast<int>(empirical[c]);
+    ++r.confusion[static_cast<std::size_t>(th)][static_cast<std::size_t>(em)];
+    const bool near =
+        std::fabs(t.delta_ca - 1) <= options.band || std::fabs(t.delta_cp - 1) <= options.band;
+    const double gap_ca = gap(t.rho, t.nu), gap_cp = gap(t.tau, t.xi);
+    const auto [floor_ca, floor_cp] = floors(p);
+    const bool clear = !near && gap_ca >= 2 * floor_ca && gap_cp >= 2 * floor_cp;
+    if (clear) ++r.clear_cells;
+    if (const auto de = v.find("diag_accuracy_empirical"), dt = v.find("diag_accuracy_theory");
+        de != v.end() && dt != v.end()) {
+      r.has_diagnose = true;
+      const bool in[3] = {true, !near, clear};
+      for (std::size_t i = 0; i < 3; ++i)
+        if (in[i]) {
+          ++r.diag_cells[i];
+          r.diag_accuracy_empirical[i] += de->second[c];
+          r.diag_accuracy_theory[i] += dt->second[c];
+        }
+    }
+    if (th == em) {
+      ++r.agree;
+      if (clear) ++r.clear_agree;
+      continue;
+    }
+    Disagreement d;
+    d.cell = c;
+    const auto coords = grid.coordinates(c);
+    for (std::size_t a = 0; a < coords.size(); ++a)
+      d.coordinates.push_back(grid.axes()[a].values[coords[a]]);
+    d.theory_regime = th;
+    d.empirical_regime = em;
+    d.delta_ca = t.delta_ca;
+    d.delta_cp = t.delta_cp;
+    d.gap_ca = gap_ca;
+    d.gap_cp = gap_cp;
+    d.null_floor_ca = floor_ca;
+    d.null_floor_cp = floor_cp;
+    d.ca_recovery_rate = v.at("ca_recovery_rate")[c];
+    d.cp_recovery_rate = v.at("cp_recovery_rate")[c];
+    const bool ca_differs = (th & 1) != (em & 1), cp_differs = (th & 2) != (em & 2);
+    const bool finite =
+        (!ca_differs || gap_ca < 2 * floor_ca) && (!cp_differs || gap_cp < 2 * floor_cp);
+    d.cause = near ? Cause::NearBoundary : finite ? Cause::FiniteSample : Cause::Unexplained;
+    (d.cause == Cause::NearBoundary   ? r.near_boundary
+     : d.cause == Cause::FiniteSample ? r.finite_sample
+                                      : r.unexplained)++;
+    r.disagreements.push_back(std::move(d));
+  }
+  find_crossings(grid, cube, r);
+  finish_diagnose(r);
+  return r;
+}
+
+namespace {
+std::string pct(std::size_t a, std::size_t b) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.1f%%",
+                b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0);
+  return s;
+}
+std::string num(double x) {
+  if (std::isnan(x)) return "nan";
+  char s[32];
+  std::snprintf(s, sizeof s, "%.4g", x);
+  return s;
+}
+// "100000", not "1e+05": sample sizes read as integers.
+std::string integer_or_number(double x) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.10g", x);
+  return s;
+}
+std::string json_num(double x) {
+  return std::isfinite(x) ? num(x) : "null";
+}
+std::string where(const ValidationReport& r, const std::vector<double>& coords) {
+  std::string s;
+  for (std::size_t a = 0; a < coords.size(); ++a)
+    if (!std::isnan(coords[a])) s += (s.empty() ? "" : ", ") + r.axes[a] + " = " + num(coords[a]);
+  return s.empty() ? "(single cell)" : s;
+}
+}  // namespace
+
+void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostream& out) {
+  out << "validate " << r.path << "\n  done cells    " << r.done << " of " << r.cells
+      << "\n  agreement     " << r.agree << " of " << r.done << " (" << pct(r.agree, r.done)
+      << ")\n\nregimes (rows: theory, columns: simulated)\n";
+  char line[160];
+  std::snprintf(line, sizeof line, "  %-10s%10s%10s%10s%10s%12s\n", "", "Neither", "CA only",
+                "CP only", "Both", "agreement");
+  out << line;
+  for (std::size_t t = 0; t < 4; ++t) {
+    std::size_t row = 0;
+    for (auto x : r.confusion[t]) row += x;
+    std::snprintf(line, sizeof line, "  %-10s%10zu%10zu%10zu%10zu%12s\n", kRegimeNames[t],
+                  r.confusion[t][0], r.confusion[t][1], r.confusion[t][2], r.confusion[t][3],
+                  pct(r.confusion[t][t], row).c_str());
+    out << line;
+  }
+  const std::size_t dis = r.done - r.agree;
+  out << "\ndisagreements: " << dis << "\n  near a boundary (|Delta - 1| <= " << num(o.band)
+      << ")   " << r.near_boundary << "\n  finite-sample gap (< 2 x null floor)  "
+      << r.finite_sample << "\n  unexplained                           " << r.unexplained
+      << "\n\nclear cells (outside the band, CA and CP gaps >= 2 x null floor): " << r.clear_agree
+      << " of " << r.clear_cells << " agree (" << pct(r.clear_agree, r.clear_cells) << ")\n";
+  if (r.has_diagnose) {
+    const char* sets[] = {"all cells", "outside the band", "clear cells"};
+    out << "\ndiagnose accuracy (mean share of trials whose estimated regime is right):\n";
+    for (std::size_t i = 0; i < 3; ++i)
+      out << "  " << sets[i] << " (" << r.diag_cells[i] << "): vs simulated "
+          << num(100 * r.diag_accuracy_empirical[i]) << "%, vs closed form "
+          << num(100 * r.diag_accuracy_theory[i]) << "%\n";
+  }
+  if (r.unexplained) {
+    out << "\nunexplained disagreements (look at these):\n";
+    for (const auto& d : r.disagreements)
+      if (d.cause == Cause::Unexplained)
+        out << "  " << where(r, d.coordinates) << ": theory " << kRegimeNames[d.theory_regime]
+            << ", simulated " << kRegimeNames[d.empirical_regime] << " (Delta_CA "
+            << num(d.delta_ca) << ", Delta_CP " << num(d.delta_cp) << "; CA gap " << num(d.gap_ca)
+            << " vs floor " << num(d.null_floor_ca) << ", CP gap " << num(d.gap_cp) << " vs floor "
+            << num(d.null_floor_cp) << "; recovery CA " << num(d.ca_recovery_rate) << ", CP "
+            << num(d.cp_recovery_rate) << ")\n";
+  }
+  out << "\nempirical boundaries (recovery rate 0.5 vs closed-form Delta = 1, along grid lines)\n";
+  if (r.summaries.empty()) out << "  no grid line crosses a closed-form boundary\n";
+  for (const auto& s : r.summaries) {
+    std::snprintf(line, sizeof line,
+                  "  %-3s along %-14s %4zu crossings, %4zu found; |distance| mean %s, median %s, "
+                  "max %s; mean signed %s\n",
+                  s.method.c_str(), s.axis.c_str(), s.crossings, s.matched,
+                  num(s.mean_abs_distance).c_str(), num(s.median_abs_distance).c_str(),
+                  num(s.max_abs_distance).c_str(), num(s.mean_signed_distance).c_str());
+    out << line;
+  }
+  if (!r.by_n.empty()) {
+    out << "\nboundary distance against n (mean |empirical - theory| over crossings along the "
+           "other axes)\n";
+    for (const auto& b : r.by_n)
+      out << "  n = " << integer_or_number(b.n) << "  " << b.method << ": "
+          << num(b.mean_abs_distance) << " (" << b.matched << " crossings)\n";
+  }
+}
+
+void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostream& out) {
+  auto str = [](const std::string& s) {
+    std::string q = "\"";
+    for (char ch : s) q += (ch == '"' || ch == '\\') ? std::string("\\") + ch : std::string(1, ch);
+    return q + "\"";
+  };
+  auto coords = [&](const std::vector<double>& c) {
+    std::string s = "{";
+    for (std::size_t a = 0; a < c.size(); ++a)
+      if (!std::isnan(c[a]))
+        s += (s.size() > 1 ? ", " : "") + str(r.axes[a]) + ": " + json_num(c[a]);
+    return s + "}";
+  };
+  out << "{\n  \"path\": " << str(r.path) << ",\n  \"band\": " << json_num(o.band)
+      << ",\n  \"cells\": " << r.cells << ",\n  \"done\": " << r.done
+      << ",\n  \"agree\": " << r.agree << ",\n  \"agreement\": "
+      << json_num(r.done ? static_cast<double>(r.agree) / static_cast<double>(r.done) : 0)
+      << ",\n  \"regimes\": [\"Neither\", \"CA only\", \"CP only\", \"Both\"],\n"
+      << "  \"confusion\": [";
+  for (std::size_t t = 0; t < 4; ++t)
+    out << (t ? ", " : "") << "[" << r.confusion[t][0] << ", " << r.confusion[t][1] << ", "
+        << r.confusion[t][2] << ", " << r.confusion[t][3] << "]";
+  out << "],\n  \"causes\": {\"near_boundary\": " << r.near_boundary
+      << ", \"finite_sample\": " << r.finite_sample << ", \"unexplained\": " << r.unexplained
+      << "},\n  \"clear_cells\": " << r.clear_cells << ",\n  \"clear_agree\": " << r.clear_agree;
+  if (r.has_diagnose) {
+    out << ",\n  \"diagnose\": {\"sets\": [\"all\", \"outside_band\", \"clear\"], \"cells\": ["
+        << r.diag_cells[0] << ", " << r.diag_cells[1] << ", " << r.diag_cells[2]
+        << "], \"accuracy_empirical\": [";
+    for (std::size_t i = 0; i < 3; ++i)
+      out << (i ? ", " : "") << json_num(r.diag_accuracy_empirical[i]);
+    out << "], \"accuracy_theory\": [";
+    for (std::size_t i = 0; i < 3; ++i)
+      out << (i ? ", " : "") << json_num(r.diag_accuracy_theory[i]);
+    out << "]}";
+  }
+  out << ",\n  \"disagreements\": [";
+  for (std::size_t i = 0; i < r.disagreements.size(); ++i) {
+    const auto& d = r.disagreements[i];
+    out << (i ? "," : "") << "\n    {\"cell\": " << d.cell << ", \"at\": " << coords(d.coordinates)
+        << ", \"theory\": " << d.theory_regime << ", \"simulated\": " << d.empirical_regime
+        << ", \"cause\": " << str(cause_name(d.cause)) << ", \"delta_ca\": " << json_num(d.delta_ca)
+        << ", \"delta_cp\": " << json_num(d.delta_cp) << ", \"gap_ca\": " << json_num(d.gap_ca)
+        << ", \"gap_cp\": " << json_num(d.gap_cp)
+        << ", \"null_floor_ca\": " << json_num(d.null_floor_ca)
+        << ", \"null_floor_cp\": " << json_num(d.null_floor_cp) << "}";
+  }
+  out << "\n  ],\n  \"boundaries\": [";
+  for (std::size_t i = 0; i < r.summaries.size(); ++i) {
+    const auto& s = r.summaries[i];
+    out << (i ? "," : "") << "\n    {\"method\": " << str(s.method) << ", \"axis\": " << str(s.axis)
+        << ", \"crossings\": " << s.crossings << ", \"found\": " << s.matched
+        << ", \"mean_abs_distance\": " << json_num(s.mean_abs_distance)
+        << ", \"median_abs_distance\": " << json_num(s.median_abs_distance)
+        << ", \"max_abs_distance\": " << json_num(s.max_abs_distance)
+        << ", \"mean_signed_distance\": " << json_num(s.mean_signed_distance) << "}";
+  }
+  out << "\n  ],\n  \"crossings\": [";
+  for (std::size_t i = 0; i < r.crossings.size(); ++i) {
+    const auto& c = r.crossings[i];
+    out << (i ? "," : "") << "\n    {\"method\": " << str(c.method) << ", \"axis\": " << str(c.axis)
+        << ", \"at\": " << coords(c.at) << ", \"theory\": " << json_num(c.theory)
+        << ", \"empirical\": " << json_num(c.empirical) << "}";
+  }
+  out << "\n  ],\n  \"by_n\": [";
+  for (std::size_t i = 0; i < r.by_n.size(); ++i)
+    out << (i ? "," : "") << "\n    {\"n\": " << json_num(r.by_n[i].n)
+        << ", \"method\": " << str(r.by_n[i].method) << ", \"found\": " << r.by_n[i].matched
+        << ", \"mean_abs_distance\": " << json_num(r.by_n[i].mean_abs_distance) << "}";
+  out << "\n  ]\n}\n";
+}
+
+}  // namespace phasecube

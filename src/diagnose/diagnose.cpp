@@ -1,0 +1,455 @@
+#include "phasecube/diagnose.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "phasecube/error.hpp"
+
+namespace phasecube {
+
+namespace {
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+// Symmetric inverse square root of a covariance, every eigenvalue raised by
+// reg * (mean eigenvalue) so near-singular views whiten stably.
+MatrixXd inverse_sqrt(const MatrixXd& s, double reg) {
+  Eigen::SelfAdjointEigenSolver<MatrixXd> eig(s);
+  const VectorXd lam = eig.eigenvalues().cwiseMax(0.0);
+  const double eps = reg * std::max(lam.mean(), std::numeric_limits<double>::min());
+  const VectorXd inv = (lam.array() + eps).rsqrt().matrix();
+  return eig.eigenvectors() * inv.asDiagonal() * eig.eigenvectors().transpose();
+}
+
+// Eigen-decomposition of a covariance, descending.
+void descending_eigen(const MatrixXd& s, VectorXd& values, MatrixXd& vectors) {
+  Eigen::SelfAdjointEigenSolver<MatrixXd> eig(s);
+  values = eig.eigenvalues().reverse().cwiseMax(0.0);
+  vectors = eig.eigenvectors().rowwise().reverse();
+}
+
+MatrixXd rows_of(const MatrixXd& m, const std::vector<Eigen::Index>& rows) {
+  MatrixXd out(static_cast<Eigen::Index>(rows.size()), m.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    out.row(static_cast<Eigen::Index>(i)) = m.row(rows[i]);
+  return out;
+}
+
+// Per-step scoring: for every component c, its score matrix (labelled rows only).
+struct StepScores {
+  std::vector<MatrixXd> scores;  // one m x q matrix per component
+};
+
+struct Classifier {
+  const MatrixXd* targets;  // m x L labelled targets
+  std::vector<int> fold;
+  int folds;
+  double ridge;
+  DiagnoseClassifier kind;
+  int permutations;
+  double quantile;
+  std::vector<std::vector<Eigen::Index>> perms;  // label permutations (permutation null)
+};
+
+void classify(DiagnoseStep& step, const StepScores& sc, const Classifier& cl) {
+  const auto c = static_cast<Eigen::Index>(sc.scores.size());
+  step.r2.resize(c);
+  for (Eigen::Index i = 0; i < c; ++i)
+    step.r2(i) = cv_ridge_r2(sc.scores[i], *cl.targets, cl.fold, cl.folds, cl.ridge);
+  step.signal.assign(static_cast<std::size_t>(c), false);
+  if (c == 0) return;
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(c));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](Eigen::Index a, Eigen::Index b) { return step.r2(a) > step.r2(b); });
+  if (cl.kind == DiagnoseClassifier::Elbow) {
+    if (c < 2) {
+      step.n_signal = step.r2(0) > 0 ? 1 : 0;
+      step.threshold = 0;
+    } else {
+      VectorXd sorted(c);
+      for (Eigen::Index i = 0; i < c; ++i) sorted(i) = step.r2(order[static_cast<std::size_t>(i)]);
+      step.n_signal = elbow_breakpoint(sorted);
+      step.threshold = 0.5 * (sorted(step.n_signal - 1) + sorted(step.n_signal));
+    }
+    for (int i = 0; i < step.n_signal; ++i)
+      step.signal[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = true;
+  } else {
+    std::vector<double> null;
+    // The null of the largest R^2 over the step's components under permuted labels: a
+    // component is signal when it beats the 95th percentile of that maximum, which keeps the
+    // chance of calling any nuisance component signal at 5% (a pooled per-component null
+    // would call one of every 20 nuisance components signal).
+    for (const auto& perm : cl.perms) {
+      const MatrixXd permuted = rows_of(*cl.targets, perm);
+      double top = 0;
+      for (Eigen::Index i = 0; i < c; ++i)
+        top = std::max(top, cv_ridge_r2(sc.scores[i], permuted, cl.fold, cl.folds, cl.ridge));
+      null.push_back(top);
+    }
+    std::sort(null.begin(), null.end());
+    const auto at = static_cast<std::size_t>(
+        std::min<double>(static_cast<double>(null.size() - 1),
+                         std::ceil(cl.quantile * static_cast<double>(null.size())) - 1));
+    step.threshold = null.empty() ? 0.0 : null[at];
+    step.n_signal = 0;
+    for (Eigen::Index i = 0; i < c; ++i)
+      if (step.r2(i) > step.threshold) {
+        step.signal[static_cast<std::size_t>(i)] = true;
+        ++step.n_signal;
+      }
+  }
+}
+
+// Separation ratio, floor and recovery count of a classified spectrum.
+void separate(DiagnoseStep& step) {
+  std::vector<double> sig, nui;
+  for (Eigen::Index i = 0; i < step.values.size(); ++i)
+    (step.signal[static_cast<std::size_t>(i)] ? sig : nui).push_back(step.values(i));
+  const VectorXd s = Eigen::Map<VectorXd>(sig.data(), static_cast<Eigen::Index>(sig.size()));
+  const VectorXd q = Eigen::Map<VectorXd>(nui.data(), static_cast<Eigen::Index>(nui.size()));
+  step.floor = q.size() ? q.maxCoeff() : 0.0;
+  step.delta = separation_ratio(s, q);
+  step.recovered = recovered_count(s, q);
+}
+
+double mean_where(const VectorXd& v, const std::vector<bool>& mask, bool want) {
+  double sum = 0;
+  int count = 0;
+  for (Eigen::Index i = 0; i < v.size(); ++i)
+    if (mask[static_cast<std::size_t>(i)] == want) {
+      sum += v(i);
+      ++count;
+    }
+  return count ? sum / count : std::numeric_limits<double>::quiet_NaN();
+}
+
+// Single-score steps (per-view SVD, CP): component i's score is data * basis.col(i).
+StepScores single_scores(const MatrixXd& data_l, const MatrixXd& basis, Eigen::Index count) {
+  StepScores s;
+  for (Eigen::Index i = 0; i < count; ++i) s.scores.push_back(data_l * basis.col(i));
+  return s;
+}
+
+// Paired-score steps (PLS, CCA): component i's scores are x bx.col(i) and y by.col(i).
+StepScores pair_scores(const MatrixXd& xl, const MatrixXd& bx, const MatrixXd& yl,
+                       const MatrixXd& by, Eigen::Index count) {
+  StepScores s;
+  for (Eigen::Index i = 0; i < count; ++i) {
+    MatrixXd z(xl.rows(), 2);
+    z.col(0) = xl * bx.col(i);
+    z.col(1) = yl * by.col(i);
+    s.scores.push_back(std::move(z));
+  }
+  return s;
+}
+
+void check_columns(const MatrixXd& centred, const char* view) {
+  const VectorXd var =
+      centred.colwise().squaredNorm().transpose() / static_cast<double>(centred.rows());
+  const double scale = std::max(var.maxCoeff(), std::numeric_limits<double>::min());
+  for (Eigen::Index j = 0; j < var.size(); ++j)
+    if (!(var(j) > 1e-12 * scale))
+      throw InputError(std::string(view) + " column " + std::to_string(j) +
+                       " is constant (drop it, e.g. with --drop-constant)");
+}
+
+}  // namespace
+
+int elbow_breakpoint(const VectorXd& sorted) {
+  const Eigen::Index c = sorted.size();
+  // Least-squares line SSE of points [a, b) against their index, via running sums.
+  auto sse = [&](Eigen::Index a, Eigen::Index b) {
+    const double m = static_cast<double>(b - a);
+    if (m < 3) return 0.0;  // one or two points lie on a line
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+    for (Eigen::Index i = a; i < b; ++i) {
+      const auto xi = static_cast<double>(i);
+      const double yi = sorted(i);
+      sx += xi;
+      sy += yi;
+      sxx += xi * xi;
+      sxy += xi * yi;
+      syy += yi * yi;
+    }
+    const double vxx = sxx - sx * sx / m, vxy = sxy - sx * sy / m, vyy = syy - sy * sy / m;
+    return std::max(0.0, vyy - (vxx > 0 ? vxy * vxy / vxx : 0.0));
+  };
+  int best = 1;
+  double best_sse = std::numeric_limits<double>::infinity();
+  for (Eigen::Index b = 1; b < c; ++b) {
+    const double e = sse(0, b) + sse(b, c);
+    if (b == 1 || e < best_sse - 1e-12 * (1 + best_sse)) {
+      best_sse = e;
+      best = static_cast<int>(b);
+    }
+  }
+  return best;
+}
+
+double cv_ridge_r2(const MatrixXd& scores, const MatrixXd& targets, const std::vector<int>& fold,
+                   int folds, double ridge) {
+  const Eigen::Index m = scores.rows(), q = scores.cols(), L = targets.cols();
+  VectorXd sse = VectorXd::Zero(L);
+  std::vector<Eigen::Index> train, test;
+  for (int f = 0; f < folds; ++f) {
+    train.clear();
+    test.clear();
+    for (Eigen::Index i = 0; i < m; ++i)
+      (fold[static_cast<std::size_t>(i)] == f ? test : train).push_back(i);
+    if (test.empty() || train.empty()) continue;
+    const MatrixXd ztr = rows_of(scores, train), ttr = rows_of(targets, train);
+    const auto ntr = static_cast<double>(train.size());
+    const Eigen::RowVectorXd zmean = ztr.colwise().mean(), tmean = ttr.colwise().mean();
+    MatrixXd zc = ztr.rowwise() - zmean;
+    Eigen::RowVectorXd zsd = (zc.colwise().squaredNorm() / ntr).cwiseSqrt();
+    for (Eigen::Index j = 0; j < q; ++j)
+      if (!(zsd(j) > 0)) zsd(j) = 1;
+    zc = zc.array().rowwise() / zsd.array();
+    MatrixXd g = zc.transpose() * zc / ntr;
+    g.diagonal().array() += ridge;
+    const MatrixXd b = g.ldlt().solve(zc.transpose() * (ttr.rowwise() - tmean) / ntr);
+    for (Eigen::Index i : test) {
+      const Eigen::RowVectorXd z = (scores.row(i) - zmean).array() / zsd.array();
+      const Eigen::RowVectorXd pred = tmean + z * b;
+      sse += (targets.row(i) - pred).array().square().matrix().transpose();
+    }
+  }
+  const Eigen::RowVectorXd mean = targets.colwise().mean();
+  const VectorXd sst = (targets.rowwise() - mean).colwise().squaredNorm().transpose();
+  double total = 0;
+  for (Eigen::Index l = 0; l < L; ++l)
+    if (sst(l) > 0) total += std::max(0.0, 1.0 - sse(l) / sst(l));
+  return total;
+}
+
+DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const MatrixXd& labels,
+                        const std::vector<bool>& labelled, const DiagnoseOptions& o) {
+  const Eigen::Index n = x_in.rows();
+  if (y_in.rows() != n || labels.rows() != n || static_cast<Eigen::Index>(labelled.size()) != n)
+    throw InputError("x, y and labels must have the same number of rows");
+  if (n < 1 || x_in.cols() < 1 || y_in.cols() < 1)
+    throw InputError("x and y need at least one row and one column");
+  if (o.folds < 2) throw InputError("folds = " + std::to_string(o.folds) + ": must be >= 2");
+  if (!(o.ridge >= 0) || !std::isfinite(o.ridge))
+    throw InputError("ridge = " + format_number(o.ridge) + ": must be a number >= 0");
+  if (!(o.whiten_reg >= 0) || !std::isfinite(o.whiten_reg))
+    throw InputError("whitening regularisation = " + format_number(o.whiten_reg) +
+                     ": must be a number >= 0");
+  std::vector<Eigen::Index> lab;
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (labelled[static_cast<std::size_t>(i)]) lab.push_back(i);
+  if (static_cast<int>(lab.size()) < o.folds)
+    throw InputError(std::to_string(lab.size()) +
+                     " labelled rows: need at least folds = " + std::to_string(o.folds));
+  if (labels.cols() < 1) throw InputError("labels have no columns");
+
+  DiagnoseResult r;
+  r.n = static_cast<int>(n);
+  r.n_labelled = static_cast<int>(lab.size());
+  r.label_columns = static_cast<int>(labels.cols());
+
+  // 1. centre; optional PCA.
+  MatrixXd x = x_in.rowwise() - x_in.colwise().mean();
+  MatrixXd y = y_in.rowwise() - y_in.colwise().mean();
+  check_columns(x, "x");
+  check_columns(y, "y");
+  const auto nd = static_cast<double>(n);
+  if (o.pca > 0) {
+    if (o.pca > x.cols() || o.pca > y.cols())
+      throw InputError("--pca " + std::to_string(o.pca) + ": larger than a view's dimension (" +
+                       std::to_string(x.cols()) + ", " + std::to_string(y.cols()) + ")");
+    VectorXd v;
+    MatrixXd e;
+    descending_eigen(x.transpose() * x / nd, v, e);
+    x = (x * e.leftCols(o.pca)).eval();
+    descending_eigen(y.transpose() * y / nd, v, e);
+    y = (y * e.leftCols(o.pca)).eval();
+  }
+  r.dx = static_cast<int>(x.cols());
+  r.dy = static_cast<int>(y.cols());
+  const Eigen::Index c = std::min(x.cols(), y.cols());
+
+  const MatrixXd sxx = x.transpose() * x / nd, syy = y.transpose() * y / nd;
+  const MatrixXd sxy = x.transpose() * y / nd;
+  const MatrixXd xl = rows_of(x, lab), yl = rows_of(y, lab), tl = rows_of(labels, lab);
+
+  // Folds (and permutations): one Philox stream keyed by the fold seed.
+  Classifier cl;
+  cl.targets = &tl;
+  cl.folds = o.folds;
+  cl.ridge = o.ridge;
+  cl.kind = o.classifier;
+  cl.permutations = o.permutations;
+  cl.quantile = o.null_quantile;
+  {
+    Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds);
+    auto shuffle = [&](std::vector<Eigen::Index>& v) {  // Fisher-Yates
+      for (std::size_t i = v.size(); i > 1; --i) {
+        const auto j = static_cast<std::size_t>(rng.uniform() * static_cast<double>(i));
+        std::swap(v[i - 1], v[std::min(j, i - 1)]);
+      }
+    };
+    std::vector<Eigen::Index> order(lab.size());
+    std::iota(order.begin(), order.end(), Eigen::Index{0});
+    shuffle(order);
+    cl.fold.assign(lab.size(), 0);
+    for (std::size_t i = 0; i < order.size(); ++i)
+      cl.fold[static_cast<std::size_t>(order[i])] =
+          static_cast<int>(i % static_cast<std::size_t>(o.folds));
+    if (o.classifier == DiagnoseClassifier::Permutation)
+      for (int b = 0; b < o.permutations; ++b) {
+        std::vector<Eigen::Index> perm(lab.size());
+        std::iota(perm.begin(), perm.end(), Eigen::Index{0});
+        shuffle(perm);
+        cl.perms.push_back(std::move(perm));
+      }
+  }
+
+  // 2. per-view SVD (component variances).
+  MatrixXd ex, ey;
+  r.svd_x.name = "svd_x";
+  descending_eigen(sxx, r.svd_x.values, ex);
+  classify(r.svd_x, single_scores(xl, ex, x.cols()), cl);
+  separate(r.svd_x);
+  r.svd_y.name = "svd_y";
+  descending_eigen(syy, r.svd_y.values, ey);
+  classify(r.svd_y, single_scores(yl, ey, y.cols()), cl);
+  separate(r.svd_y);
+
+  // 3. PLS: SVD of the cross-covariance.
+  {
+    Eigen::JacobiSVD<MatrixXd> svd(sxy, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    r.pls.name = "pls";
+    r.pls.values = svd.singularValues();
+    classify(r.pls, pair_scores(xl, svd.matrixU(), yl, svd.matrixV(), c), cl);
+    separate(r.pls);
+  }
+  // 4. CCA.
+  const MatrixXd wx = inverse_sqrt(sxx, o.whiten_reg), wy = inverse_sqrt(syy, o.whiten_reg);
+  {
+    Eigen::JacobiSVD<MatrixXd> svd(wx * sxy * wy, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    r.cca.name = "cca";
+    r.cca.values = svd.singularValues();
+    classify(r.cca, pair_scores(xl, wx * svd.matrixU(), yl, wy * svd.matrixV(), c), cl);
+    separate(r.cca);
+  }
+  // 5. CP both ways: A^ = Syx Sxx^-1/2 (x predicts y) and Sxy Syy^-1/2 (y predicts x).
+  {
+    Eigen::JacobiSVD<MatrixXd> svd(sxy.transpose() * wx, Eigen::ComputeFullV);
+    r.cp.name = "cp";
+    r.cp.values = svd.singularValues();
+    classify(r.cp, single_scores(xl, wx * svd.matrixV(), c), cl);
+    separate(r.cp);
+  }
+  {
+    Eigen::JacobiSVD<MatrixXd> svd(sxy * wy, Eigen::ComputeFullV);
+    r.cp_rev.name = "cp_rev";
+    r.cp_rev.values = svd.singularValues();
+    classify(r.cp_rev, single_scores(yl, wy * svd.matrixV(), c), cl);
+    separate(r.cp_rev);
+  }
+
+  // Estimates.
+  r.kappa2 = r.pls.n_signal ? mean_where(r.pls.values, r.pls.signal, true) : 0.0;
+  {
+    std::vector<double> nui;
+    for (Eigen::Index i = 0; i < r.cca.values.size(); ++i)
+      if (!r.cca.signal[static_cast<std::size_t>(i)]) nui.push_back(r.cca.values(i));
+    std::sort(nui.begin(), nui.end(), std::greater<>());
+    r.nu = nui.empty() ? 0.0 : nui.size() >= 3 ? nui[1] : nui[0];
+  }
+  r.delta_ca = r.cca.delta;
+  r.delta_cp = r.cp.delta;
+  r.delta_cp_rev = r.cp_rev.delta;
+  // 7. gammas.
+  r.gamma_x = mean_where(r.svd_x.values, r.svd_x.signal, true) - r.kappa2;
+  r.gamma_y = mean_where(r.svd_y.values, r.svd_y.signal, true) - r.kappa2;
+  r.gamma_tilde_x = mean_where(r.svd_x.values, r.svd_x.signal, false);
+  r.gamma_tilde_y = mean_where(r.svd_y.values, r.svd_y.signal, false);
+
+  // 8. verdict.
+  const double best_cp = std::max(r.delta_cp, r.delta_cp_rev);
+  r.regime = regime_of(r.delta_ca > 1.0, best_cp > 1.0);
+  r.direction = r.delta_cp >= r.delta_cp_rev ? "x->y" : "y->x";
+  bool ca;
+  switch (r.regime) {
+    case Regime::CaOnly:
+      ca = true;
+      break;
+    case Regime::CpOnly:
+      ca = false;
+      break;
+    default:
+      ca = r.delta_ca >= best_cp;
+  }
+  r.objective = ca ? "CA" : "CP";
+  const double chosen = ca ? r.delta_ca : best_cp, other = ca ? best_cp : r.delta_ca;
+  r.margin = other > 0 ? chosen / other : std::numeric_limits<double>::infinity();
+  // Equal separations (both 0 or both infinite) decide nothing: a margin of 1, not 0/0 or inf.
+  if (chosen == other) r.margin = 1.0;
+  if (r.regime == Regime::Neither)
+    r.warning =
+        "Neither CA nor CP separates the label-relevant signal from the correlated nuisance: "
+        "cross-modal training is likely to underperform the best single view.";
+  return r;
+}
+
+ModelData draw_model_data(const CellParams& p, int n, Stream& rng) {
+  ModelData d;
+  d.x.resize(n, p.d);
+  d.y.resize(n, p.d);
+  d.s.resize(n, p.k);
+  const VectorXd eta = p.eta();
+  VectorXd ya(p.d - p.k), yb(p.d - p.k);  // nuisance y = ya z1 + yb z2, x = sqrt(gt^x) z1
+  for (int j = 0; j < p.d - p.k; ++j) {
+    const double gx = p.gamma_tilde_x(j);
+    ya(j) = gx > 0 ? eta(j) / std::sqrt(gx) : 0.0;
+    yb(j) = std::sqrt(std::max(0.0, p.gamma_tilde_y(j) - ya(j) * ya(j)));
+  }
+  for (int i = 0; i < n; ++i) {
+    for (int c = 0; c < p.k; ++c) {
+      const double s = p.kappa(c) * rng.normal();
+      d.s(i, c) = s;
+      d.x(i, c) = s + std::sqrt(p.gamma_x(c)) * rng.normal();
+      d.y(i, c) = s + std::sqrt(p.gamma_y(c)) * rng.normal();
+    }
+    for (int j = 0; j < p.d - p.k; ++j) {
+      const double z1 = rng.normal(), z2 = rng.normal();
+      d.x(i, p.k + j) = std::sqrt(p.gamma_tilde_x(j)) * z1;
+      d.y(i, p.k + j) = ya(j) * z1 + yb(j) * z2;
+    }
+  }
+  return d;
+}
+
+MatrixXd draw_labels(const MatrixXd& s, int columns, double label_noise, Stream& rng) {
+  const Eigen::Index k = s.cols();
+  MatrixXd w(k, columns);
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (int l = 0; l < columns; ++l) w(i, l) = rng.normal();
+  // With L >= k the readout rows are made orthogonal (W W^T = (L/k) I): summed over the
+  // labels, every signal direction is equally visible, as the classification assumes.
+  // (A raw Gaussian W can nearly miss a direction, which then looks like nuisance.)
+  if (columns >= k && k > 0) {
+    Eigen::HouseholderQR<MatrixXd> qr(w.transpose());
+    const MatrixXd q = qr.householderQ() * MatrixXd::Identity(columns, k);
+    w = std::sqrt(static_cast<double>(columns) / static_cast<double>(k)) * q.transpose();
+  }
+  // Standardise each signal coordinate (a zero-variance one contributes nothing).
+  MatrixXd u = s;
+  for (Eigen::Index c = 0; c < k; ++c) {
+    const double sd =
+        std::sqrt(s.col(c).squaredNorm() / std::max<double>(1, static_cast<double>(s.rows())));
+    u.col(c) = sd > 0 ? (s.col(c) / sd).eval() : VectorXd::Zero(s.rows()).eval();
+  }
+  MatrixXd labels = u * w;
+  for (Eigen::Index i = 0; i < labels.rows(); ++i)
+    for (int l = 0; l < columns; ++l) labels(i, l) += label_noise * rng.normal();
+  return labels;
+}
+
+}  // namespace phasecube

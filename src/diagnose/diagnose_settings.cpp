@@ -1,0 +1,84 @@
+#include "phasecube/diagnose_settings.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "phasecube/error.hpp"
+#include "phasecube/model.hpp"
+
+namespace phasecube {
+
+namespace {
+
+double number(const std::string& key, const std::string& text) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
+    throw InputError(key + " = '" + text + "': not a finite number");
+  return v;
+}
+
+long integer(const std::string& key, const std::string& text, long lo, long hi) {
+  const double v = number(key, text);
+  if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+    throw InputError(key + " = " + text + ": must be an integer in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+  return static_cast<long>(v);
+}
+
+}  // namespace
+
+void parse_diagnose_entry(const std::string& name, const std::string& text, DiagnoseSettings& s) {
+  const std::string key = "diagnose." + name;
+  if (name == "labels") {
+    s.labels = static_cast<int>(integer(key, text, 1, 1000));
+  } else if (name == "label_noise") {
+    s.label_noise = number(key, text);
+    if (s.label_noise < 0) throw InputError(key + " = " + text + ": must be >= 0");
+  } else if (name == "labelled") {
+    s.labelled = integer(key, text, 2, 1000000000);
+  } else if (name == "folds") {
+    s.folds = static_cast<int>(integer(key, text, 2, 1000));
+  } else if (name == "ridge") {
+    s.ridge = number(key, text);
+    if (s.ridge < 0) throw InputError(key + " = " + text + ": must be >= 0");
+  } else if (name == "fold_seed") {
+    std::uint64_t seed = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+      throw InputError(key + " = '" + text + "': must be an integer in [0, 2^64 - 1]");
+    s.fold_seed = seed;
+  } else if (name == "whiten_reg") {
+    s.whiten_reg = number(key, text);
+    if (s.whiten_reg < 0) throw InputError(key + " = " + text + ": must be >= 0");
+  } else if (name == "classifier") {
+    if (text != "elbow" && text != "permutation")
+      throw InputError(key + " = '" + text + "': expected elbow or permutation");
+    s.classifier = text;
+  } else if (name == "permutations") {
+    s.permutations = static_cast<int>(integer(key, text, 1, 100000));
+  } else if (name == "pca") {
+    s.pca = static_cast<int>(integer(key, text, 0, 100000));
+  } else {
+    throw InputError("unknown key '" + key + "'");
+  }
+}
+
+std::string diagnose_section_text(const DiagnoseSettings& s) {
+  std::ostringstream out;
+  out << "[diagnose]\n"
+      << "labels = " << s.labels << "\n"
+      << "label_noise = " << format_number(s.label_noise) << "\n"
+      << "labelled = " << s.labelled << "\n"
+      << "folds = " << s.folds << "\n"
+      << "ridge = " << format_number(s.ridge) << "\n"
+      << "fold_seed = " << s.fold_seed << "\n"
+      << "whiten_reg = " << format_number(s.whiten_reg) << "\n"
+      << "classifier = " << s.classifier << "\n"
+      << "permutations = " << s.permutations << "\n"
+      << "pca = " << s.pca << "\n";
+  return out.str();
+}
+
+}  // namespace phasecube

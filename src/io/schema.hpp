@@ -1,0 +1,135 @@
+#pragma once
+// The cube's data variables (DESIGN section 3): the one place their names, types and
+// long names are written. The cell driver fills a CellRecord; the cube layer writes it;
+// inspect and the Python tools read the names back from the file.
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phasecube {
+
+// One swept parameter: a dimension of the grid and of the cube.
+struct Axis {
+  std::string name;            // a model parameter name, e.g. "kappa"
+  std::string spec;            // as written, e.g. "linspace(0, 3, 31)"
+  std::vector<double> values;  // resolved grid values, in order
+};
+
+enum class VarType { Float64, Int8, Int32, UInt8 };
+
+// X(name, type, long_name)
+#define PHASECUBE_VARIABLES(X)                                                                     \
+  X(theory_delta_ca, Float64, "closed-form CA separation ratio min rho_i / max nu_j")              \
+  X(theory_delta_cp, Float64, "closed-form CP (x->y) separation ratio min tau_i / max xi_j")       \
+  X(theory_delta_cp_rev, Float64, "closed-form CP (y->x) separation ratio min tau'_i / max xi'_j") \
+  X(theory_regime, Int8, "closed-form regime: 0 Neither, 1 CA only, 2 CP only, 3 Both")            \
+  X(theory_r_ca, Float64, "closed-form number of signal directions CA recovers")                   \
+  X(theory_r_cp, Float64, "closed-form number of signal directions CP (x->y) recovers")            \
+  X(ca_distance_mean, Float64, "CA mean subspace distance to the signal subspace")                 \
+  X(ca_distance_std, Float64, "CA standard deviation of the subspace distance over trials")        \
+  X(ca_recovery_rate, Float64, "CA share of trials recovering all k signal directions")            \
+  X(ca_recovered_dims_mean, Float64, "CA mean number of recovered signal directions")              \
+  X(ca_gap_mean, Float64, "CA mean spectral gap sigma_k / sigma_k+1 of C^")                        \
+  X(cp_distance_mean, Float64, "CP (x->y) mean subspace distance to the signal subspace")          \
+  X(cp_distance_std, Float64, "CP (x->y) standard deviation of the subspace distance")             \
+  X(cp_recovery_rate, Float64, "CP (x->y) share of trials recovering all k signal directions")     \
+  X(cp_recovered_dims_mean, Float64, "CP (x->y) mean number of recovered signal directions")       \
+  X(cp_gap_mean, Float64, "CP (x->y) mean spectral gap sigma_k / sigma_k+1 of A^")                 \
+  X(cp_rev_distance_mean, Float64, "CP (y->x) mean subspace distance to the signal subspace")      \
+  X(cp_rev_distance_std, Float64, "CP (y->x) standard deviation of the subspace distance")         \
+  X(cp_rev_recovery_rate, Float64, "CP (y->x) share of trials recovering all k directions")        \
+  X(cp_rev_recovered_dims_mean, Float64, "CP (y->x) mean number of recovered directions")          \
+  X(cp_rev_gap_mean, Float64, "CP (y->x) mean spectral gap sigma_k / sigma_k+1")                   \
+  X(ca_encoder_norm_mean, Float64, "CA mean encoder norm 2 sum_i<=k 1/phi_i")                      \
+  X(cp_risk_mean, Float64, "CP (x->y) mean population prediction risk of y")                       \
+  X(cp_signal_risk_mean, Float64, "CP (x->y) mean population risk against y_signal = (s, 0)")      \
+  X(ca_probe_risk_mean, Float64, "CA+probe mean population prediction risk of y")                  \
+  X(ca_probe_signal_risk_mean, Float64, "CA+probe mean population risk against y_signal")          \
+  X(joint_distance_mean, Float64, "joint(lambda) mean subspace distance to the signal subspace")   \
+  X(joint_recovery_rate, Float64, "joint(lambda) share of trials recovering all k directions")     \
+  X(joint_ca_distance_mean, Float64, "joint(lambda) mean subspace distance to the CA subspace")    \
+  X(joint_cp_distance_mean, Float64, "joint(lambda) mean subspace distance to the CP subspace")    \
+  X(empirical_regime, Int8,                                                                        \
+    "simulated regime (recovery rate >= 0.5): 0 Neither, 1 CA only, 2 CP only, 3 Both")            \
+  X(trials_done, Int32, "Monte Carlo trials completed in this cell")                               \
+  X(done, UInt8, "1 when the cell is complete")
+
+enum class Var : std::size_t {
+#define PHASECUBE_ENUM(name, type, long_name) name,
+  PHASECUBE_VARIABLES(PHASECUBE_ENUM)
+#undef PHASECUBE_ENUM
+};
+
+struct VariableSpec {
+  std::string_view name;
+  VarType type;
+  std::string_view long_name;
+};
+
+inline constexpr std::array kVariables = {
+#define PHASECUBE_SPEC(name, type, long_name) VariableSpec{#name, VarType::type, long_name},
+    PHASECUBE_VARIABLES(PHASECUBE_SPEC)
+#undef PHASECUBE_SPEC
+};
+inline constexpr std::size_t kNumVariables = kVariables.size();
+
+// The diagnose variables: written only when the config has a [diagnose] section (a cube
+// without them is still a complete cube). Kept apart from kVariables so readers of older
+// cubes and tools that list kVariables are unaffected.
+// X(name, type, long_name)
+#define PHASECUBE_DIAG_VARIABLES(X)                                                           \
+  X(diag_regime_mode, Int8,                                                                   \
+    "diagnose: most frequent estimated regime over trials: 0 Neither, 1 CA only, 2 CP only, " \
+    "3 Both")                                                                                 \
+  X(diag_accuracy_theory, Float64,                                                            \
+    "diagnose: share of trials whose estimated regime equals the closed-form regime")         \
+  X(diag_accuracy_empirical, Float64,                                                         \
+    "diagnose: share of trials whose estimated regime equals the simulated regime")           \
+  X(diag_delta_ca_mean, Float64, "diagnose: mean estimated Delta_CA")                         \
+  X(diag_delta_cp_mean, Float64, "diagnose: mean estimated Delta_CP (x->y)")                  \
+  X(diag_kappa_mean, Float64, "diagnose: mean estimated kappa (sqrt of the PLS kappa^2)")     \
+  X(diag_nu_mean, Float64, "diagnose: mean estimated nuisance correlation nu")
+
+enum class DiagVar : std::size_t {
+#define PHASECUBE_ENUM(name, type, long_name) name,
+  PHASECUBE_DIAG_VARIABLES(PHASECUBE_ENUM)
+#undef PHASECUBE_ENUM
+};
+
+inline constexpr std::array kDiagVariables = {
+#define PHASECUBE_SPEC(name, type, long_name) VariableSpec{#name, VarType::type, long_name},
+    PHASECUBE_DIAG_VARIABLES(PHASECUBE_SPEC)
+#undef PHASECUBE_SPEC
+};
+inline constexpr std::size_t kNumDiagVariables = kDiagVariables.size();
+
+// One cell's values: kVariables in order, then kDiagVariables (fill values when diagnose is
+// off). Integer-typed variables are stored as exact doubles here and converted on write;
+// this flat layout is also what MPI ships.
+using CellRecord = std::array<double, kNumVariables + kNumDiagVariables>;
+inline constexpr std::size_t kRecordSize = kNumVariables + kNumDiagVariables;
+
+// The spec of record slot i (kVariables, then kDiagVariables).
+constexpr const VariableSpec& record_spec(std::size_t i) {
+  return i < kNumVariables ? kVariables[i] : kDiagVariables[i - kNumVariables];
+}
+
+constexpr double& at(CellRecord& r, Var v) {
+  return r[static_cast<std::size_t>(v)];
+}
+constexpr double at(const CellRecord& r, Var v) {
+  return r[static_cast<std::size_t>(v)];
+}
+constexpr double& at(CellRecord& r, DiagVar v) {
+  return r[kNumVariables + static_cast<std::size_t>(v)];
+}
+constexpr double at(const CellRecord& r, DiagVar v) {
+  return r[kNumVariables + static_cast<std::size_t>(v)];
+}
+
+// Fill values of the cube: NaN for float64, -1 for codes, 0 for counters.
+double fill_value(VarType t);
+
+}  // namespace phasecube

@@ -1,0 +1,489 @@
+#include "sweep/config.hpp"
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include "support/stop.hpp"
+#include "sweep/config_text.hpp"
+#include "sweep/cost.hpp"
+#include "sweep/grid.hpp"
+
+namespace phasecube {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// An axis longer than this is a typo, not a sweep; refuse it before allocating it.
+constexpr double kMaxAxisValues = 1e7;
+// The whole grid: beyond this the cube alone would not fit on any file system we run on.
+constexpr std::size_t kMaxCells = 1'000'000'000;
+
+constexpr std::string_view kSections[] = {"model", "axes", "run", "diagnose"};
+constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
+
+using config_text::list_text;
+using config_text::trim;
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const auto pos = s.find(sep, start);
+    parts.push_back(trim(s.substr(start, pos == std::string_view::npos ? pos : pos - start)));
+    if (pos == std::string_view::npos) return parts;
+    start = pos + 1;
+  }
+}
+
+const ParamSpec* find_param(std::string_view name) {
+  for (const auto& spec : kModelParams)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+// Strict: the whole item must be one finite number, so "1.5x", "", "nan" and "inf" fail.
+// `text` is the whole value, quoted in the message so the user finds the line.
+double parse_number(const std::string& key, const std::string& text, const std::string& item) {
+  std::string_view s = item;
+  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);  // from_chars rejects '+'
+  double x = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  if (ec == std::errc::result_out_of_range)
+    throw InputError(key + " = '" + text + "': '" + item + "' is out of range");
+  if (ec != std::errc() || end != s.data() + s.size())
+    throw InputError(key + " = '" + text + "': '" + item + "' is not a number");
+  if (!std::isfinite(x)) throw InputError(key + " = '" + text + "': '" + item + "' is not finite");
+  return x;
+}
+
+// The point count m of linspace/logspace.
+std::size_t parse_point_count(const std::string& key, const std::string& text,
+                              const std::string& item) {
+  const double m = parse_number(key, text, item);
+  if (m != std::floor(m) || m < 1 || m > kMaxAxisValues)
+    throw InputError(key + " = '" + text + "': the number of points m = " + item +
+                     " must be an integer in [1, " +
+                     std::to_string(static_cast<long>(kMaxAxisValues)) + "]");
+  return static_cast<std::size_t>(m);
+}
+
+// Evenly spaced from a to b. Interpolating from both ends (rather than a + i * step) puts
+// the end points exactly and gives the correctly rounded 0.3 in linspace(0, 1, 11).
+std::vector<double> linspace(double a, double b, std::size_t m) {
+  if (m == 1) return {a};
+  std::vector<double> v(m);
+  const double last = static_cast<double>(m - 1);
+  for (std::size_t i = 0; i < m; ++i) {
+    const double t = static_cast<double>(i);
+    v[i] = (a * (last - t) + b * t) / last;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<double> parse_number_list(const std::string& key, const std::string& text) {
+  const std::string t = trim(text);
+  if (t.empty()) throw InputError(key + " has an empty value");
+  std::vector<double> values;
+  for (const auto& item : split(t, ',')) {
+    if (item.empty()) throw InputError(key + " = '" + t + "': empty entry in the list");
+    values.push_back(parse_number(key, t, item));
+  }
+  return values;
+}
+
+std::vector<double> parse_axis(const std::string& key, const std::string& spec) {
+  const std::string t = trim(spec);
+  const std::string expected = " (expected linspace(a, b, m), logspace(a, b, m) or a list)";
+  if (t.empty()) throw InputError(key + " is an empty axis" + expected);
+  const auto open = t.find('(');
+  if (open == std::string::npos) {
+    if (t.find(')') != std::string::npos)
+      throw InputError(key + " = '" + t + "': unbalanced ')'" + expected);
+    return parse_number_list(key, t);
+  }
+  const std::string fn = trim(std::string_view(t).substr(0, open));
+  if (t.back() != ')' || t.find('(', open + 1) != std::string::npos || t.find(')') != t.size() - 1)
+    throw InputError(key + " = '" + t + "': malformed axis" + expected);
+  if (fn != "linspace" && fn != "logspace")
+    throw InputError(key + " = '" + t + "': unknown function '" + fn + "'" + expected);
+  const auto args = split(std::string_view(t).substr(open + 1, t.size() - open - 2), ',');
+  if (args.size() != 3)
+    throw InputError(key + " = '" + t + "': " + fn + " takes 3 arguments (a, b, m), got " +
+                     std::to_string(args.size()));
+  for (const auto& arg : args)
+    if (arg.empty()) throw InputError(key + " = '" + t + "': empty argument" + expected);
+  const double a = parse_number(key, t, args[0]);
+  const double b = parse_number(key, t, args[1]);
+  const std::size_t m = parse_point_count(key, t, args[2]);
+  std::vector<double> values = linspace(a, b, m);
+  if (fn == "logspace")
+    for (auto& v : values) v = std::pow(10.0, v);
+  for (double v : values)
+    if (!std::isfinite(v))
+      throw InputError(key + " = '" + t + "': value " + format_number(v) + " is not finite");
+  return values;
+}
+
+namespace {
+
+enum class Origin { Default, File, CommandLine };
+
+// One key = value as written, before it is interpreted.
+struct Entry {
+  std::string section;  // "model", "axes" or "run"
+  std::string name;     // e.g. "nu"
+  std::string text;     // the value, trimmed
+  Origin origin;
+  std::string key() const { return section + "." + name; }
+};
+
+bool known_key(std::string_view section, std::string_view name) {
+  if (section == "model" || section == "axes") return find_param(name) != nullptr;
+  if (section == "run")
+    for (auto k : kRunKeys)
+      if (k == name) return true;
+  if (section == "diagnose")
+    for (auto k : kDiagnoseKeys)
+      if (k == name) return true;
+  return false;
+}
+
+// Splits "section.name"; throws for anything that is not one of our keys. `where` (the
+// config path or "command line") starts the message so the user knows where to look.
+Entry make_entry(const std::string& key, std::string text, Origin origin,
+                 const std::string& where) {
+  const auto dot = key.rfind('.');
+  const std::string section = dot == std::string::npos ? "" : key.substr(0, dot);
+  const std::string name = dot == std::string::npos ? key : key.substr(dot + 1);
+  bool known_section = false;
+  for (auto s : kSections) known_section = known_section || s == section;
+  if (section.empty())
+    throw InputError(where + ": key '" + key +
+                     "' is outside any section (expected [model], [axes] or [run])");
+  if (!known_section)
+    throw InputError(where + ": unknown section '" + section + "' in key '" + key +
+                     "' (expected model, axes or run)");
+  if (!known_key(section, name)) throw InputError(where + ": unknown key '" + key + "'");
+  return Entry{section, name, trim(text), origin};
+}
+
+po::options_description config_options() {
+  po::options_description desc;
+  for (const auto& spec : kModelParams) {
+    desc.add_options()(("model." + std::string(spec.name)).c_str(), po::value<std::string>());
+    desc.add_options()(("axes." + std::string(spec.name)).c_str(), po::value<std::string>());
+  }
+  for (auto k : kRunKeys)
+    desc.add_options()(("run." + std::string(k)).c_str(), po::value<std::string>());
+  for (auto k : kDiagnoseKeys)
+    desc.add_options()(("diagnose." + std::string(k)).c_str(), po::value<std::string>());
+  return desc;
+}
+
+std::vector<Entry> parse_config_text(std::istream& text, const std::string& path);
+
+std::vector<Entry> read_config_file(const std::string& path) {
+  std::istringstream text(config_text::read_config_file(path));
+  return parse_config_text(text, path);
+}
+
+// `path` names the source in messages.
+std::vector<Entry> parse_config_text(std::istream& text, const std::string& path) {
+  po::parsed_options parsed(nullptr);
+  try {
+    // Unknown keys come back flagged so that we can name section and key ourselves.
+    parsed = po::parse_config_file(text, config_options(), /*allow_unregistered=*/true);
+  } catch (const po::invalid_config_file_syntax& e) {
+    throw InputError(path + ": invalid line '" + e.tokens() +
+                     "' (expected [section], key = value or # comment)");
+  } catch (const po::error& e) {
+    throw InputError(path + ": " + e.what());
+  }
+  std::vector<Entry> entries;
+  std::set<std::string> seen;
+  for (const auto& opt : parsed.options) {
+    std::string value = opt.value.empty() ? "" : opt.value.front();
+    Entry e = make_entry(opt.string_key, std::move(value), Origin::File, path);
+    if (!seen.insert(e.key()).second)
+      throw InputError(path + ": key '" + e.key() + "' is given more than once");
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+// Applies "--section.key=value" (or "section.key=value") overrides: the command line wins
+// over the file, also across sections, so --axes.nu=... sweeps a parameter the file fixes.
+void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>& overrides) {
+  const std::string where = "command line";
+  for (const auto& raw : overrides) {
+    std::string_view s = raw;
+    if (s.starts_with("--")) s.remove_prefix(2);
+    const auto eq = s.find('=');
+    if (s.substr(0, eq).find('.') == std::string_view::npos)
+      throw InputError("command line: '" + raw + "' is not an override --section.key=value");
+    if (eq == std::string_view::npos)
+      throw InputError("command line: option '" + raw + "' needs a value (--section.key=value)");
+    const std::string key = trim(s.substr(0, eq));
+    Entry e = make_entry(key, config_text::override_value(key, s.substr(eq + 1)),
+                         Origin::CommandLine, where);
+    const std::string other = e.section == "model" ? "axes" : e.section == "axes" ? "model" : "";
+    std::erase_if(entries, [&](const Entry& old) {
+      // The same parameter in the other section is dropped only if it came from the file;
+      // fixed and swept both on the command line stays an error.
+      return old.name == e.name && old.section == other && old.origin == Origin::File;
+    });
+    bool replaced = false;
+    for (auto& old : entries)
+      if (old.key() == e.key()) {
+        old = e;  // keeps its position: axis order is the file's
+        replaced = true;
+      }
+    if (!replaced) entries.push_back(std::move(e));
+  }
+}
+
+std::vector<double> parse_fixed(const Entry& e, const ParamSpec& spec) {
+  auto values = parse_number_list(e.key(), e.text);
+  if (values.size() != 1 && (spec.shape == ParamShape::Integer || spec.shape == ParamShape::Scalar))
+    throw InputError(e.key() + " = " + e.text + ": takes a single " +
+                     (spec.shape == ParamShape::Integer ? "integer" : "value") + " (put " +
+                     std::string(spec.name) + " in [axes] to sweep it)");
+  return values;
+}
+
+void parse_run_entry(const Entry& e, RunSettings& run) {
+  if (e.name == "trials") {
+    run.trials = config_text::parse_trials(e.key(), e.text);
+  } else if (e.name == "seed") {
+    run.seed = config_text::parse_u64(e.key(), e.text, "an integer in [0, 2^64 - 1]");
+  } else if (e.name == "sampler") {
+    run.sampler = config_text::parse_sampler(e.key(), e.text);
+  } else if (e.name == "output") {
+    run.output = e.text;
+  } else if (e.name == "chunk_cells") {
+    run.chunk_cells =
+        config_text::parse_u64(e.key(), e.text, "an integer >= 0 (0: chosen from a cost estimate)");
+  }
+}
+
+// Where a parameter's value comes from, for messages: "model.nu = 1.5", "model.k = 2
+// (default)" or "axes.nu value 1.5".
+struct Provenance {
+  std::map<std::string, Origin, std::less<>> fixed_origin;
+  std::string fixed(const std::string& name, const std::vector<double>& v) const {
+    auto it = fixed_origin.find(name);
+    const bool is_default = it == fixed_origin.end() || it->second == Origin::Default;
+    return "model." + name + " = " + list_text(v) + (is_default ? " (default)" : "");
+  }
+  static std::string axis(const std::string& name, double v) {
+    return "axes." + name + " value " + format_number(v);
+  }
+};
+
+// A cell in which only `name` has the value under test and every other parameter is chosen
+// to fit it (k < d, list lengths), so an error there is about the value itself.
+ParamValues context_for(const std::string& name, const std::vector<double>& value) {
+  ParamValues v = default_param_values();
+  v[name] = value;
+  const ParamShape shape = find_param(name)->shape;
+  const double count = static_cast<double>(value.size());
+  const bool usable_k =
+      value.size() == 1 && std::isfinite(value[0]) && value[0] >= 1 && value[0] < 1e9;
+  if (name == "d") v["k"] = {1};
+  if (name == "k" && usable_k) v["d"] = {std::floor(value[0]) + 1};
+  if (shape == ParamShape::Signal && value.size() > 1) {
+    v["k"] = {count};
+    v["d"] = {count + 1};
+  }
+  if (shape == ParamShape::Nuisance && value.size() > 1) {
+    v["k"] = {1};
+    v["d"] = {count + 1};
+  }
+  return v;
+}
+
+// Throws InputError if `value` of parameter `name` is invalid whatever the other parameters.
+void check_alone(const std::string& name, const std::vector<double>& value,
+                 const std::string& label) {
+  try {
+    make_cell(context_for(name, value));
+  } catch (const ParamError& e) {
+    if (e.key != name) return;  // about the combination: the cell pass reports it in context
+    const std::string got = e.value == list_text(value) ? "" : " (got " + e.value + ")";
+    throw InputError(label + ": " + e.what() + got);
+  }
+}
+
+using config_text::cell_context;
+
+void validate(const Config& c, const Provenance& where) {
+  // Grid size first: everything below walks the grid.
+  std::size_t cells = 1;
+  std::string shape;
+  for (const auto& a : c.axes) {
+    shape += (shape.empty() ? "" : " x ") + a.name + " " + std::to_string(a.values.size());
+    if (a.values.size() > kMaxCells / cells) {
+      throw InputError("[axes]: the grid " + shape + " has more than " + std::to_string(kMaxCells) +
+                       " cells");
+    }
+    cells *= a.values.size();
+  }
+  // Then whether the cube and one cell fit in memory, before any value or cell is built.
+  require_memory(memory_need(c, 0), memory_available());
+
+  // Every value on its own, so the message can name it without a cell.
+  for (const auto& [name, value] : c.fixed) check_alone(name, value, where.fixed(name, value));
+  for (const auto& a : c.axes)
+    for (double v : a.values) check_alone(a.name, {v}, Provenance::axis(a.name, v));
+
+  // Then every cell: combinations (k < d, list lengths, n >= 2d for wishart).
+  const Grid grid(c);
+  for (std::size_t i = 0; i < grid.cell_count(); ++i) {
+    throw_if_stopped();  // big grids take a while
+    CellParams p;
+    try {
+      p = grid.cell(i);
+    } catch (const ParamError& e) {
+      const auto values = grid.values(i);
+      const bool swept = !c.fixed.contains(e.key);
+      const std::string label = swept ? Provenance::axis(e.key, values.at(e.key)[0])
+                                      : where.fixed(e.key, c.fixed.at(e.key));
+      throw InputError(label + ": " + e.what() + cell_context(grid, i));
+    }
+    if (c.run.sampler == SamplerKind::Wishart && p.n < 2 * p.d) {
+      const auto label = [&](const std::string& name) {
+        return c.fixed.contains(name) ? where.fixed(name, c.fixed.at(name))
+                                      : Provenance::axis(name, grid.values(i).at(name)[0]);
+      };
+      throw InputError("run.sampler = wishart needs n >= 2d, but " + label("n") + " and " +
+                       label("d") + " give n < 2d = " + std::to_string(2 * p.d) +
+                       cell_context(grid, i) + "; use sampler = auto or direct");
+    }
+    // [diagnose] must be able to run in every cell: otherwise every trial would fail and the
+    // cube would silently report zero accuracy.
+    if (const auto& dg = c.run.diagnose) {
+      const long m = std::min<long>(dg->labelled, p.n);
+      if (m < dg->folds)
+        throw InputError("diagnose.labelled = " + std::to_string(dg->labelled) +
+                         " with n = " + std::to_string(p.n) + " gives " + std::to_string(m) +
+                         " labelled rows, fewer than diagnose.folds = " +
+                         std::to_string(dg->folds) + cell_context(grid, i));
+      if (dg->pca > p.d)
+        throw InputError("diagnose.pca = " + std::to_string(dg->pca) +
+                         " exceeds d = " + std::to_string(p.d) + cell_context(grid, i));
+    }
+  }
+}
+
+Config build_config(std::vector<Entry> entries, const std::string& path);
+
+}  // namespace
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::vector<Entry> entries = read_config_file(path);
+  apply_overrides(entries, overrides);
+  return build_config(std::move(entries), path);
+}
+
+Config config_from_text(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  return build_config(parse_config_text(in, source), source);
+}
+
+std::string results_mismatch(const Config& a, const Config& b) {
+  for (const auto& spec : kModelParams) {
+    const std::string name(spec.name);
+    const auto ia = a.fixed.find(name), ib = b.fixed.find(name);
+    const bool fa = ia != a.fixed.end(), fb = ib != b.fixed.end();
+    if (fa != fb)
+      return "model." + name + (fa ? " is fixed here but swept" : " is swept here but fixed");
+    if (fa && ia->second != ib->second)
+      return "model." + name + " = " + list_text(ia->second) + " here, " + list_text(ib->second);
+  }
+  if (a.axes.size() != b.axes.size())
+    return std::to_string(a.axes.size()) + " axes here, " + std::to_string(b.axes.size());
+  for (std::size_t i = 0; i < a.axes.size(); ++i) {
+    if (a.axes[i].name != b.axes[i].name)
+      return "axis " + std::to_string(i + 1) + " is " + a.axes[i].name + " here, " + b.axes[i].name;
+    if (a.axes[i].values != b.axes[i].values)
+      return "axes." + a.axes[i].name + " = " + a.axes[i].spec + " here, " + b.axes[i].spec;
+  }
+  if (a.run.trials != b.run.trials)
+    return "run.trials = " + std::to_string(a.run.trials) + " here, " +
+           std::to_string(b.run.trials);
+  if (a.run.seed != b.run.seed)
+    return "run.seed = " + std::to_string(a.run.seed) + " here, " + std::to_string(b.run.seed);
+  if (a.run.sampler != b.run.sampler)
+    return std::string("run.sampler = ") + sampler_name(a.run.sampler) + " here, " +
+           sampler_name(b.run.sampler);
+  const std::string da = a.run.diagnose ? diagnose_section_text(*a.run.diagnose) : "(none)";
+  const std::string db = b.run.diagnose ? diagnose_section_text(*b.run.diagnose) : "(none)";
+  if (da != db) return "the [diagnose] section differs";
+  return "";
+}
+
+namespace {
+Config build_config(std::vector<Entry> entries, const std::string& path) {
+  // Fixed or swept, never both: checked on the keys, before any value is interpreted.
+  config_text::check_fixed_or_swept(entries);
+
+  Config c;
+  c.source_path = path;
+  c.fixed = default_param_values();
+  Provenance where;
+  for (const auto& e : entries) {
+    if (e.section == "model") {
+      c.fixed[e.name] = parse_fixed(e, *find_param(e.name));
+      where.fixed_origin[e.name] = e.origin;
+    } else if (e.section == "axes") {
+      c.axes.push_back(Axis{e.name, e.text, parse_axis(e.key(), e.text)});
+    } else if (e.section == "diagnose") {
+      if (!c.run.diagnose) c.run.diagnose.emplace();
+      parse_diagnose_entry(e.name, e.text, *c.run.diagnose);
+    } else {
+      parse_run_entry(e, c.run);
+    }
+  }
+  for (const auto& a : c.axes) c.fixed.erase(a.name);
+
+  // eta fixes the nuisance covariance, nu the correlation: one of them, and with eta the
+  // default nu steps aside.
+  auto given = [&](const std::string& name) {
+    return where.fixed_origin.contains(name) ||
+           std::any_of(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.name == name; });
+  };
+  if (given("eta")) {
+    if (given("nu"))
+      throw InputError(
+          "nu and eta are both given: give one (eta holds the nuisance covariance "
+          "fixed, nu the correlation)");
+    c.fixed.erase("nu");
+  }
+
+  validate(c, where);
+  return c;
+}
+}  // namespace
+
+std::string Config::resolved_text() const {
+  std::ostringstream out;
+  out << "# phasecube config, resolved: every key, defaults filled in, overrides applied.\n";
+  out << "[model]\n";
+  for (const auto& spec : kModelParams) {
+    auto it = fixed.find(spec.name);
+    if (it != fixed.end()) out << spec.name << " = " << list_text(it->second) << "\n";
+  }
+  config_text::write_axes_and_run(out, axes, run);
+  if (run.diagnose) out << "\n" << diagnose_section_text(*run.diagnose);
+  return out.str();
+}
+
+}  // namespace phasecube

@@ -1,0 +1,58 @@
+#pragma once
+// Config layer: INI files and --section.key overrides (Boost.Program_options), the [axes]
+// grammar, and the run settings. The one place axis specs are parsed.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "io/schema.hpp"
+#include "phasecube/diagnose_settings.hpp"
+#include "phasecube/error.hpp"
+#include "phasecube/model.hpp"
+#include "phasecube/sampler.hpp"
+
+namespace phasecube {
+
+// The most trials a cell can have: trials_done is an int32 in the cube (schema).
+inline constexpr long kMaxTrials = 2147483647;
+
+struct RunSettings {
+  long trials = 100;
+  std::uint64_t seed = 1;
+  SamplerKind sampler = SamplerKind::Auto;
+  std::string output;  // may be empty until the CLI resolves it
+  // Cells per chunk handed to an MPI rank; 0: chosen from a cost estimate. Results do not
+  // depend on it.
+  std::uint64_t chunk_cells = 0;
+  // [diagnose]: also evaluate the diagnose procedure in every trial (absent: not run).
+  std::optional<DiagnoseSettings> diagnose;
+};
+
+struct Config {
+  ParamValues fixed;       // every model parameter that is not swept (defaults filled in)
+  std::vector<Axis> axes;  // swept parameters, in file order (= cube dimension order)
+  RunSettings run;
+  std::string source_path;  // the config file
+  // The resolved config as INI text (every key, overrides applied): stored in the cube and
+  // enough to rerun the sweep.
+  std::string resolved_text() const;
+};
+
+// Parses an axis value: linspace(a, b, m), logspace(a, b, m) (base-10 exponents) or an
+// explicit list "0.1, 0.5, 0.9". Throws InputError naming `key`.
+std::vector<double> parse_axis(const std::string& key, const std::string& spec);
+// Parses one number or a comma-separated list. Throws InputError naming `key`.
+std::vector<double> parse_number_list(const std::string& key, const std::string& text);
+
+// Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), validates every
+// key, every value and every cell of the grid. Throws InputError on any bad input.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+// The same from INI text (e.g. the resolved config stored in a cube); `source` names it.
+Config config_from_text(const std::string& text, const std::string& source);
+// The first difference between two configs that changes results (model, axes, trials, seed,
+// sampler; not output or chunking), as "model.nu = 0.3 here, 0.4"; empty when none.
+std::string results_mismatch(const Config& here, const Config& stored);
+
+}  // namespace phasecube

@@ -1,0 +1,94 @@
+// The cost model of a run (cost.hpp): the large terms of its peak memory.
+#include "sweep/cost.hpp"
+
+#include <algorithm>
+
+#include "io/binding_schema.hpp"
+#include "io/schema.hpp"
+#include "sweep/binding_run.hpp"
+#include "sweep/cell.hpp"
+
+namespace phasecube {
+
+namespace {
+
+constexpr double kDouble = sizeof(double);
+
+// The largest valid value of an integer parameter over the fixed values and its axis
+// (`fallback` when none is valid: invalid ones are refused on their own).
+double largest(const ParamValues& fixed, const std::vector<Axis>& axes, const std::string& name,
+               long long hi, double fallback) {
+  std::vector<double> values;
+  if (const auto it = fixed.find(name); it != fixed.end()) values = it->second;
+  for (const auto& a : axes)
+    if (a.name == name) values.insert(values.end(), a.values.begin(), a.values.end());
+  double best = -1;
+  for (double v : values)
+    if (integer_problem(v, 0, hi).empty()) best = std::max(best, v);
+  return best < 0 ? fallback : best;
+}
+
+double cell_count(const std::vector<Axis>& axes) {
+  double cells = 1;
+  for (const auto& a : axes) cells *= static_cast<double>(a.values.size());
+  return cells;
+}
+
+// Per coordinate: an M x M block (heap matrix) for the covariance, its factor and its
+// correlations, plus a dozen O(d) vectors of closed forms.
+double cell_bytes(double d, double m) {
+  return d * (3 * (m * m * kDouble + 64) + 16 * kDouble);
+}
+
+// One thread's trial workspace: the sampler's two (M d)^2 buffers and the sample itself,
+// plus the fit: ~28 d x d matrices for two views (whiteners, cross products, three
+// eigenproblems, predictors), 4 (M d)^2 + 6 M d^2 for M modalities (centroid problem).
+double workspace_bytes(double d, double m) {
+  const double p = m * d;
+  const double fit = m == 2 ? 28 * d * d : 4 * p * p + 6 * m * d * d;
+  return (3 * p * p + 128 * p + fit) * kDouble;
+}
+
+// A [diagnose] trial: the n x d draws of x and y with the procedure's copies of them
+// (centred, whitened, per fold), and the n x L labels.
+double diagnose_bytes(double n, double d, double labels) {
+  return (6 * n * d + 2 * n * labels) * kDouble;
+}
+
+}  // namespace
+
+MemoryNeed memory_need(const Config& c, int threads) {
+  MemoryNeed need;
+  const double cells = cell_count(c.axes);
+  need.records = cells * static_cast<double>(sizeof(CellRecord));
+  need.snapshot = need.records;
+  const double d = largest(c.fixed, c.axes, "d", kMaxModelInteger, 2);
+  need.cell = cell_bytes(d, 2);
+  if (threads > 0) {
+    need.workspaces = threads * workspace_bytes(d, 2);
+    if (const auto& dg = c.run.diagnose)
+      need.workspaces +=
+          threads *
+          diagnose_bytes(largest(c.fixed, c.axes, "n", kMaxModelInteger, 1), d, dg->labels);
+    need.outcomes = static_cast<double>(c.run.trials) * static_cast<double>(trial_outcome_bytes());
+  }
+  return need;
+}
+
+MemoryNeed memory_need(const BindingConfig& c, int threads) {
+  MemoryNeed need;
+  const double cells = cell_count(c.axes);
+  const double m = largest(c.fixed, c.axes, "modalities", kMaxModalities, 2);
+  const double record = static_cast<double>(BindingLayout(static_cast<int>(m)).size());
+  need.records = cells * (record * kDouble + 40);  // one heap vector per cell
+  need.snapshot = cells * record * kDouble;
+  const double d = largest(c.fixed, c.axes, "d", kMaxBindingDimension, 2);
+  need.cell = cell_bytes(d, m);
+  if (threads > 0) {
+    need.workspaces = threads * workspace_bytes(d, m);
+    need.outcomes = static_cast<double>(c.run.trials) * 3 * kBindingMethods * m * kDouble;
+  }
+  return need;
+}
+
+}  // namespace phasecube

@@ -1,0 +1,622 @@
+#include "sweep/sweep.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <new>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "io/cube.hpp"
+#include "io/output.hpp"
+#include "phasecube/model.hpp"
+#include "phasecube/version.hpp"
+#include "sweep/cell.hpp"
+#include "sweep/grid.hpp"
+#include "sweep/mpi.hpp"
+
+namespace phasecube {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Set by a stop signal (stop.hpp); read by the trial loops (cancelling the cell in progress)
+// and by the drivers.
+std::atomic<bool>& g_stop = stop_flag();
+
+RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
+  RunInfo info;
+  info.axes = config.axes;
+  info.fixed = config.fixed;
+  info.config_text = config.resolved_text();
+  info.seed = config.run.seed;
+  info.trials = options.theory_only ? 0 : config.run.trials;
+  info.sampler = sampler_name(config.run.sampler);
+  info.command_line = options.command_line;
+  info.mpi_ranks = ranks;
+  info.threads = omp_get_max_threads();
+  info.theory_only = options.theory_only;
+  info.diagnose = config.run.diagnose.has_value() && !options.theory_only;
+  return info;
+}
+
+// Relative cost of a cell (multiply-adds per trial times trials): what the chunking balances.
+double cell_cost(const CellParams& p, const RunSettings& run) {
+  const double d = p.d, m = 2.0 * p.d;
+  const double fit = 40 * d * d * d;  // three d x d eigenproblems and the products around them
+  const double sample = resolve_sampler(run.sampler, p) == SamplerKind::Wishart
+                            ? m * m * m / 6 + 30 * m * m
+                            : static_cast<double>(p.n) * m * (m / 2 + 10);
+  return static_cast<double>(run.trials) * (fit + sample);
+}
+
+using Chunk = std::vector<std::size_t>;
+
+// Cuts the cells still to do into chunks: `chunk_cells` each when set, else chunks of about
+// 1/16 of a rank's share of the estimated cost, so unequal cells (an n or d axis) balance
+// dynamically. The costliest chunks go first (longest-processing-time order).
+std::deque<Chunk> plan_chunks(const SweepJob& job, const std::vector<std::size_t>& todo,
+                              int ranks) {
+  const RunSettings& run = job.run();
+  std::vector<std::pair<double, Chunk>> chunks;
+  if (run.chunk_cells > 0) {
+    for (std::size_t i = 0; i < todo.size(); i += run.chunk_cells) {
+      const std::size_t end = std::min<std::size_t>(todo.size(), i + run.chunk_cells);
+      chunks.emplace_back(0.0, Chunk(todo.begin() + static_cast<std::ptrdiff_t>(i),
+                                     todo.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
+  } else {
+    std::vector<double> cost(todo.size());
+    double total = 0;
+    for (std::size_t i = 0; i < todo.size(); ++i) total += cost[i] = job.cell_cost(todo[i]);
+    const double target = total / (16.0 * ranks);
+    Chunk current;
+    double current_cost = 0;
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      if (!current.empty() && current_cost + cost[i] > target) {
+        chunks.emplace_back(current_cost, std::move(current));
+        current.clear();
+        current_cost = 0;
+      }
+      current.push_back(todo[i]);
+      current_cost += cost[i];
+    }
+    if (!current.empty()) chunks.emplace_back(current_cost, std::move(current));
+    std::stable_sort(chunks.begin(), chunks.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+  }
+  std::deque<Chunk> out;
+  for (auto& c : chunks) out.push_back(std::move(c.second));
+  return out;
+}
+
+// Progress of the master: one updating line on a terminal, a line every 5 s otherwise
+// (SLURM logs).
+class Progress {
+ public:
+  Progress(std::ostream& log, std::size_t total, std::size_t done_before, long trials)
+      : log_(log),
+        total_(total),
+        done_before_(done_before),
+        trials_(trials),
+        tty_(::isatty(STDERR_FILENO) != 0) {}
+
+  void update(std::size_t done, bool force = false) {
+    const double since = seconds_since(last_);
+    if (!force && since < (tty_ ? 0.5 : 5.0)) return;
+    last_ = Clock::now();
+    const double elapsed = seconds_since(start_);
+    const double new_cells = static_cast<double>(done - done_before_);
+    const double rate = elapsed > 0 ? new_cells * static_cast<double>(trials_) / elapsed : 0;
+    const double eta =
+        new_cells > 0 ? elapsed / new_cells * static_cast<double>(total_ - done) : NAN;
+    char line[200];
+    std::snprintf(line, sizeof line, "phasecube: %zu/%zu cells (%.1f%%), %.0f trials/s, ETA %s",
+                  done, total_, 100.0 * static_cast<double>(done) / static_cast<double>(total_),
+                  rate, std::isfinite(eta) ? format_eta(eta).c_str() : "?");
+    if (tty_)
+      log_ << '\r' << line << "\033[K" << (done == total_ || force ? "\n" : "") << std::flush;
+    else
+      log_ << line << '\n' << std::flush;
+  }
+
+ private:
+  static std::string format_eta(double s) {
+    char b[32];
+    if (s < 120)
+      std::snprintf(b, sizeof b, "%.0f s", s);
+    else if (s < 7200)
+      std::snprintf(b, sizeof b, "%.1f min", s / 60);
+    else
+      std::snprintf(b, sizeof b, "%.1f h", s / 3600);
+    return b;
+  }
+  std::ostream& log_;
+  std::size_t total_, done_before_;
+  long trials_;
+  bool tty_;
+  Clock::time_point start_ = Clock::now(), last_ = Clock::now();
+};
+
+// The two-modality cube (cube.hpp) as a job of the driver.
+class CellJob final : public SweepJob {
+ public:
+  CellJob(const Config& config, const SweepOptions& options, int ranks)
+      : config_(config),
+        options_(options),
+        grid_(config),
+        info_(run_info(config, options, ranks)) {}
+
+  std::size_t cell_count() const override { return grid_.cell_count(); }
+  std::size_t record_size() const override { return kRecordSize; }
+  const RunSettings& run() const override { return config_.run; }
+  double cell_cost(std::size_t cell) const override {
+    return phasecube::cell_cost(grid_.cell(cell), config_.run);
+  }
+  bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
+    const auto r = simulate_cell(grid_.cell(cell), config_.run, cell, cancel);
+    if (r) std::copy(r->begin(), r->end(), out);
+    return r.has_value();
+  }
+
+  void init_records() override {
+    records_.resize(grid_.cell_count());
+    for (std::size_t c = 0; c < records_.size(); ++c) {
+      throw_if_stopped();
+      records_[c] = theory_record(grid_.cell(c));
+    }
+  }
+  void store(std::size_t cell, const double* record) override {
+    std::copy(record, record + kRecordSize, records_[cell].begin());
+  }
+  Previous take_previous(const std::string& path) override {
+    const CubeContents old = read_cube(path);
+    Previous prev;
+    prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
+    const Config stored = config_from_text(stored_config_text(old.string_attributes, path),
+                                           path + " (stored config)");
+    const std::string diff = results_mismatch(config_, stored);
+    if (!diff.empty())
+      throw InputError("--resume: the config differs from the one stored in " + path + ": " + diff);
+    check_resumed_grid(old.axes, old.number_attributes, config_.axes, config_.run.trials, path);
+    const auto& done = old.variables.at("done");
+    prev.done.assign(records_.size(), false);
+    for (std::size_t c = 0; c < records_.size(); ++c) {
+      if (done[c] != 1) continue;
+      for (std::size_t v = 0; v < kRecordSize; ++v)  // diag variables only if stored
+        if (auto it = old.variables.find(std::string(record_spec(v).name));
+            it != old.variables.end())
+          records_[c][v] = it->second[c];
+      prev.done[c] = true;
+    }
+    return prev;
+  }
+  void write_snapshot(bool complete, double wall_seconds) override {
+    write_cube_snapshot(options_.output, info_, records_, complete, wall_seconds);
+  }
+  MemoryNeed memory_need(int threads) const override {
+    return phasecube::memory_need(config_, threads);
+  }
+
+ private:
+  const Config& config_;
+  const SweepOptions& options_;
+  Grid grid_;
+  RunInfo info_;
+  std::vector<CellRecord> records_;
+};
+
+// The master's state: which cells are done (the job holds their records) and the snapshots
+// of the cube on disk.
+class Master {
+ public:
+  Master(SweepJob& job, const SweepOptions& options, std::ostream& log)
+      : job_(job), options_(options), log_(log), done_(job.cell_count(), false) {
+    job_.init_records();
+  }
+
+  // With --resume and an existing cube: take over its finished cells. Throws InputError when
+  // the cube was made by a different config.
+  void load_previous() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!options_.resume || !fs::exists(options_.output, ec)) return;
+    SweepJob::Previous prev = job_.take_previous(options_.output);
+    for (std::size_t c = 0; c < done_.size() && c < prev.done.size(); ++c)
+      if (prev.done[c]) {
+        done_[c] = true;
+        ++done_count_;
+      }
+    previous_wall_ = prev.wall_seconds;
+    saved_cells_ = done_count_;
+    log_ << "phasecube: resuming " << options_.output << ": " << done_count() << " of "
+         << done_.size() << " cells already done\n";
+  }
+
+  std::vector<std::size_t> todo() const {
+    std::vector<std::size_t> t;
+    for (std::size_t c = 0; c < done_.size(); ++c)
+      if (!done_[c]) t.push_back(c);
+    return t;
+  }
+  std::size_t done_count() const { return done_count_; }
+  bool is_done(std::size_t cell) const { return done_[cell]; }
+  bool complete() const { return done_count_ == done_.size(); }
+  std::size_t cell_count() const { return done_.size(); }
+
+  void store(std::size_t cell, const double* record) {
+    job_.store(cell, record);
+    if (!done_[cell]) ++done_count_;
+    done_[cell] = true;
+  }
+
+  // Writes a snapshot now, or when enough time has passed since the last one: at most every
+  // 5 s, and never more than ~5% of the time (big cubes take a while to write).
+  void checkpoint(bool force) {
+    if (!force && seconds_since(last_snapshot_) < snapshot_interval_) return;
+    const auto t0 = Clock::now();
+    try {
+      job_.write_snapshot(complete(), previous_wall_ + seconds_since(start_));
+    } catch (const OutputFault& e) {
+      if (!saved_cells_) throw;
+      throw OutputFault(std::string(e.what()) + ": it holds " + std::to_string(*saved_cells_) +
+                        " of " + std::to_string(cell_count()) +
+                        " cells (status partial); rerun with --resume to finish it");
+    }
+    saved_cells_ = done_count_;
+    const double took = seconds_since(t0);
+    snapshot_interval_ = std::max(5.0, 20.0 * took);
+    last_snapshot_ = Clock::now();
+  }
+
+ private:
+  SweepJob& job_;
+  const SweepOptions& options_;
+  std::ostream& log_;
+  std::vector<bool> done_;
+  std::size_t done_count_ = 0;
+  double previous_wall_ = 0;
+  std::optional<std::size_t> saved_cells_;  // done cells in the cube on disk, once known
+  double snapshot_interval_ = 5.0;
+  Clock::time_point start_ = Clock::now(), last_snapshot_ = Clock::now();
+};
+
+// Result messages: [cell, record...] per cell, flattened as doubles. A cell index is exact
+// as a double below 2^53, which run_sweep_job requires of every grid.
+constexpr std::size_t kMaxCells = std::size_t{1} << 53;
+
+// The worker computes a cell straight into its message: [cell, record (size doubles)].
+bool append_result(std::vector<double>& msg, const SweepJob& job, std::size_t cell) {
+  const std::size_t at = msg.size();
+  msg.push_back(static_cast<double>(cell));
+  msg.resize(at + 1 + job.record_size());
+  if (job.simulate(cell, g_stop, msg.data() + at + 1)) return true;
+  msg.resize(at);
+  return false;
+}
+
+// Calls f(cell, record) for each result of a message, refusing a message that is not whole
+// records of cells of the grid (it would index past the records).
+template <class F>
+void for_each_result(const std::vector<double>& msg, const SweepJob& job, F f) {
+  const std::size_t stride = job.record_size() + 1;
+  if (msg.size() % stride != 0)
+    throw std::runtime_error("MPI: a result message of " + std::to_string(msg.size()) +
+                             " values is not whole records of " + std::to_string(stride));
+  for (std::size_t i = 0; i < msg.size(); i += stride) {
+    const double cell = msg[i];
+    if (!(cell >= 0 && cell < static_cast<double>(job.cell_count()) && cell == std::floor(cell)))
+      throw std::runtime_error("MPI: a result message names cell " + std::to_string(cell) +
+                               ", outside the grid");
+    f(static_cast<std::size_t>(cell), msg.data() + i + 1);
+  }
+}
+
+// Seconds the master waits for workers to report after a stop, before aborting the job
+// (the cube is saved first, so nothing is lost either way). SLURM allows ~30 s after TERM.
+constexpr double kStopGraceSeconds = 6.0;
+
+int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
+  // Nothing started: after a bad --resume or a stop signal, release the workers (each
+  // answers with an empty Final) and report.
+  auto release_workers = [&] {
+    for (int w = 1; w < ranks; ++w) mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+    for (int w = 1; w < ranks; ++w) mpi::receive_doubles(*mpi::probe(w, mpi::Tag::Final, true));
+  };
+  std::optional<Master> started;
+  try {
+    started.emplace(job, options, log);
+    started->load_previous();
+    throw_if_stopped();
+  } catch (const InputError&) {
+    release_workers();
+    throw;
+  } catch (const Stopped&) {
+    release_workers();
+    throw;
+  }
+  Master& master = *started;
+  const std::vector<std::size_t> todo = master.todo();
+  std::deque<Chunk> queue = plan_chunks(job, todo, ranks);
+  Progress progress(log, master.cell_count(), master.done_count(), job.run().trials);
+  master.checkpoint(true);  // the cube exists (with its closed forms) from the start
+
+  // Each worker holds up to two chunks, so it never waits for a master busy with a cell.
+  constexpr std::size_t kPrefetch = 2;
+  struct Worker {
+    std::vector<Chunk> outstanding;
+    bool stop_sent = false, finished = false;
+  };
+  std::map<int, Worker> workers;
+  for (int w = 1; w < ranks; ++w) workers[w];
+  mpi::SendQueue sends;  // declared after `workers`: destroyed (all sends done) first
+  auto send_work = [&](int w) {
+    if (workers[w].finished) return;  // it sent its Final (e.g. its own stop signal): gone
+    while (workers[w].outstanding.size() < kPrefetch && !queue.empty() && !g_stop.load()) {
+      Chunk c = std::move(queue.front());
+      queue.pop_front();
+      sends.post(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
+      workers[w].outstanding.push_back(std::move(c));
+    }
+    if (workers[w].outstanding.empty() && !workers[w].stop_sent &&
+        (queue.empty() || g_stop.load())) {
+      sends.post({}, w, mpi::Tag::Stop);
+      workers[w].stop_sent = true;
+    }
+  };
+  for (auto& [w, _] : workers) send_work(w);
+
+  auto handle = [&](const mpi::Incoming& m) {
+    const std::vector<double> msg = mpi::receive_doubles(m);
+    Worker& wk = workers[m.source];
+    for_each_result(msg, job, [&](std::size_t cell, const double* r) { master.store(cell, r); });
+    if (m.tag == mpi::Tag::Result) {
+      if (!wk.outstanding.empty()) wk.outstanding.erase(wk.outstanding.begin());
+      send_work(m.source);
+    } else {  // Final: the worker is gone; whatever it did not finish goes back in the queue
+      wk.finished = true;
+      for (const Chunk& c : wk.outstanding) {
+        Chunk rest;
+        for (std::size_t cell : c)
+          if (!master.is_done(cell)) rest.push_back(cell);
+        if (!rest.empty()) queue.push_front(std::move(rest));
+      }
+      wk.outstanding.clear();
+    }
+  };
+  auto all_finished = [&] {
+    return std::all_of(workers.begin(), workers.end(),
+                       [](const auto& w) { return w.second.finished; });
+  };
+
+  Chunk own;
+  std::size_t own_pos = 0;
+  std::vector<double> own_record(job.record_size());
+  bool interrupted = false;
+  for (;;) {
+    while (auto m = mpi::probe(-1, std::nullopt, false)) handle(*m);
+    progress.update(master.done_count());
+    master.checkpoint(false);
+    if (g_stop.load()) {
+      interrupted = true;
+      break;
+    }
+    if (own_pos == own.size() && !queue.empty()) {
+      own = std::move(queue.front());
+      queue.pop_front();
+      own_pos = 0;
+    }
+    if (own_pos < own.size()) {
+      const std::size_t cell = own[own_pos];
+      if (job.simulate(cell, g_stop, own_record.data())) {
+        master.store(cell, own_record.data());
+        ++own_pos;
+      }
+      continue;
+    }
+    if (all_finished()) break;
+    // Nothing left to compute here: wait for the workers (bounded, so signals are seen).
+    for (auto& [w, _] : workers) send_work(w);
+    const auto t0 = Clock::now();
+    while (!g_stop.load() && seconds_since(t0) < 0.2) {
+      if (auto m = mpi::probe(-1, std::nullopt, false)) {
+        handle(*m);
+        break;
+      }
+      ::usleep(1000);
+    }
+  }
+
+  if (interrupted) {
+    // Save what has arrived before anything else: under mpirun a SIGTERM is followed by a
+    // SIGKILL after ~1 s (odls_base_sigkill_timeout), and a dead worker never reports.
+    master.checkpoint(true);
+    for (auto& [w, wk] : workers)
+      if (!wk.stop_sent) {
+        sends.post({}, w, mpi::Tag::Stop);
+        wk.stop_sent = true;
+      }
+    const auto t0 = Clock::now();
+    while (!all_finished() && seconds_since(t0) < kStopGraceSeconds) {
+      if (auto m = mpi::probe(-1, std::nullopt, false))
+        handle(*m);
+      else
+        ::usleep(1000);
+    }
+  }
+  master.checkpoint(true);
+  progress.update(master.done_count(), true);
+  if (!interrupted && master.complete()) {
+    log << "phasecube: wrote " << options.output << " (" << master.cell_count() << " cells)\n";
+    return 0;
+  }
+  log << "phasecube: stopped; " << options.output << " holds " << master.done_count() << " of "
+      << master.cell_count() << " cells (status partial); rerun with --resume to finish it\n";
+  if (!all_finished()) {
+    // A worker that never reports has most likely died: a failure, not a clean stop.
+    log << "phasecube: a worker did not report within " << kStopGraceSeconds
+        << " s of the stop (a rank may have died); aborting the job; the cube is saved\n";
+    mpi::abort(1);
+  }
+  return kExitInterrupted;
+}
+
+int run_worker(const SweepJob& job) {
+  mpi::PendingSend pending;
+  std::vector<double> done_cells;  // results not yet sent (the chunk in progress)
+  for (;;) {
+    const mpi::Incoming m = *mpi::probe(0, std::nullopt, true);
+    if (m.tag == mpi::Tag::Stop) {
+      mpi::receive_u64(m);
+      break;
+    }
+    const std::vector<std::uint64_t> chunk = mpi::receive_u64(m);
+    bool stop = false;
+    for (std::uint64_t cell : chunk) {
+      if (g_stop.load() || mpi::probe(0, mpi::Tag::Stop, false)) {
+        stop = true;
+        break;
+      }
+      append_result(done_cells, job, cell);
+    }
+    if (stop) break;
+    pending.start(std::move(done_cells), 0, mpi::Tag::Result);
+    done_cells.clear();
+  }
+  pending.wait();
+  // Last word to the master: the cells finished since the last result, then nothing more.
+  mpi::send(done_cells, 0, mpi::Tag::Final);
+  // Work sent before the Stop is still queued here; receive it so MPI_Finalize is clean.
+  while (auto m = mpi::probe(0, std::nullopt, false)) mpi::receive_u64(*m);
+  return g_stop.load() ? kExitInterrupted : 0;
+}
+
+}  // namespace
+
+void run_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
+  const auto t0 = Clock::now();
+  const Grid grid(config);
+  std::vector<CellRecord> records(grid.cell_count());
+  for (std::size_t c = 0; c < records.size(); ++c) {
+    throw_if_stopped();
+    records[c] = theory_record(grid.cell(c));
+    at(records[c], Var::done) = 1;  // the cell holds everything a theory cube computes
+  }
+  throw_if_stopped();
+  write_cube_snapshot(options.output, run_info(config, options, 1), records, true,
+                      seconds_since(t0));
+  log << "phasecube: wrote " << options.output << " (" << records.size()
+      << " cells, closed forms only)\n";
+}
+
+double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
+                              const std::string& path) {
+  // A `phasecube theory` cube marks every cell done: resuming it would finish nothing.
+  const auto theory = attributes.find("theory_only");
+  if (theory != attributes.end() && !theory->second.empty() && theory->second[0] == 1)
+    throw InputError("--resume: " + path +
+                     " is a theory-only cube (phasecube theory); pass --overwrite to replace it");
+  // Cells of another numerics_version would differ from this build's: never mix them.
+  const auto numerics = attributes.find("numerics_version");
+  if (numerics == attributes.end() || numerics->second.size() != 1)
+    throw InputError("--resume: " + path + " has no numerics_version (written by an older " +
+                     "phasecube), this build has numerics_version " +
+                     std::to_string(kNumericsVersion) +
+                     ": its cells could differ; pass --overwrite to start afresh");
+  if (numerics->second[0] != kNumericsVersion)
+    throw InputError("--resume: " + path + " has numerics_version " +
+                     format_number(numerics->second[0]) + ", this build has " +
+                     std::to_string(kNumericsVersion) +
+                     ": its cells would differ from new ones; pass --overwrite to start afresh");
+  const auto wall = attributes.find("wall_seconds");
+  if (wall != attributes.end() && !wall->second.empty() && std::isfinite(wall->second[0]))
+    return wall->second[0];
+  return 0;
+}
+
+void check_resumed_grid(const std::vector<Axis>& cube_axes,
+                        const std::map<std::string, std::vector<double>>& attributes,
+                        const std::vector<Axis>& axes, long trials, const std::string& path) {
+  if (const std::string diff = axes_mismatch(cube_axes, axes); !diff.empty())
+    throw InputError("--resume: " + path + " does not hold its stored config's grid: " + diff);
+  // The reader checked trials is one integer.
+  if (const double stored = attributes.at("trials").at(0); stored != static_cast<double>(trials))
+    throw InputError("--resume: " + path +
+                     " has attribute trials = " + std::to_string(static_cast<long long>(stored)) +
+                     ", its stored config " + std::to_string(trials));
+}
+
+const std::string& stored_config_text(const std::map<std::string, std::string>& attributes,
+                                      const std::string& path) {
+  const auto text = attributes.find("config");
+  if (text == attributes.end()) throw InputError("--resume: " + path + " has no stored config");
+  return text->second;
+}
+
+int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
+              std::ostream& log) {
+  CellJob job(config, options, session.size());
+  return run_sweep_job(job, options, session, log);
+}
+
+namespace {
+// Rank 0's last checks before it writes (it holds the records and alone writes the cube): the
+// memory estimate, then the output's lock, taken last so that a run refused for memory leaves
+// even the output's directory untouched. Every rank learns the verdict: InputError on rank 0,
+// false elsewhere.
+bool take_output(const SweepJob& job, const SweepOptions& options, const mpi::Session& session,
+                 std::optional<OutputLock>& lock) {
+  std::string refusal;
+  if (session.rank() == 0) {
+    try {
+      require_memory(job.memory_need(omp_get_max_threads()), memory_available());
+      lock.emplace(options.output);
+    } catch (const InputError& e) {
+      refusal = e.message();
+    }
+  }
+  if (mpi::broadcast_flag(refusal.empty())) return true;
+  if (session.rank() == 0) throw InputError(refusal);
+  return false;
+}
+}  // namespace
+
+int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
+                  std::ostream& log) {
+  if (job.cell_count() >= kMaxCells)  // every rank finds it: all exit 2
+    throw InputError("the grid has " + std::to_string(job.cell_count()) +
+                     " cells; at most 2^53 can be run");
+  std::optional<OutputLock> lock;  // held until the cube's last snapshot is written
+  if (!take_output(job, options, session, lock)) return 2;
+  try {
+    if (session.rank() == 0) return run_master(job, options, session.size(), log);
+    return run_worker(job);
+  } catch (const InputError&) {
+    throw;
+  } catch (const Stopped&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (session.size() > 1) {
+      const bool oom = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
+      log << "phasecube: fatal on rank " << session.rank() << ": "
+          << (oom ? "out of memory (std::bad_alloc)" : e.what()) << "\n";
+      mpi::abort(1);
+    }
+    throw;
+  }
+}
+
+}  // namespace phasecube

@@ -1,0 +1,92 @@
+#pragma once
+// The sweep layer: drives every cell of a grid into one cube, in one process or across MPI
+// ranks. Rank 0 is the master: it cuts the grid into chunks of cells, hands them out on
+// demand, computes cells itself between messages, and is the only writer of the cube.
+#include <atomic>
+#include <cstddef>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/stop.hpp"
+#include "sweep/config.hpp"
+#include "sweep/cost.hpp"
+
+namespace phasecube {
+
+namespace mpi {
+class Session;
+}
+
+struct SweepOptions {
+  std::string output;  // resolved output path
+  bool overwrite = false;
+  bool resume = false;       // finish the cells a previous run of the same config left undone
+  bool theory_only = false;  // `phasecube theory`: closed forms only
+  std::string command_line;  // recorded in the cube
+};
+
+// Exit status after SIGTERM, SIGINT or SIGUSR1: the cube holds every cell that arrived, with
+// status "partial"; rerun with --resume to finish it.
+inline constexpr int kExitInterrupted = 3;
+
+// Closed forms for every cell, one process, no MPI.
+void run_theory(const Config& config, const SweepOptions& options, std::ostream& log);
+
+// What the master/worker driver distributes: a grid of cells, each computed into a record of
+// record_size() doubles. Every rank holds a job; only rank 0 calls the master-side members
+// (init_records, store, take_previous, write_snapshot). The two-modality cube (below) and the
+// binding cube (binding_run.hpp) are the two jobs.
+class SweepJob {
+ public:
+  virtual ~SweepJob() = default;
+  virtual std::size_t cell_count() const = 0;
+  virtual std::size_t record_size() const = 0;
+  virtual const RunSettings& run() const = 0;
+  // Relative cost of a cell (what the chunking balances).
+  virtual double cell_cost(std::size_t cell) const = 0;
+  // The record of `cell` into out[0, record_size()); false when `cancel` abandoned it.
+  virtual bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const = 0;
+
+  // Master side. Every cell's closed forms (its record until store()).
+  virtual void init_records() = 0;
+  virtual void store(std::size_t cell, const double* record) = 0;
+  // --resume: reads the cube at `path`, throws InputError when it cannot be resumed (made by a
+  // different config, theory-only), stores its finished cells and returns which they are.
+  struct Previous {
+    std::vector<bool> done;
+    double wall_seconds = 0;  // of the runs that made it
+  };
+  virtual Previous take_previous(const std::string& path) = 0;
+  // Writes every record to options.output atomically, status complete or partial.
+  virtual void write_snapshot(bool complete, double wall_seconds) = 0;
+  // What the run needs on `threads` threads (memory.hpp): checked before anything is written.
+  virtual MemoryNeed memory_need(int threads) const = 0;
+};
+
+// The checks --resume makes of any cube's root numeric attributes (a theory-only cube is
+// refused with InputError); returns its wall_seconds (0 when absent).
+double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
+                              const std::string& path);
+// The checks --resume makes of what was read from a cube against the config it resumes
+// (already equal to the stored one): the cube's own axes (names, counts, values) and its
+// trials attribute are the config's, so its arrays are those of the grid being finished.
+void check_resumed_grid(const std::vector<Axis>& cube_axes,
+                        const std::map<std::string, std::vector<double>>& attributes,
+                        const std::vector<Axis>& axes, long trials, const std::string& path);
+// The config text stored in a cube's root string attributes; InputError when absent.
+const std::string& stored_config_text(const std::map<std::string, std::string>& attributes,
+                                      const std::string& path);
+
+// Any job on every rank of `session`: same contract as run_sweep below.
+int run_sweep_job(SweepJob& job, const SweepOptions& options, const mpi::Session& session,
+                  std::ostream& log);
+
+// The Monte Carlo sweep on every rank of `session`. Returns 0 when the cube is complete, or
+// kExitInterrupted after a stop signal. Rank 0 throws InputError for a bad --resume (other
+// ranks then return 2). A failure on any rank of a multi-rank job aborts the whole job.
+int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
+              std::ostream& log);
+
+}  // namespace phasecube
