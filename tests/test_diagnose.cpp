@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "io/data_io.hpp"
 #include "phasecube/diagnose.hpp"
@@ -257,6 +262,37 @@ TEST(ReadMatrix, CsvByteOrderMarkAndCrlf) {
   EXPECT_EQ(trailing.cols(), 3);
   EXPECT_TRUE(std::isnan(trailing(1, 2)));
   std::filesystem::remove_all(dir);
+}
+
+// The JSON writer (json_out.hpp, shared with validate): every finite double parses back
+// bitwise, non-finite ones are "inf", "-inf", "nan", and any bytes in a string give valid JSON.
+TEST(DiagnoseJson, NumbersRoundTripAndStringsStayValid) {
+  const double awkward[] = {
+      0.1 + 0.2,          1.0 / 3, 5e-324, 1.7976931348623157e308, -0.0, 2.2250738585072014e-308,
+      123456789.12345679, -7.0};
+  DiagnoseResult r;
+  r.svd_x.name = "svd\tx\xff";
+  r.svd_x.values = Eigen::Map<const Eigen::VectorXd>(awkward, 8);
+  r.kappa2 = std::numeric_limits<double>::infinity();
+  r.nu = -std::numeric_limits<double>::infinity();
+  r.margin = std::numeric_limits<double>::quiet_NaN();
+  r.warning = "tab\there, newline\n, bell\a, quote\" backslash\\, not UTF-8 \xc3\x28";
+  std::ostringstream out;
+  print_diagnose_json(r, DiagnoseOptions{}, out);
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(out.str())) << out.str();
+  const auto& values = j["steps"]["svd\tx\xEF\xBF\xBD"]["values"];
+  ASSERT_EQ(values.size(), 8u) << out.str();
+  for (std::size_t i = 0; i < 8; ++i)
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(values[i].get<double>()),
+              std::bit_cast<std::uint64_t>(awkward[i]))
+        << awkward[i] << " came back as " << values[i];
+  EXPECT_EQ(j["kappa2"], "inf");
+  EXPECT_EQ(j["nu"], "-inf");
+  EXPECT_EQ(j["margin"], "nan");
+  EXPECT_EQ(j["warning"],
+            "tab\there, newline\n, bell\a, quote\" backslash\\, not UTF-8 \xEF\xBF\xBD(");
+  EXPECT_EQ(j["n"], 0);  // integers stay integers
 }
 
 }  // namespace

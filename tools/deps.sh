@@ -9,6 +9,7 @@ PACKAGES=(
   clang libclang-rt-14-dev libomp-dev llvm  # the fuzz build: clang, libFuzzer, symbolizer
   libeigen3-dev libhdf5-dev libopenmpi-dev openmpi-bin
   libboost-program-options-dev librandom123-dev libgtest-dev libbenchmark-dev liblapack-dev
+  nlohmann-json3-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-pil python3-xarray python3-h5netcdf
   python3-sklearn
   netcdf-bin

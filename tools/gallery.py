@@ -32,6 +32,7 @@ it is missing; 1 when a run fails.
 """
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -139,6 +140,11 @@ def validate_json(exe, cube):
         last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise GalleryError(f"phasecube validate {cube} failed (exit {r.returncode}): {last}")
     return json.loads(r.stdout)
+
+
+def finite(v):
+    """A finite number of the JSON: phasecube writes non-finite ones as "inf", "-inf", "nan"."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 # ---------------------------------------------------------------- shared drawing helpers
@@ -472,12 +478,12 @@ def fig_convergence(cube, report, outdir, written):
         ax = axs[2]
         missing = {}
         for c in report.get("crossings", []):
-            if c.get("empirical") is None and "n" in c.get("at", {}):
+            if not finite(c.get("empirical")) and "n" in c.get("at", {}):
                 missing.setdefault(c["method"], []).append(float(c["at"]["n"]))
         for m in ("ca", "cp", "cp_rev"):
             rows = sorted((float(r["n"]), r["mean_abs_distance"]) for r in report.get("by_n", [])
                           if r["method"] == m and r.get("found") and
-                          r.get("mean_abs_distance") is not None)
+                          finite(r.get("mean_abs_distance")))
             if not rows:
                 continue
             name, color, ls, marker, _ = METHODS[m]
@@ -490,7 +496,7 @@ def fig_convergence(cube, report, outdir, written):
         # A guide for the eye, not a fit: slope -1/2 through the first CA point.
         ca_rows = sorted((float(r["n"]), r["mean_abs_distance"]) for r in report.get("by_n", [])
                          if r["method"] == "ca" and r.get("found") and
-                         r.get("mean_abs_distance"))
+                         finite(r.get("mean_abs_distance")) and r["mean_abs_distance"])
         if ca_rows:
             n0, d0 = ca_rows[0]
             g = np.array([min(ns), max(ns)], dtype=float)

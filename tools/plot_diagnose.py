@@ -22,7 +22,8 @@ TITLES = {"svd_x": "SVD x (variances)", "svd_y": "SVD y (variances)", "pls": "PL
 
 
 def num(v):
-    return float(v) if not isinstance(v, str) else float(v.replace("inf", "Infinity"))
+    # phasecube writes non-finite numbers as the strings "inf", "-inf", "nan": float() reads them.
+    return float(v)
 
 
 def main():

@@ -6,11 +6,13 @@
 #include <map>
 #include <ostream>
 #include <sstream>
+#include <utility>
 
 #include "io/cube.hpp"
 #include "phasecube/estimators.hpp"
 #include "phasecube/sampler.hpp"
 #include "phasecube/theory.hpp"
+#include "support/json_out.hpp"
 #include "sweep/cell.hpp"
 #include "sweep/grid.hpp"
 
@@ -304,9 +306,6 @@ std::string integer_or_number(double x) {
   std::snprintf(s, sizeof s, "%.10g", x);
   return s;
 }
-std::string json_num(double x) {
-  return std::isfinite(x) ? num(x) : "null";
-}
 std::string where(const ValidationReport& r, const std::vector<double>& coords) {
   std::string s;
   for (std::size_t a = 0; a < coords.size(); ++a)
@@ -376,76 +375,94 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
   }
 }
 
+namespace {
+// A cell's or grid line's axis values by axis name (NaN marks the varying axis: left out).
+Json coordinates_json(const ValidationReport& r, const std::vector<double>& c) {
+  Json at = Json::object();
+  for (std::size_t a = 0; a < c.size(); ++a)
+    if (!std::isnan(c[a])) at[r.axes[a]] = c[a];
+  return at;
+}
+
+Json disagreements_json(const ValidationReport& r) {
+  Json list = Json::array();
+  for (const auto& d : r.disagreements)
+    list.push_back({{"cell", d.cell},
+                    {"at", coordinates_json(r, d.coordinates)},
+                    {"theory", d.theory_regime},
+                    {"simulated", d.empirical_regime},
+                    {"cause", cause_name(d.cause)},
+                    {"delta_ca", d.delta_ca},
+                    {"delta_cp", d.delta_cp},
+                    {"gap_ca", d.gap_ca},
+                    {"gap_cp", d.gap_cp},
+                    {"null_floor_ca", d.null_floor_ca},
+                    {"null_floor_cp", d.null_floor_cp}});
+  return list;
+}
+
+Json boundaries_json(const ValidationReport& r) {
+  Json list = Json::array();
+  for (const auto& s : r.summaries)
+    list.push_back({{"method", s.method},
+                    {"axis", s.axis},
+                    {"crossings", s.crossings},
+                    {"found", s.matched},
+                    {"mean_abs_distance", s.mean_abs_distance},
+                    {"median_abs_distance", s.median_abs_distance},
+                    {"max_abs_distance", s.max_abs_distance},
+                    {"mean_signed_distance", s.mean_signed_distance}});
+  return list;
+}
+
+Json crossings_json(const ValidationReport& r) {
+  Json list = Json::array();
+  for (const auto& c : r.crossings)
+    list.push_back({{"method", c.method},
+                    {"axis", c.axis},
+                    {"at", coordinates_json(r, c.at)},
+                    {"theory", c.theory},
+                    {"empirical", c.empirical}});
+  return list;
+}
+
+Json by_n_json(const ValidationReport& r) {
+  Json list = Json::array();
+  for (const auto& b : r.by_n)
+    list.push_back({{"n", b.n},
+                    {"method", b.method},
+                    {"found", b.matched},
+                    {"mean_abs_distance", b.mean_abs_distance}});
+  return list;
+}
+}  // namespace
+
 void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostream& out) {
-  auto str = [](const std::string& s) {
-    std::string q = "\"";
-    for (char ch : s) q += (ch == '"' || ch == '\\') ? std::string("\\") + ch : std::string(1, ch);
-    return q + "\"";
-  };
-  auto coords = [&](const std::vector<double>& c) {
-    std::string s = "{";
-    for (std::size_t a = 0; a < c.size(); ++a)
-      if (!std::isnan(c[a]))
-        s += (s.size() > 1 ? ", " : "") + str(r.axes[a]) + ": " + json_num(c[a]);
-    return s + "}";
-  };
-  out << "{\n  \"path\": " << str(r.path) << ",\n  \"band\": " << json_num(o.band)
-      << ",\n  \"cells\": " << r.cells << ",\n  \"done\": " << r.done
-      << ",\n  \"agree\": " << r.agree << ",\n  \"agreement\": "
-      << json_num(r.done ? static_cast<double>(r.agree) / static_cast<double>(r.done) : 0)
-      << ",\n  \"regimes\": [\"Neither\", \"CA only\", \"CP only\", \"Both\"],\n"
-      << "  \"confusion\": [";
-  for (std::size_t t = 0; t < 4; ++t)
-    out << (t ? ", " : "") << "[" << r.confusion[t][0] << ", " << r.confusion[t][1] << ", "
-        << r.confusion[t][2] << ", " << r.confusion[t][3] << "]";
-  out << "],\n  \"causes\": {\"near_boundary\": " << r.near_boundary
-      << ", \"finite_sample\": " << r.finite_sample << ", \"unexplained\": " << r.unexplained
-      << "},\n  \"clear_cells\": " << r.clear_cells << ",\n  \"clear_agree\": " << r.clear_agree;
-  if (r.has_diagnose) {
-    out << ",\n  \"diagnose\": {\"sets\": [\"all\", \"outside_band\", \"clear\"], \"cells\": ["
-        << r.diag_cells[0] << ", " << r.diag_cells[1] << ", " << r.diag_cells[2]
-        << "], \"accuracy_empirical\": [";
-    for (std::size_t i = 0; i < 3; ++i)
-      out << (i ? ", " : "") << json_num(r.diag_accuracy_empirical[i]);
-    out << "], \"accuracy_theory\": [";
-    for (std::size_t i = 0; i < 3; ++i)
-      out << (i ? ", " : "") << json_num(r.diag_accuracy_theory[i]);
-    out << "]}";
-  }
-  out << ",\n  \"disagreements\": [";
-  for (std::size_t i = 0; i < r.disagreements.size(); ++i) {
-    const auto& d = r.disagreements[i];
-    out << (i ? "," : "") << "\n    {\"cell\": " << d.cell << ", \"at\": " << coords(d.coordinates)
-        << ", \"theory\": " << d.theory_regime << ", \"simulated\": " << d.empirical_regime
-        << ", \"cause\": " << str(cause_name(d.cause)) << ", \"delta_ca\": " << json_num(d.delta_ca)
-        << ", \"delta_cp\": " << json_num(d.delta_cp) << ", \"gap_ca\": " << json_num(d.gap_ca)
-        << ", \"gap_cp\": " << json_num(d.gap_cp)
-        << ", \"null_floor_ca\": " << json_num(d.null_floor_ca)
-        << ", \"null_floor_cp\": " << json_num(d.null_floor_cp) << "}";
-  }
-  out << "\n  ],\n  \"boundaries\": [";
-  for (std::size_t i = 0; i < r.summaries.size(); ++i) {
-    const auto& s = r.summaries[i];
-    out << (i ? "," : "") << "\n    {\"method\": " << str(s.method) << ", \"axis\": " << str(s.axis)
-        << ", \"crossings\": " << s.crossings << ", \"found\": " << s.matched
-        << ", \"mean_abs_distance\": " << json_num(s.mean_abs_distance)
-        << ", \"median_abs_distance\": " << json_num(s.median_abs_distance)
-        << ", \"max_abs_distance\": " << json_num(s.max_abs_distance)
-        << ", \"mean_signed_distance\": " << json_num(s.mean_signed_distance) << "}";
-  }
-  out << "\n  ],\n  \"crossings\": [";
-  for (std::size_t i = 0; i < r.crossings.size(); ++i) {
-    const auto& c = r.crossings[i];
-    out << (i ? "," : "") << "\n    {\"method\": " << str(c.method) << ", \"axis\": " << str(c.axis)
-        << ", \"at\": " << coords(c.at) << ", \"theory\": " << json_num(c.theory)
-        << ", \"empirical\": " << json_num(c.empirical) << "}";
-  }
-  out << "\n  ],\n  \"by_n\": [";
-  for (std::size_t i = 0; i < r.by_n.size(); ++i)
-    out << (i ? "," : "") << "\n    {\"n\": " << json_num(r.by_n[i].n)
-        << ", \"method\": " << str(r.by_n[i].method) << ", \"found\": " << r.by_n[i].matched
-        << ", \"mean_abs_distance\": " << json_num(r.by_n[i].mean_abs_distance) << "}";
-  out << "\n  ]\n}\n";
+  Json doc = {
+      {"path", r.path},
+      {"band", o.band},
+      {"cells", r.cells},
+      {"done", r.done},
+      {"agree", r.agree},
+      {"agreement", r.done ? static_cast<double>(r.agree) / static_cast<double>(r.done) : 0.0},
+      {"regimes", kRegimeNames},
+      {"confusion", r.confusion},
+      {"causes",
+       {{"near_boundary", r.near_boundary},
+        {"finite_sample", r.finite_sample},
+        {"unexplained", r.unexplained}}},
+      {"clear_cells", r.clear_cells},
+      {"clear_agree", r.clear_agree}};
+  if (r.has_diagnose)
+    doc["diagnose"] = {{"sets", {"all", "outside_band", "clear"}},
+                       {"cells", r.diag_cells},
+                       {"accuracy_empirical", r.diag_accuracy_empirical},
+                       {"accuracy_theory", r.diag_accuracy_theory}};
+  doc["disagreements"] = disagreements_json(r);
+  doc["boundaries"] = boundaries_json(r);
+  doc["crossings"] = crossings_json(r);
+  doc["by_n"] = by_n_json(r);
+  write_json(std::move(doc), out);
 }
 
 }  // namespace phasecube

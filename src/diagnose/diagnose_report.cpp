@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "phasecube/diagnose.hpp"
+#include "support/json_out.hpp"
 
 namespace phasecube {
 
@@ -16,28 +19,6 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
-}
-
-// JSON has no inf/nan: they become strings.
-std::string jnum(double v) {
-  if (!std::isfinite(v)) {
-    std::string s = "\"";
-    s += num(v);
-    s += '"';
-    return s;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string jstr(const std::string& s) {
-  std::string o = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') o += '\\';
-    o += ch;
-  }
-  return o + "\"";
 }
 
 const char* classifier_name(DiagnoseClassifier c) {
@@ -54,17 +35,18 @@ void step_line(const DiagnoseStep& s, const char* title, std::ostream& out) {
   out << "\n";
 }
 
-void step_json(const DiagnoseStep& s, std::ostream& out) {
-  out << "{\"values\": [";
-  for (Eigen::Index i = 0; i < s.values.size(); ++i) out << (i ? ", " : "") << jnum(s.values(i));
-  out << "], \"r2\": [";
-  for (Eigen::Index i = 0; i < s.r2.size(); ++i) out << (i ? ", " : "") << jnum(s.r2(i));
-  out << "], \"signal\": [";
-  for (std::size_t i = 0; i < s.signal.size(); ++i)
-    out << (i ? ", " : "") << (s.signal[i] ? "true" : "false");
-  out << "], \"n_signal\": " << s.n_signal << ", \"threshold\": " << jnum(s.threshold)
-      << ", \"floor\": " << jnum(s.floor) << ", \"delta\": " << jnum(s.delta)
-      << ", \"recovered\": " << s.recovered << "}";
+Json step_json(const DiagnoseStep& s) {
+  const auto numbers = [](const Eigen::VectorXd& v) {
+    return std::vector<double>(v.data(), v.data() + v.size());
+  };
+  return {{"values", numbers(s.values)},
+          {"r2", numbers(s.r2)},
+          {"signal", s.signal},
+          {"n_signal", s.n_signal},
+          {"threshold", s.threshold},
+          {"floor", s.floor},
+          {"delta", s.delta},
+          {"recovered", s.recovered}};
 }
 
 }  // namespace
@@ -97,27 +79,39 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
 }
 
 void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
-  out << "{\n  \"n\": " << r.n << ", \"n_labelled\": " << r.n_labelled
-      << ", \"label_columns\": " << r.label_columns << ", \"dx\": " << r.dx << ", \"dy\": " << r.dy
-      << ",\n  \"options\": {\"folds\": " << o.folds << ", \"ridge\": " << jnum(o.ridge)
-      << ", \"fold_seed\": " << o.fold_seed << ", \"whiten_reg\": " << jnum(o.whiten_reg)
-      << ", \"classifier\": \"" << classifier_name(o.classifier) << "\", \"pca\": " << o.pca
-      << ", \"permutations\": " << o.permutations << "},\n  \"steps\": {";
-  const DiagnoseStep* steps[] = {&r.svd_x, &r.svd_y, &r.pls, &r.cca, &r.cp, &r.cp_rev};
-  for (std::size_t i = 0; i < 6; ++i) {
-    out << (i ? ",\n    " : "\n    ") << jstr(steps[i]->name) << ": ";
-    step_json(*steps[i], out);
-  }
-  out << "\n  },\n  \"kappa2\": " << jnum(r.kappa2) << ", \"nu\": " << jnum(r.nu)
-      << ",\n  \"gamma_x\": " << jnum(r.gamma_x) << ", \"gamma_y\": " << jnum(r.gamma_y)
-      << ", \"gamma_tilde_x\": " << jnum(r.gamma_tilde_x)
-      << ", \"gamma_tilde_y\": " << jnum(r.gamma_tilde_y)
-      << ",\n  \"delta_ca\": " << jnum(r.delta_ca) << ", \"delta_cp\": " << jnum(r.delta_cp)
-      << ", \"delta_cp_rev\": " << jnum(r.delta_cp_rev)
-      << ",\n  \"regime\": " << jstr(regime_name(r.regime))
-      << ", \"regime_code\": " << static_cast<int>(r.regime)
-      << ",\n  \"objective\": " << jstr(r.objective) << ", \"direction\": " << jstr(r.direction)
-      << ", \"margin\": " << jnum(r.margin) << ",\n  \"warning\": " << jstr(r.warning) << "\n}\n";
+  Json steps = Json::object();
+  for (const DiagnoseStep* s : {&r.svd_x, &r.svd_y, &r.pls, &r.cca, &r.cp, &r.cp_rev})
+    steps[s->name] = step_json(*s);
+  Json doc = {{"n", r.n},
+              {"n_labelled", r.n_labelled},
+              {"label_columns", r.label_columns},
+              {"dx", r.dx},
+              {"dy", r.dy},
+              {"options",
+               {{"folds", o.folds},
+                {"ridge", o.ridge},
+                {"fold_seed", o.fold_seed},
+                {"whiten_reg", o.whiten_reg},
+                {"classifier", classifier_name(o.classifier)},
+                {"pca", o.pca},
+                {"permutations", o.permutations}}},
+              {"steps", std::move(steps)},
+              {"kappa2", r.kappa2},
+              {"nu", r.nu},
+              {"gamma_x", r.gamma_x},
+              {"gamma_y", r.gamma_y},
+              {"gamma_tilde_x", r.gamma_tilde_x},
+              {"gamma_tilde_y", r.gamma_tilde_y},
+              {"delta_ca", r.delta_ca},
+              {"delta_cp", r.delta_cp},
+              {"delta_cp_rev", r.delta_cp_rev},
+              {"regime", regime_name(r.regime)},
+              {"regime_code", static_cast<int>(r.regime)},
+              {"objective", r.objective},
+              {"direction", r.direction},
+              {"margin", r.margin},
+              {"warning", r.warning}};
+  write_json(std::move(doc), out);
 }
 
 }  // namespace phasecube
