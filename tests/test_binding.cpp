@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "io/cube.hpp"
 #include "phasecube/binding.hpp"
 #include "phasecube/metrics.hpp"
 #include "phasecube/rng.hpp"
@@ -286,16 +287,19 @@ seed = 11
   EXPECT_EQ(std::memcmp(again_record.data(), records[1].data(), records[1].size() * sizeof(double)),
             0);
   const std::string path = ::testing::TempDir() + "binding_round_trip.h5";
-  BindingCubeInfo info;
+  RunInfo info;
   info.axes = c.axes;
+  info.axis_long_names = {"modality count"};
   info.fixed = c.fixed;
   info.config_text = c.resolved_text();
   info.seed = c.run.seed;
   info.trials = c.run.trials;
   info.sampler = sampler_name(c.run.sampler);
-  write_binding_cube(path, info, layout, records, true, 1.5);
-  ASSERT_TRUE(is_binding_cube(path));
-  const BindingCubeContents back = read_binding_cube(path);
+  std::vector<double> flat;  // the one writer takes every record in one array
+  for (const auto& r : records) flat.insert(flat.end(), r.begin(), r.end());
+  write_cube_snapshot(path, info, CubeSchema::binding(3), flat, true, 1.5);
+  const CubeContents back = read_cube(path);
+  EXPECT_EQ(back.kind, "binding");
   EXPECT_EQ(back.modalities, 3);
   ASSERT_EQ(back.axes.size(), 1u);
   EXPECT_EQ(back.axes[0].values, (std::vector<double>{2, 3}));

@@ -36,6 +36,16 @@ CellRecord record_for(std::size_t cell) {
   return r;
 }
 
+// The two-modality schema without [diagnose] and records as the one writer takes them.
+CubeSchema two() {
+  return CubeSchema::two_modality(false);
+}
+std::vector<double> flat(const std::vector<CellRecord>& records) {
+  std::vector<double> out;
+  for (const CellRecord& r : records) out.insert(out.end(), r.begin(), r.end());
+  return out;
+}
+
 RunInfo info_2d() {
   RunInfo info;
   info.axes = {{"kappa", "0.5, 1, 2", {0.5, 1, 2}},
@@ -89,7 +99,7 @@ class CubeTest : public testing::Test {
   // cell without a regime is refused by the reader).
   std::string write_2d() {
     const std::string path = (dir_ / "cube.h5").string();
-    CubeWriter w(path, info_2d(), false);
+    CubeWriter w(path, info_2d(), two(), false);
     for (const std::vector<std::size_t>& cells :
          {std::vector<std::size_t>{0, 5, 11}, std::vector<std::size_t>{7, 3},
           std::vector<std::size_t>{1}}) {
@@ -100,7 +110,7 @@ class CubeTest : public testing::Test {
           at(recs[i], Var::empirical_regime) = NAN;
           at(recs[i], Var::done) = 0;
         }
-      w.write_cells(cells, recs);
+      w.write_cells(cells, flat(recs));
     }
     w.finish(true, 12.5);
     return path;
@@ -167,7 +177,7 @@ TEST_F(CubeTest, RoundTripValuesFillsAndAttributes) {
 TEST_F(CubeTest, PartialUntilFinishedAndFinishRewritesStatus) {
   const std::string path = (dir_ / "cube.h5").string();
   {
-    CubeWriter w(path, info_2d(), false);
+    CubeWriter w(path, info_2d(), two(), false);
     const CubeContents c = read_cube(path);  // readable while the writer is open
     EXPECT_EQ(c.string_attributes.at("status"), "partial");
     EXPECT_TRUE(std::isnan(c.number_attributes.at("wall_seconds").at(0)));
@@ -191,12 +201,12 @@ TEST_F(CubeTest, ManyCellsInShuffledBatchesOnThreeAxes) {
   std::iota(cells.begin(), cells.end(), 0);
   std::shuffle(cells.begin(), cells.end(), std::mt19937(7));
   {
-    CubeWriter w(path, info, false);
+    CubeWriter w(path, info, two(), false);
     for (std::size_t b = 0; b < cells.size(); b += 2500) {
       const std::span<const std::size_t> batch(cells.data() + b, 2500);
       std::vector<CellRecord> recs;
       for (std::size_t c : batch) recs.push_back(record_for(c));
-      w.write_cells(batch, recs);
+      w.write_cells(batch, flat(recs));
     }
     w.finish(true, 0);
   }
@@ -287,11 +297,11 @@ TEST_F(CubeTest, CubeWithoutAxesHasScalarVariables) {
   info.axes.clear();
   const std::string path = (dir_ / "scalar.h5").string();
   {
-    CubeWriter w(path, info, false);
+    CubeWriter w(path, info, two(), false);
     const std::vector<std::size_t> bad = {1};
-    EXPECT_THROW(w.write_cells(bad, std::vector<CellRecord>{record_for(1)}), std::out_of_range);
+    EXPECT_THROW(w.write_cells(bad, flat({record_for(1)})), std::out_of_range);
     const std::vector<std::size_t> cell = {0};
-    w.write_cells(cell, std::vector<CellRecord>{record_for(0)});
+    w.write_cells(cell, flat({record_for(0)}));
     w.finish(true, 3);
   }
   const CubeContents c = read_cube(path);
@@ -324,14 +334,14 @@ TEST_F(CubeTest, ExistingFileIsKeptWithoutOverwrite) {
   RunInfo other = info_2d();
   other.seed = 7;
   try {
-    CubeWriter w(path, other, false);
+    CubeWriter w(path, other, two(), false);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "output " + path + " exists; pass --overwrite to replace it");
   }
   EXPECT_EQ(file_bytes(path), before);
 
-  { CubeWriter w(path, other, true); }
+  { CubeWriter w(path, other, two(), true); }
   const CubeContents c = read_cube(path);
   EXPECT_EQ(c.number_attributes.at("seed"), std::vector<double>{7});
   EXPECT_EQ(c.string_attributes.at("status"), "partial");
@@ -342,7 +352,7 @@ TEST_F(CubeTest, MissingDirectoryThrowsAndCreatesNothing) {
   const fs::path missing = dir_ / "no" / "such";
   const std::string path = (missing / "cube.h5").string();
   try {
-    CubeWriter w(path, info_2d(), false);
+    CubeWriter w(path, info_2d(), two(), false);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
@@ -352,11 +362,11 @@ TEST_F(CubeTest, MissingDirectoryThrowsAndCreatesNothing) {
 
 TEST_F(CubeTest, WriteCellsRejectsBadInput) {
   const std::string path = (dir_ / "cube.h5").string();
-  CubeWriter w(path, info_2d(), false);
+  CubeWriter w(path, info_2d(), two(), false);
   const std::vector<std::size_t> two = {0, 1};
-  EXPECT_THROW(w.write_cells(two, std::vector<CellRecord>{record_for(0)}), std::invalid_argument);
+  EXPECT_THROW(w.write_cells(two, flat({record_for(0)})), std::invalid_argument);
   const std::vector<std::size_t> outside = {12};
-  EXPECT_THROW(w.write_cells(outside, std::vector<CellRecord>{record_for(0)}), std::out_of_range);
+  EXPECT_THROW(w.write_cells(outside, flat({record_for(0)})), std::out_of_range);
 }
 
 TEST_F(CubeTest, ReadCubeRejectsNonCubes) {
@@ -409,12 +419,12 @@ TEST_F(CubeTest, TrialsDoneAtInt32MaxRoundTripsExactly) {
   std::vector<CellRecord> recs = {record_for(0), record_for(1)};
   at(recs[0], Var::trials_done) = 2147483647;
   at(recs[1], Var::trials_done) = 2147483646;
-  write_cube_snapshot(path, info, recs, true, 1);
+  write_cube_snapshot(path, info, two(), flat(recs), true, 1);
   const CubeContents c = read_cube(path);
   EXPECT_EQ(c.variables.at("trials_done"), (std::vector<double>{2147483647, 2147483646}));
   EXPECT_EQ(c.number_attributes.at("trials"), std::vector<double>{2147483647});
   at(recs[1], Var::trials_done) = 2147483648.0;  // one more does not fit int32: refused
-  EXPECT_THROW(write_cube_snapshot(path, info, recs, true, 1), std::range_error);
+  EXPECT_THROW(write_cube_snapshot(path, info, two(), flat(recs), true, 1), std::range_error);
   EXPECT_EQ(read_cube(path).variables.at("trials_done")[0], 2147483647);  // old cube kept
 }
 
@@ -437,7 +447,7 @@ TEST_F(CubeTest, ReadCubeRefusesValuesOutOfRange) {
     RunInfo info = info_2d();
     info.axes = {{"nu", "", {0.1, 0.5}}};
     const std::string path = (dir_ / "bad.h5").string();
-    write_cube_snapshot(path, info, recs, true, 1);
+    write_cube_snapshot(path, info, two(), flat(recs), true, 1);
     try {
       read_cube(path);
       ADD_FAILURE() << "expected InputError for " << bad.message;
@@ -454,7 +464,7 @@ TEST_F(CubeTest, InspectPrintsConfusionTableAndAgreement) {
   info.trials = 50;
   const std::string path = (dir_ / "inspect.h5").string();
   {
-    CubeWriter w(path, info, false);
+    CubeWriter w(path, info, two(), false);
     const double theory[] = {0, 1, 2, 3, 3, 0};
     const double empirical[] = {0, 1, 2, 3, 1, NAN};
     std::vector<std::size_t> cells = {0, 1, 2, 3, 4, 5};
@@ -466,7 +476,7 @@ TEST_F(CubeTest, InspectPrintsConfusionTableAndAgreement) {
       at(recs[i], Var::trials_done) = i < 5 ? 50 : 20;
       at(recs[i], Var::done) = i < 5 ? 1 : 0;
     }
-    w.write_cells(cells, recs);
+    w.write_cells(cells, flat(recs));
     w.finish(false, 4.5);
   }
   std::ostringstream out;
@@ -504,14 +514,14 @@ TEST_F(CubeTest, InspectTheoryOnlyCube) {
   info.trials = 0;
   const std::string path = (dir_ / "theory.h5").string();
   {
-    CubeWriter w(path, info, false);
+    CubeWriter w(path, info, two(), false);
     std::vector<CellRecord> recs(3);
     const double regimes[] = {3, 1, 1};
     for (std::size_t i = 0; i < 3; ++i) {
       for (std::size_t v = 0; v < kNumVariables; ++v) recs[i][v] = fill_value(kVariables[v].type);
       at(recs[i], Var::theory_regime) = regimes[i];
     }
-    w.write_cells(std::vector<std::size_t>{0, 1, 2}, recs);
+    w.write_cells(std::vector<std::size_t>{0, 1, 2}, flat(recs));
     w.finish(true, 0.1);
   }
   std::ostringstream out;

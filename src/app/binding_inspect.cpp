@@ -4,7 +4,8 @@
 #include <ostream>
 
 #include "app/inspect.hpp"
-#include "io/binding_cube.hpp"
+#include "io/binding_schema.hpp"
+#include "io/cube.hpp"
 #include "phasecube/binding.hpp"
 
 namespace phasecube {
@@ -25,8 +26,7 @@ std::string number_text(double v) {
 
 }  // namespace
 
-int inspect_binding_cube(const std::string& path, std::ostream& out) {
-  const BindingCubeContents c = read_binding_cube(path);
+int inspect_binding_cube(const CubeContents& c, const std::string& path, std::ostream& out) {
   auto str = [&](const char* key) {
     const auto it = c.string_attributes.find(key);
     return it == c.string_attributes.end() ? std::string("?") : it->second;

@@ -53,6 +53,7 @@ int regime_code(double v) {
 
 int inspect_cube(const std::string& path, std::ostream& out) {
   const CubeContents c = read_cube(path);
+  if (!c.kind.empty()) return inspect_binding_cube(c, path, out);
   auto str = [&](const char* key) {
     const auto it = c.string_attributes.find(key);
     return it == c.string_attributes.end() ? std::string("?") : it->second;

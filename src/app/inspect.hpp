@@ -6,12 +6,13 @@
 
 namespace phasecube {
 
-// Prints the summary of the cube at `path` to `out` and returns 0. Throws InputError if the
-// file is not a phasecube cube.
+// Prints the summary of the cube at `path` (any kind) to `out` and returns 0. Throws
+// InputError if the file is not a phasecube cube.
 int inspect_cube(const std::string& path, std::ostream& out);
 
-// `phasecube inspect` of a binding cube: axes, completeness, per-method agreement of the
-// closed forms with the simulation, winner table.
-int inspect_binding_cube(const std::string& path, std::ostream& out);
+struct CubeContents;
+// The summary of a binding cube already read from `path`: axes, completeness, per-method
+// agreement of the closed forms with the simulation, winner table.
+int inspect_binding_cube(const CubeContents& c, const std::string& path, std::ostream& out);
 
 }  // namespace phasecube

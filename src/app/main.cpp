@@ -383,10 +383,6 @@ int validate_command(const std::vector<std::string>& args) {
   const std::string& cube = cl->rest.front();
   phasecube::ValidateOptions options;
   options.band = phasecube::cli::real(cl->options, "band", 0);
-  if (phasecube::is_binding_cube(cube))
-    throw InputError(cube +
-                     " is a binding cube (schema binding): validate supports two-modality cubes; "
-                     "use phasecube inspect");
   const auto report = phasecube::validate_cube(cube, options);
   if (cl->options["json"].as<bool>())
     phasecube::print_json(report, options, std::cout);
@@ -400,7 +396,6 @@ int inspect_command(const std::vector<std::string>& args) {
   const auto cl = parse_cube_command(args, "inspect", opts, kInspectHelp);
   if (!cl) return 0;
   const std::string& cube = cl->rest.front();
-  if (phasecube::is_binding_cube(cube)) return phasecube::inspect_binding_cube(cube, std::cout);
   return phasecube::inspect_cube(cube, std::cout);
 }
 

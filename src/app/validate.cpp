@@ -208,6 +208,9 @@ void finish_diagnose(ValidationReport& r) {
 
 ValidationReport validate_cube(const std::string& path, const ValidateOptions& options) {
   const CubeContents cube = read_cube(path);
+  if (!cube.kind.empty())
+    throw InputError(path + " is a " + cube.kind + " cube (schema " + cube.kind +
+                     "): validate supports two-modality cubes; use phasecube inspect");
   const auto text = cube.string_attributes.find("config");
   if (text == cube.string_attributes.end())
     throw InputError(path + ": not a phasecube cube (no stored config)");

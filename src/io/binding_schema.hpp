@@ -86,16 +86,9 @@ enum class BVar : std::size_t {
 #undef PHASECUBE_BINDING_ENUM
 };
 
-struct BindingVariableSpec {
-  std::string_view name;
-  VarType type;
-  bool per_modality;
-  std::string_view long_name;
-};
-
 inline constexpr std::array kBindingVariables = {
 #define PHASECUBE_BINDING_SPEC(name, type, per_modality, long_name) \
-  BindingVariableSpec{#name, VarType::type, per_modality, long_name},
+  VariableSpec{#name, VarType::type, long_name, per_modality},
     PHASECUBE_BINDING_VARIABLES(PHASECUBE_BINDING_SPEC)
 #undef PHASECUBE_BINDING_SPEC
 };

@@ -7,13 +7,16 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <type_traits>
 
+#include "io/binding_schema.hpp"
 #include "io/cube_io.hpp"
 #include "io/hdf5.hpp"
 #include "io/output.hpp"
+#include "phasecube/binding.hpp"
 
 namespace phasecube {
 
@@ -41,21 +44,72 @@ std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& dims) {
   return chunk;
 }
 
-std::string axis_long_name(const std::string& name) {
-  for (const ParamSpec& p : kModelParams)
-    if (p.name == name) return std::string(p.doc);
-  return name;
-}
-
-void validate_axes(const std::vector<Axis>& axes) {
+void validate_axes(const RunInfo& info, const CubeSchema& schema) {
   std::set<std::string> seen;
-  for (const Axis& a : axes) {
+  for (const Axis& a : info.axes) {
     if (a.values.empty()) throw InputError("axis " + a.name + " has no values");
     if (!seen.insert(a.name).second) throw InputError("axis " + a.name + " appears twice");
-    for (std::size_t v = 0; v < kRecordSize; ++v)
-      if (record_spec(v).name == a.name)
-        throw InputError("axis name " + a.name + " clashes with a variable");
+    if (schema.find(a.name) || (schema.modalities() > 0 && a.name == kModalityDimension))
+      throw InputError("axis name " + a.name + " clashes with a variable");
   }
+}
+
+// The `modality` dimension scale: 0 .. M-1.
+h5::Dataset write_modality_scale(hid_t r, int modalities) {
+  const hsize_t mm = static_cast<hsize_t>(modalities);
+  const std::string name(kModalityDimension);
+  h5::Dataset ds = h5::create_dataset(r, name, H5T_STD_I32LE, std::span(&mm, 1));
+  std::vector<std::int32_t> idx(mm);
+  for (hsize_t i = 0; i < mm; ++i) idx[i] = static_cast<std::int32_t>(i);
+  h5::check(H5Dwrite(ds.get(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx.data()),
+            "writing modality");
+  h5::write_string_attribute(ds.get(), "long_name", "modality index m = 0 .. M-1");
+  h5::check(H5DSset_scale(ds.get(), name.c_str()), "making modality a dimension scale");
+  return ds;
+}
+
+// The file selection of `cells` in a variable of `dims` (the grid, then `width` modality
+// slots when width > 1), with the memory space of their values in record order.
+struct Selection {
+  h5::Dataspace file, mem;
+};
+Selection select_cells(const std::vector<hsize_t>& grid, std::size_t width,
+                       std::span<const std::size_t> cells, std::size_t cell_count) {
+  std::vector<hsize_t> dims = grid;
+  if (width > 1) dims.push_back(width);
+  const std::size_t rank = dims.size();
+  const hsize_t count = cells.size() * width;
+  Selection s{
+      h5::make_space(dims),
+      h5::make_space(rank == 0 ? std::span<const hsize_t>{} : std::span<const hsize_t>(&count, 1))};
+  if (rank == 0) {
+    if (cells.size() != 1 || cells[0] != 0)
+      throw std::out_of_range("write_cells: a cube without axes has the single cell 0");
+    return s;
+  }
+  std::size_t next = 0;
+  if (cells.size() == cell_count &&
+      std::all_of(cells.begin(), cells.end(), [&](std::size_t c) { return c == next++; }))
+    return s;  // every cell in order (a snapshot): the whole dataspace, no point list
+  std::vector<hsize_t> coords;
+  coords.reserve(count * rank);
+  for (std::size_t c : cells) {
+    if (c >= cell_count)
+      throw std::out_of_range("write_cells: cell " + std::to_string(c) + " outside the cube of " +
+                              std::to_string(cell_count) + " cells");
+    std::vector<hsize_t> at(grid.size());
+    for (std::size_t d = grid.size(); d-- > 0;) {  // row-major: last axis fastest
+      at[d] = c % grid[d];
+      c /= grid[d];
+    }
+    for (std::size_t m = 0; m < width; ++m) {
+      coords.insert(coords.end(), at.begin(), at.end());
+      if (width > 1) coords.push_back(m);
+    }
+  }
+  h5::check(H5Sselect_elements(s.file.get(), H5S_SELECT_SET, count, coords.data()),
+            "selecting cells");
+  return s;
 }
 
 }  // namespace
@@ -64,14 +118,16 @@ struct CubeWriter::Impl {
   // Declared first so it is closed last, after every object in it.
   h5::File file;
   h5::Group root;
-  std::vector<h5::Dataset> axes;
-  std::vector<h5::Dataset> vars;
+  CubeSchema schema;
+  std::vector<h5::Dataset> vars;  // schema.variables() order
   std::vector<hsize_t> shape;
   std::size_t cell_count = 1;
 
   // The cube in memory (h5::create_memory_file): nothing reaches the disk until commit.
   void create(const RunInfo& info);
-  void write_cells(std::span<const std::size_t> cells, std::span<const CellRecord> records);
+  void create_variable(const CubeVariable& v, const std::vector<h5::Dataset>& scales,
+                       const RunInfo& info);
+  void write_cells(std::span<const std::size_t> cells, std::span<const double> records);
   void set_status(bool complete, double wall_seconds);
   void commit(const std::string& path) { write_file_atomically(path, h5::file_image(file.get())); }
 };
@@ -82,45 +138,65 @@ void CubeWriter::Impl::create(const RunInfo& info) {
   const hid_t r = root.get();
 
   h5::write_string_attribute(r, "Conventions", "CF-1.8");
+  if (!schema.kind().empty()) h5::write_string_attribute(r, "schema", schema.kind());
   h5::write_string_attribute(r, "axes", cube_io::join_axis_names(info.axes));
+  for (const auto& [name, value] : schema.root_attributes())
+    h5::write_string_attribute(r, std::string(name), value);
   h5::write_string_attribute(r, "status", "partial", 8);  // wide enough for "complete"
   cube_io::write_fixed_attributes(r, info.fixed);
   cube_io::write_provenance_attributes(r, {info.config_text, info.seed, info.trials, info.sampler,
                                            info.theory_only, info.command_line, info.mpi_ranks,
                                            info.threads, std::numeric_limits<double>::quiet_NaN()});
 
-  axes = cube_io::write_axis_scales(r, info.axes, axis_long_name);
-
+  std::vector<h5::Dataset> scales =
+      cube_io::write_axis_scales(r, info.axes, [&](const std::string& name) {
+        for (std::size_t i = 0; i < info.axis_long_names.size() && i < info.axes.size(); ++i)
+          if (info.axes[i].name == name) return info.axis_long_names[i];
+        return name;  // none given: the name itself
+      });
+  if (schema.modalities() > 0) scales.push_back(write_modality_scale(r, schema.modalities()));
   shape = shape_of(info.axes);
   for (hsize_t n : shape) cell_count *= n;
-  const std::vector<hsize_t> chunk = chunk_shape(shape);
-  const std::size_t nvars = info.diagnose ? kRecordSize : kNumVariables;
-  for (std::size_t vi = 0; vi < nvars; ++vi) {
-    const VariableSpec& v = record_spec(vi);
-    const std::string name(v.name);
-    h5::PropList dcpl = h5::make_plist(H5P_DATASET_CREATE);
-    if (!shape.empty())
-      h5::check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
-                "chunking " + name);
-    h5::Dataset ds;
-    with_type(v.type, [&]<class T>(T) {
-      const auto fill = static_cast<T>(fill_value(v.type));
-      h5::check(H5Pset_fill_value(dcpl.get(), h5::native_type<T>(), &fill), "filling " + name);
-      ds = h5::create_dataset(r, name, h5::file_type<T>(), shape, dcpl.get());
-      h5::write_string_attribute(ds.get(), "long_name", v.long_name);
-      // netCDF/xarray mask _FillValue as missing: right for NaN and the -1 of codes, wrong
-      // for the counters (trials_done, done), whose 0 is a real value.
-      if (v.type != VarType::Int32 && v.type != VarType::UInt8)
-        h5::write_attribute<T>(ds.get(), "_FillValue", fill);
-    });
-    for (std::size_t i = 0; i < axes.size(); ++i)
-      h5::check(H5DSattach_scale(ds.get(), axes[i].get(), static_cast<unsigned>(i)),
-                "attaching " + info.axes[i].name + " to " + name);
-    vars.push_back(std::move(ds));
-  }
+  for (const CubeVariable& v : schema.variables()) create_variable(v, scales, info);
 }
 
-CubeWriter::CubeWriter(const std::string& path, const RunInfo& info, bool overwrite)
+void CubeWriter::Impl::create_variable(const CubeVariable& v,
+                                       const std::vector<h5::Dataset>& scales,
+                                       const RunInfo& info) {
+  const std::string name(v.spec.name);
+  std::vector<hsize_t> dims = shape;
+  if (v.spec.per_modality) dims.push_back(static_cast<hsize_t>(schema.modalities()));
+  h5::PropList dcpl = h5::make_plist(H5P_DATASET_CREATE);
+  if (!dims.empty()) {
+    const std::vector<hsize_t> chunk = chunk_shape(dims);
+    h5::check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+              "chunking " + name);
+  }
+  h5::Dataset ds;
+  with_type(v.spec.type, [&]<class T>(T) {
+    const auto fill = static_cast<T>(fill_value(v.spec.type));
+    h5::check(H5Pset_fill_value(dcpl.get(), h5::native_type<T>(), &fill), "filling " + name);
+    ds = h5::create_dataset(root.get(), name, h5::file_type<T>(), dims, dcpl.get());
+    h5::write_string_attribute(ds.get(), "long_name", v.spec.long_name);
+    // netCDF/xarray mask _FillValue as missing: right for NaN and the -1 of codes, wrong
+    // for the counters (trials_done, done), whose 0 is a real value.
+    if (v.spec.type != VarType::Int32 && v.spec.type != VarType::UInt8)
+      h5::write_attribute<T>(ds.get(), "_FillValue", fill);
+  });
+  if (!v.flag_meanings.empty())
+    h5::write_string_attribute(ds.get(), "flag_meanings", v.flag_meanings);
+  for (std::size_t i = 0; i < info.axes.size(); ++i)
+    h5::check(H5DSattach_scale(ds.get(), scales[i].get(), static_cast<unsigned>(i)),
+              "attaching " + info.axes[i].name + " to " + name);
+  if (v.spec.per_modality)
+    h5::check(
+        H5DSattach_scale(ds.get(), scales.back().get(), static_cast<unsigned>(info.axes.size())),
+        "attaching modality to " + name);
+  vars.push_back(std::move(ds));
+}
+
+CubeWriter::CubeWriter(const std::string& path, const RunInfo& info, const CubeSchema& schema,
+                       bool overwrite)
     : impl_(std::make_unique<Impl>()) {
   const fs::path p(path);
   const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
@@ -129,7 +205,8 @@ CubeWriter::CubeWriter(const std::string& path, const RunInfo& info, bool overwr
     throw InputError("output directory " + dir.string() + " does not exist (output " + path + ")");
   if (fs::exists(p, ec) && !overwrite)
     throw InputError("output " + path + " exists; pass --overwrite to replace it");
-  validate_axes(info.axes);
+  validate_axes(info, schema);
+  impl_->schema = schema;
   impl_->create(info);
   impl_->commit(path);
   path_ = path;
@@ -139,61 +216,38 @@ CubeWriter::~CubeWriter() = default;
 CubeWriter::CubeWriter(CubeWriter&&) noexcept = default;
 CubeWriter& CubeWriter::operator=(CubeWriter&&) noexcept = default;
 
-void CubeWriter::write_cells(std::span<const std::size_t> cells,
-                             std::span<const CellRecord> records) {
+void CubeWriter::write_cells(std::span<const std::size_t> cells, std::span<const double> records) {
   if (!impl_) throw std::logic_error("CubeWriter used after move");
   impl_->write_cells(cells, records);
 }
 
 void CubeWriter::Impl::write_cells(std::span<const std::size_t> cells,
-                                   std::span<const CellRecord> records) {
-  if (cells.size() != records.size())
+                                   std::span<const double> records) {
+  const std::size_t size = schema.record_size();
+  if (records.size() != cells.size() * size)
     throw std::invalid_argument("write_cells: " + std::to_string(cells.size()) + " cells but " +
-                                std::to_string(records.size()) + " records");
+                                std::to_string(records.size()) + " record values");
   if (cells.empty()) return;
-  Impl& m = *this;
-  const std::size_t rank = m.shape.size();
-  const hsize_t count = cells.size();
-
-  // One point selection shared by every variable (all have the cube's shape); the i-th
-  // selected point receives the i-th element of the memory buffer.
-  h5::Dataspace file_space = h5::make_space(m.shape);
-  h5::Dataspace mem_space =
-      h5::make_space(rank == 0 ? std::span<const hsize_t>{} : std::span<const hsize_t>(&count, 1));
-  if (rank == 0) {
-    if (cells.size() != 1 || cells[0] != 0)
-      throw std::out_of_range("write_cells: a cube without axes has the single cell 0");
-  } else if (std::size_t next = 0;
-             cells.size() == m.cell_count &&
-             std::all_of(cells.begin(), cells.end(), [&](std::size_t c) { return c == next++; })) {
-    // Every cell in order (a snapshot): the whole dataspace, no point list.
-  } else {
-    std::vector<hsize_t> coords(cells.size() * rank);
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      std::size_t c = cells[i];
-      if (c >= m.cell_count)
-        throw std::out_of_range("write_cells: cell " + std::to_string(c) + " outside the cube of " +
-                                std::to_string(m.cell_count) + " cells");
-      for (std::size_t d = rank; d-- > 0;) {  // row-major: last axis fastest
-        coords[i * rank + d] = c % m.shape[d];
-        c /= m.shape[d];
-      }
-    }
-    h5::check(H5Sselect_elements(file_space.get(), H5S_SELECT_SET, cells.size(), coords.data()),
-              "selecting cells");
-  }
-
-  std::vector<double> column(cells.size());
-  for (std::size_t v = 0; v < m.vars.size(); ++v) {
-    for (std::size_t i = 0; i < cells.size(); ++i) column[i] = records[i][v];
-    const VarType type = record_spec(v).type;
-    with_type(type, [&]<class T>(T) {
-      const std::vector<T> converted = cube_io::to_stored(column, static_cast<T>(fill_value(type)));
+  const Selection one = select_cells(shape, 1, cells, cell_count);
+  std::optional<Selection> per_modality;  // built on first use
+  std::vector<double> column;
+  for (std::size_t vi = 0; vi < vars.size(); ++vi) {
+    const CubeVariable& v = schema.variables()[vi];
+    if (v.width > 1 && !per_modality)
+      per_modality = select_cells(shape, v.width, cells, cell_count);
+    const Selection& sel = v.width > 1 ? *per_modality : one;
+    column.resize(cells.size() * v.width);
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      for (std::size_t m = 0; m < v.width; ++m)
+        column[i * v.width + m] = records[i * size + v.offset + m];
+    with_type(v.spec.type, [&]<class T>(T) {
+      const std::vector<T> converted =
+          cube_io::to_stored(column, static_cast<T>(fill_value(v.spec.type)));
       const void* data = column.data();
       if constexpr (!std::is_same_v<T, double>) data = converted.data();
-      h5::check(H5Dwrite(m.vars[v].get(), h5::native_type<T>(), mem_space.get(), file_space.get(),
+      h5::check(H5Dwrite(vars[vi].get(), h5::native_type<T>(), sel.mem.get(), sel.file.get(),
                          H5P_DEFAULT, data),
-                "writing " + std::string(record_spec(v).name));
+                "writing " + std::string(v.spec.name));
     });
   }
 }
@@ -209,17 +263,69 @@ void CubeWriter::finish(bool complete, double wall_seconds) {
   impl_->commit(path_);
 }
 
-void write_cube_snapshot(const std::string& path, const RunInfo& info,
-                         const std::vector<CellRecord>& records, bool complete,
-                         double wall_seconds) {
-  validate_axes(info.axes);
+void write_cube_snapshot(const std::string& path, const RunInfo& info, const CubeSchema& schema,
+                         std::span<const double> records, bool complete, double wall_seconds) {
+  validate_axes(info, schema);
   CubeWriter::Impl cube;
+  cube.schema = schema;
   cube.create(info);
-  std::vector<std::size_t> cells(records.size());
+  std::vector<std::size_t> cells(records.size() / std::max<std::size_t>(1, schema.record_size()));
   std::iota(cells.begin(), cells.end(), std::size_t{0});
   cube.write_cells(cells, records);
   cube.set_status(complete, wall_seconds);
   cube.commit(path);
+}
+
+namespace {
+
+// The kind of cube at root `r` and its schema as a reader checks it: the root `schema`
+// attribute names the kind (none: two-modality), the `modality` scale its modality count.
+CubeSchema schema_of(hid_t r, const cube_io::Attributes& attrs, int& modalities) {
+  if (attrs.numbers.contains("schema")) throw cube_io::Malformed("attribute 'schema' is a number");
+  const auto s = attrs.strings.find("schema");
+  if (s == attrs.strings.end()) return CubeSchema::two_modality(true);
+  if (s->second != kBindingSchema)
+    throw cube_io::Malformed("attribute 'schema' = '" + s->second + "' is no kind of cube (" +
+                             std::string(kBindingSchema) + ", or none for two modalities)");
+  const std::string modality(kModalityDimension);
+  if (!h5::has_link(r, modality)) throw cube_io::Malformed("dataset 'modality' missing");
+  const std::vector<hsize_t> mdims = h5::dims_of(h5::open_dataset(r, modality).get());
+  if (mdims.size() != 1 || mdims[0] < 2 || mdims[0] > kMaxModalities)
+    throw cube_io::Malformed("dataset 'modality' is not 1-D with 2 .. " +
+                             std::to_string(kMaxModalities) + " values");
+  const std::vector<double> m =
+      cube_io::read_variable(r, modality, VarType::Int32, mdims, "dataset");
+  for (std::size_t i = 0; i < m.size(); ++i)
+    if (m[i] != static_cast<double>(i))
+      throw cube_io::Malformed("dataset 'modality' is not 0 .. " + std::to_string(m.size() - 1));
+  modalities = static_cast<int>(m.size());
+  return CubeSchema::binding(modalities);
+}
+
+// Every variable of `schema` the cube has (the required ones must be there), values checked,
+// so inspect, validate and --resume can index by what they read.
+void read_variables(hid_t r, const CubeSchema& schema, const std::vector<hsize_t>& shape,
+                    double trials, CubeContents& c) {
+  for (const CubeVariable& v : schema.variables()) {
+    const std::string name(v.spec.name);
+    if (!v.required && !h5::has_link(r, name)) continue;
+    std::vector<hsize_t> want = shape;
+    if (v.spec.per_modality) want.push_back(static_cast<hsize_t>(schema.modalities()));
+    std::vector<double> values = cube_io::read_variable(r, name, v.spec.type, want);
+    cube_io::check_values(name, v.spec.type, values,
+                          v.spec.type == VarType::Int8 ? v.code_max : trials, v.width);
+    c.variables[name] = std::move(values);
+  }
+  const std::string theory(schema.theory_code()), empirical(schema.empirical_code());
+  cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory), empirical,
+                             c.variables.at(empirical),
+                             c.number_attributes.at("theory_only").at(0) == 1});
+}
+
+}  // namespace
+
+CubeSchema CubeContents::schema() const {
+  return kind.empty() ? CubeSchema::two_modality(true) : CubeSchema::binding(modalities);
 }
 
 CubeContents read_cube(const std::string& path) {
@@ -234,38 +340,20 @@ CubeContents read_cube(const std::string& path) {
     h5::Group root(h5::check(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening /"));
     const hid_t r = root.get();
     if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
-
     cube_io::Attributes attrs = cube_io::read_attributes(r);
-    if (const auto s = attrs.strings.find("schema"); s != attrs.strings.end())
-      throw not_cube("attribute 'schema' = '" + s->second + "': two-modality cubes have none");
-    if (attrs.numbers.contains("schema")) throw not_cube("attribute 'schema' is a number");
-    const double trials = cube_io::check_common_attributes(attrs);
-    const bool theory_only = attrs.number("theory_only") == 1;
     CubeContents c;
-    c.axes = cube_io::read_axes(r, attrs, [](const std::string& name) {
-      for (std::size_t v = 0; v < kRecordSize; ++v)  // no views::iota: clang 14 (fuzz build)
-        if (record_spec(v).name == name) return true;
-      return false;
+    const CubeSchema schema = schema_of(r, attrs, c.modalities);
+    c.kind = std::string(schema.kind());
+    const double trials = cube_io::check_common_attributes(attrs);
+    c.axes = cube_io::read_axes(r, attrs, [&](const std::string& name) {
+      return schema.find(name) != nullptr ||
+             (schema.modalities() > 0 && name == kModalityDimension);
     });
     c.string_attributes = std::move(attrs.strings);
     c.number_attributes = std::move(attrs.numbers);
     const std::vector<hsize_t> shape = shape_of(c.axes);
-    cube_io::checked_elements(shape, kRecordSize * sizeof(double), "the cube");
-
-    // kVariables must all be there; kDiagVariables only with [diagnose]. Every value is
-    // checked here, so inspect, validate and --resume can index by what they read.
-    auto read_variable = [&](const VariableSpec& v, bool required) {
-      const std::string name(v.name);
-      if (!required && !h5::has_link(r, name)) return;
-      std::vector<double> values = cube_io::read_variable(r, name, v.type, shape);
-      cube_io::check_values(name, v.type, values, v.type == VarType::Int8 ? 3 : trials);
-      c.variables[name] = std::move(values);
-    };
-    for (const VariableSpec& v : kVariables) read_variable(v, true);
-    for (const VariableSpec& v : kDiagVariables) read_variable(v, false);
-    const std::string theory = "theory_regime", empirical = "empirical_regime";
-    cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory), empirical,
-                               c.variables.at(empirical), theory_only});
+    cube_io::checked_elements(shape, schema.record_size() * sizeof(double), "the cube");
+    read_variables(r, schema, shape, trials, c);
     return c;
   } catch (const h5::Error& e) {
     throw not_cube(e.what());

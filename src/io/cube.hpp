@@ -18,8 +18,9 @@ namespace phasecube {
 // Everything the root attributes record about a run.
 struct RunInfo {
   std::vector<Axis> axes;
-  ParamValues fixed;        // fixed model parameters -> one root attribute each
-  std::string config_text;  // Config::resolved_text()
+  std::vector<std::string> axis_long_names;  // one per axis (the model's parameter docs)
+  ParamValues fixed;                         // fixed model parameters -> one root attribute each
+  std::string config_text;                   // the resolved config
   std::uint64_t seed = 0;
   long trials = 0;
   std::string sampler;  // "auto", "wishart" or "direct"
@@ -27,16 +28,15 @@ struct RunInfo {
   int mpi_ranks = 1;
   int threads = 1;
   bool theory_only = false;  // `phasecube theory`: no Monte Carlo variables are computed
-  bool diagnose = false;     // [diagnose]: also write the kDiagVariables
 };
 
-// Writes a complete cube (every cell's record, in row-major order) to `path` atomically:
-// built in memory, then write_file_atomically (output.hpp). A reader, or a kill -9 at any
-// moment, sees either the previous file or the new one, never a torn one. Throws
-// OutputFault when the disk fails (`path` unchanged).
-void write_cube_snapshot(const std::string& path, const RunInfo& info,
-                         const std::vector<CellRecord>& records, bool complete,
-                         double wall_seconds);
+// Writes a complete cube of `schema` (every cell's record, row-major cells, each
+// schema.record_size() doubles) to `path` atomically: built in memory, then
+// write_file_atomically (output.hpp). A reader, or a kill -9 at any moment, sees either the
+// previous file or the new one, never a torn one. Throws OutputFault when the disk fails
+// (`path` unchanged).
+void write_cube_snapshot(const std::string& path, const RunInfo& info, const CubeSchema& schema,
+                         std::span<const double> records, bool complete, double wall_seconds);
 
 // The cube built in memory; the constructor and every finish() replace the file at `path`
 // atomically with the cube as it stands.
@@ -45,30 +45,37 @@ class CubeWriter {
   // Creates the file with every axis, variable (filled with its fill value) and attribute,
   // status "partial". Fails if it exists unless `overwrite`. Throws InputError when the
   // path cannot be created.
-  CubeWriter(const std::string& path, const RunInfo& info, bool overwrite);
+  CubeWriter(const std::string& path, const RunInfo& info, const CubeSchema& schema,
+             bool overwrite);
   ~CubeWriter();
   CubeWriter(CubeWriter&&) noexcept;
   CubeWriter& operator=(CubeWriter&&) noexcept;
 
-  // Writes the records of the given cells (linear indices, row-major) to every variable.
-  void write_cells(std::span<const std::size_t> cells, std::span<const CellRecord> records);
+  // Writes the records of the given cells (linear indices, row-major; record i at
+  // records[i * record_size()]) to every variable.
+  void write_cells(std::span<const std::size_t> cells, std::span<const double> records);
   // Sets status ("complete" or "partial") and wall_seconds, and writes the file.
   void finish(bool complete, double wall_seconds);
 
  private:
-  friend void write_cube_snapshot(const std::string&, const RunInfo&,
-                                  const std::vector<CellRecord>&, bool, double);
+  friend void write_cube_snapshot(const std::string&, const RunInfo&, const CubeSchema&,
+                                  std::span<const double>, bool, double);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
 };
 
-// Read side, used by `inspect` and tests.
+// Read side, used by inspect, validate, --resume and tests: any kind of cube.
 struct CubeContents {
-  std::vector<Axis> axes;                                        // names and values (spec empty)
-  std::map<std::string, std::vector<double>> variables;          // every data variable, as double
+  std::string kind;        // root `schema`: empty for two-modality cubes, "binding"
+  int modalities = 0;      // length of the `modality` dimension (0: none)
+  std::vector<Axis> axes;  // names and values (spec empty)
+  // Every data variable, as double, row-major (per-modality variables: modality last).
+  std::map<std::string, std::vector<double>> variables;
   std::map<std::string, std::string> string_attributes;          // root string attributes
   std::map<std::string, std::vector<double>> number_attributes;  // root numeric attributes
+  // The schema of this cube (variables it may have, record layout).
+  CubeSchema schema() const;
 };
 // Throws InputError if the file is missing or is not a phasecube cube, naming what is wrong:
 // every attribute, shape, type and code the readers rely on is checked (cube_io.hpp).

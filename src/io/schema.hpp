@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace phasecube {
@@ -66,6 +67,7 @@ struct VariableSpec {
   std::string_view name;
   VarType type;
   std::string_view long_name;
+  bool per_modality = false;  // a last dimension `modality` (binding cubes)
 };
 
 inline constexpr std::array kVariables = {
@@ -131,5 +133,47 @@ constexpr double at(const CellRecord& r, DiagVar v) {
 
 // Fill values of the cube: NaN for float64, -1 for codes, 0 for counters.
 double fill_value(VarType t);
+
+// The one description of a cube that the writer, the reader, inspect and --resume share:
+// which variables it has, where each sits in a cell's record, its extra dimension, the codes
+// its integer variables may hold and the root attributes that name its kind.
+struct CubeVariable {
+  VariableSpec spec;
+  std::size_t offset = 0;          // first slot in a cell's record
+  std::size_t width = 1;           // slots per cell: the modality count for per-modality variables
+  bool required = true;            // a reader refuses a cube without it
+  double code_max = 3;             // Int8 codes: the largest valid code (-1: not computed)
+  std::string_view flag_meanings;  // written as the variable's `flag_meanings` attribute
+};
+
+class CubeSchema {
+ public:
+  // The two-modality cube: kVariables, and kDiagVariables when `diagnose` (a reader takes
+  // them when present). Records are CellRecords in both cases.
+  static CubeSchema two_modality(bool diagnose);
+  // The binding cube of `modalities` = M_max modalities (binding_schema.hpp).
+  static CubeSchema binding(int modalities);
+
+  std::string_view kind() const { return kind_; }  // root `schema`; empty: two-modality
+  int modalities() const { return modalities_; }   // length of `modality`; 0: none
+  std::size_t record_size() const { return record_size_; }
+  const std::vector<CubeVariable>& variables() const { return variables_; }
+  const CubeVariable* find(std::string_view name) const;
+  // Root string attributes of this kind, written after `axes` (e.g. methods, winner_codes).
+  const std::vector<std::pair<std::string_view, std::string_view>>& root_attributes() const {
+    return root_attributes_;
+  }
+  // The closed-form and simulated code variables: a done cell has both (theory cubes only
+  // the first).
+  std::string_view theory_code() const { return theory_code_; }
+  std::string_view empirical_code() const { return empirical_code_; }
+
+ private:
+  std::string_view kind_, theory_code_, empirical_code_;
+  int modalities_ = 0;
+  std::size_t record_size_ = 0;
+  std::vector<CubeVariable> variables_;
+  std::vector<std::pair<std::string_view, std::string_view>> root_attributes_;
+};
 
 }  // namespace phasecube

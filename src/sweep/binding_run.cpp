@@ -158,35 +158,43 @@ std::string binding_results_mismatch(const BindingConfig& a, const BindingConfig
   return "";
 }
 
-BindingCubeInfo binding_info(const BindingConfig& config, const SweepOptions& options, int ranks) {
-  BindingCubeInfo info;
+std::string binding_axis_long_name(const std::string& name) {
+  const IndexedName in = parse_indexed_name(name);
+  if (const auto* spec = find_binding_param(in.base)) {
+    std::string s(spec->doc);
+    if (in.index >= 0) s += " (modality " + std::to_string(in.index) + " only)";
+    return s;
+  }
+  return name;
+}
+
+RunInfo binding_info(const BindingConfig& config, const SweepOptions& options, int ranks) {
+  RunInfo info;
   info.axes = config.axes;
+  for (const Axis& a : config.axes) info.axis_long_names.push_back(binding_axis_long_name(a.name));
   info.fixed = config.fixed;
   info.config_text = config.resolved_text();
   info.seed = config.run.seed;
-  info.trials = config.run.trials;
+  info.trials = options.theory_only ? 0 : config.run.trials;
   info.sampler = sampler_name(config.run.sampler);
   info.command_line = options.command_line;
   info.mpi_ranks = ranks;
   info.threads = omp_get_max_threads();
   info.theory_only = options.theory_only;
-  if (options.theory_only) info.trials = 0;
   return info;
 }
 
-// The binding cube as a job of the sweep driver (sweep.hpp): records of layout.size() doubles.
-class BindingJob final : public SweepJob {
+// The many-modality model as a job of the sweep driver (sweep.hpp).
+class BindingJob final : public GridJob {
  public:
   BindingJob(const BindingConfig& config, const SweepOptions& options, int ranks)
-      : config_(config),
-        options_(options),
+      : GridJob(CubeSchema::binding(config.max_modalities), binding_info(config, options, ranks),
+                config.run, options),
+        config_(config),
         layout_(config.max_modalities),
-        grid_(config.fixed, config.axes),
-        info_(binding_info(config, options, ranks)) {}
+        grid_(config.fixed, config.axes) {}
 
   std::size_t cell_count() const override { return grid_.cell_count(); }
-  std::size_t record_size() const override { return layout_.size(); }
-  const RunSettings& run() const override { return config_.run; }
   // Multiply-adds per trial, roughly: the M d x M d sample covariance, then one SVD per
   // modality pair.
   double cell_cost(std::size_t cell) const override {
@@ -204,75 +212,33 @@ class BindingJob final : public SweepJob {
     std::copy(r.begin(), r.end(), out);
     return true;
   }
-
-  void init_records() override {
-    records_.resize(grid_.cell_count());
-    for (std::size_t c = 0; c < records_.size(); ++c) {
-      throw_if_stopped();
-      records_[c] = binding_theory_record(make_binding_cell(grid_.values(c)), layout_);
-    }
-  }
-  void store(std::size_t cell, const double* record) override {
-    records_[cell].assign(record, record + layout_.size());
-  }
-  Previous take_previous(const std::string& path) override {
-    const BindingCubeContents old = read_binding_cube(path);
-    Previous prev;
-    prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
-    const BindingConfig stored = binding_config_from_text(
-        stored_config_text(old.string_attributes, path), path + " (stored config)");
-    const std::string diff = binding_results_mismatch(config_, stored);
-    if (!diff.empty() || old.modalities != layout_.modalities())
-      throw InputError("--resume: the config differs from the one stored in " + path + ": " +
-                       (diff.empty() ? "the modality dimension differs" : diff));
-    check_resumed_grid(old.axes, old.number_attributes, config_.axes, config_.run.trials, path);
-    const auto& old_done = old.variables.at("done");
-    prev.done.assign(records_.size(), false);
-    for (std::size_t c = 0; c < records_.size(); ++c) {
-      if (old_done[c] != 1) continue;
-      for (std::size_t v = 0; v < kNumBindingVariables; ++v) {
-        const auto& values = old.variables.at(std::string(kBindingVariables[v].name));
-        const std::size_t w = layout_.width(v);
-        for (std::size_t i = 0; i < w; ++i) records_[c][layout_.offset(v) + i] = values[c * w + i];
-      }
-      prev.done[c] = true;
-    }
-    return prev;
-  }
-  void write_snapshot(bool complete, double wall_seconds) override {
-    write_binding_cube(options_.output, info_, layout_, records_, complete, wall_seconds);
-  }
   MemoryNeed memory_need(int threads) const override {
     return phasecube::memory_need(config_, threads);
   }
 
+ protected:
+  void theory_record(std::size_t cell, double* out) const override {
+    const std::vector<double> r =
+        binding_theory_record(make_binding_cell(grid_.values(cell)), layout_);
+    std::copy(r.begin(), r.end(), out);
+  }
+  std::string results_mismatch(const std::string& stored_text,
+                               const std::string& source) const override {
+    return binding_results_mismatch(config_, binding_config_from_text(stored_text, source));
+  }
+
  private:
   const BindingConfig& config_;
-  const SweepOptions& options_;
   BindingLayout layout_;
   Grid grid_;
-  BindingCubeInfo info_;
-  std::vector<std::vector<double>> records_;
 };
 
 }  // namespace
 
 void run_binding_theory(const BindingConfig& config, const SweepOptions& options,
                         std::ostream& log) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const BindingLayout layout(config.max_modalities);
-  const Grid grid(config.fixed, config.axes);
-  std::vector<std::vector<double>> records(grid.cell_count());
-  for (std::size_t c = 0; c < records.size(); ++c) {
-    throw_if_stopped();
-    records[c] = binding_theory_record(make_binding_cell(grid.values(c)), layout);
-    records[c][layout.offset(BVar::done)] = 1;  // the cell holds everything a theory cube has
-  }
-  throw_if_stopped();
-  write_binding_cube(options.output, binding_info(config, options, 1), layout, records, true,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  log << "phasecube: wrote " << options.output << " (" << records.size()
-      << " binding cells, closed forms only)\n";
+  BindingJob job(config, options, 1);
+  run_theory_job(job, options, log, " binding");
 }
 
 int run_binding(const BindingConfig& config, const SweepOptions& options,

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "io/binding_cube.hpp"
 #include "io/binding_schema.hpp"
 #include "phasecube/binding.hpp"
 #include "sweep/config.hpp"

@@ -80,7 +80,7 @@ MemoryNeed memory_need(const BindingConfig& c, int threads) {
   const double cells = cell_count(c.axes);
   const double m = largest(c.fixed, c.axes, "modalities", kMaxModalities, 2);
   const double record = static_cast<double>(BindingLayout(static_cast<int>(m)).size());
-  need.records = cells * (record * kDouble + 40);  // one heap vector per cell
+  need.records = cells * record * kDouble;  // one flat array of every record
   need.snapshot = cells * record * kDouble;
   const double d = largest(c.fixed, c.axes, "d", kMaxBindingDimension, 2);
   need.cell = cell_bytes(d, m);

@@ -37,6 +37,12 @@ double seconds_since(Clock::time_point t0) {
 // and by the drivers.
 std::atomic<bool>& g_stop = stop_flag();
 
+std::string axis_long_name(const std::string& name) {
+  for (const ParamSpec& p : kModelParams)
+    if (p.name == name) return std::string(p.doc);
+  return name;
+}
+
 RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   RunInfo info;
   info.axes = config.axes;
@@ -49,7 +55,7 @@ RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   info.mpi_ranks = ranks;
   info.threads = omp_get_max_threads();
   info.theory_only = options.theory_only;
-  info.diagnose = config.run.diagnose.has_value() && !options.theory_only;
+  for (const Axis& a : config.axes) info.axis_long_names.push_back(axis_long_name(a.name));
   return info;
 }
 
@@ -151,18 +157,16 @@ class Progress {
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
-// The two-modality cube (cube.hpp) as a job of the driver.
-class CellJob final : public SweepJob {
+// The two-modality model as a job of the driver.
+class CellJob final : public GridJob {
  public:
   CellJob(const Config& config, const SweepOptions& options, int ranks)
-      : config_(config),
-        options_(options),
-        grid_(config),
-        info_(run_info(config, options, ranks)) {}
+      : GridJob(CubeSchema::two_modality(config.run.diagnose.has_value() && !options.theory_only),
+                run_info(config, options, ranks), config.run, options),
+        config_(config),
+        grid_(config) {}
 
   std::size_t cell_count() const override { return grid_.cell_count(); }
-  std::size_t record_size() const override { return kRecordSize; }
-  const RunSettings& run() const override { return config_.run; }
   double cell_cost(std::size_t cell) const override {
     return phasecube::cell_cost(grid_.cell(cell), config_.run);
   }
@@ -171,52 +175,23 @@ class CellJob final : public SweepJob {
     if (r) std::copy(r->begin(), r->end(), out);
     return r.has_value();
   }
-
-  void init_records() override {
-    records_.resize(grid_.cell_count());
-    for (std::size_t c = 0; c < records_.size(); ++c) {
-      throw_if_stopped();
-      records_[c] = theory_record(grid_.cell(c));
-    }
-  }
-  void store(std::size_t cell, const double* record) override {
-    std::copy(record, record + kRecordSize, records_[cell].begin());
-  }
-  Previous take_previous(const std::string& path) override {
-    const CubeContents old = read_cube(path);
-    Previous prev;
-    prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
-    const Config stored = config_from_text(stored_config_text(old.string_attributes, path),
-                                           path + " (stored config)");
-    const std::string diff = results_mismatch(config_, stored);
-    if (!diff.empty())
-      throw InputError("--resume: the config differs from the one stored in " + path + ": " + diff);
-    check_resumed_grid(old.axes, old.number_attributes, config_.axes, config_.run.trials, path);
-    const auto& done = old.variables.at("done");
-    prev.done.assign(records_.size(), false);
-    for (std::size_t c = 0; c < records_.size(); ++c) {
-      if (done[c] != 1) continue;
-      for (std::size_t v = 0; v < kRecordSize; ++v)  // diag variables only if stored
-        if (auto it = old.variables.find(std::string(record_spec(v).name));
-            it != old.variables.end())
-          records_[c][v] = it->second[c];
-      prev.done[c] = true;
-    }
-    return prev;
-  }
-  void write_snapshot(bool complete, double wall_seconds) override {
-    write_cube_snapshot(options_.output, info_, records_, complete, wall_seconds);
-  }
   MemoryNeed memory_need(int threads) const override {
     return phasecube::memory_need(config_, threads);
   }
 
+ protected:
+  void theory_record(std::size_t cell, double* out) const override {
+    const CellRecord r = phasecube::theory_record(grid_.cell(cell));
+    std::copy(r.begin(), r.end(), out);
+  }
+  std::string results_mismatch(const std::string& stored_text,
+                               const std::string& source) const override {
+    return phasecube::results_mismatch(config_, config_from_text(stored_text, source));
+  }
+
  private:
   const Config& config_;
-  const SweepOptions& options_;
   Grid grid_;
-  RunInfo info_;
-  std::vector<CellRecord> records_;
 };
 
 // The master's state: which cells are done (the job holds their records) and the snapshots
@@ -506,20 +481,73 @@ int run_worker(const SweepJob& job) {
 
 }  // namespace
 
-void run_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
-  const auto t0 = Clock::now();
-  const Grid grid(config);
-  std::vector<CellRecord> records(grid.cell_count());
-  for (std::size_t c = 0; c < records.size(); ++c) {
+void GridJob::init_records() {
+  const std::size_t size = record_size();
+  records_.resize(cell_count() * size);
+  for (std::size_t c = 0; c < cell_count(); ++c) {
     throw_if_stopped();
-    records[c] = theory_record(grid.cell(c));
-    at(records[c], Var::done) = 1;  // the cell holds everything a theory cube computes
+    theory_record(c, records_.data() + c * size);
   }
+}
+
+void GridJob::store(std::size_t cell, const double* record) {
+  std::copy(record, record + record_size(), records_.begin() + cell * record_size());
+}
+
+SweepJob::Previous GridJob::take_previous(const std::string& path) {
+  const CubeContents old = read_cube(path);
+  auto kind = [](std::string_view k) {
+    return k.empty() ? std::string("two-modality") : std::string(k);
+  };
+  if (old.kind != schema_.kind())
+    throw InputError("--resume: " + path + " is a " + kind(old.kind) +
+                     " cube, the config makes a " + kind(schema_.kind()) + " cube");
+  Previous prev;
+  prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
+  const std::string diff =
+      results_mismatch(stored_config_text(old.string_attributes, path), path + " (stored config)");
+  if (!diff.empty() || old.modalities != schema_.modalities())
+    throw InputError("--resume: the config differs from the one stored in " + path + ": " +
+                     (diff.empty() ? "the modality dimension differs" : diff));
+  check_resumed_grid(old.axes, old.number_attributes, info_.axes, run_.trials, path);
+  const auto& done = old.variables.at("done");
+  const std::size_t size = record_size();
+  prev.done.assign(cell_count(), false);
+  for (std::size_t c = 0; c < cell_count(); ++c) {
+    if (done[c] != 1) continue;
+    for (const CubeVariable& v : schema_.variables())  // diagnose variables only if stored
+      if (auto it = old.variables.find(std::string(v.spec.name)); it != old.variables.end())
+        std::copy_n(it->second.begin() + c * v.width, v.width,
+                    records_.begin() + c * size + v.offset);
+    prev.done[c] = true;
+  }
+  return prev;
+}
+
+void GridJob::write_snapshot(bool complete, double wall_seconds) {
+  write_cube_snapshot(options_.output, info_, schema_, records_, complete, wall_seconds);
+}
+
+void GridJob::write_theory(double wall_seconds) {
+  const std::size_t done = schema_.find("done")->offset, size = record_size();
+  for (std::size_t c = 0; c < cell_count(); ++c)
+    records_[c * size + done] = 1;  // the cell holds everything a theory cube computes
   throw_if_stopped();
-  write_cube_snapshot(options.output, run_info(config, options, 1), records, true,
-                      seconds_since(t0));
-  log << "phasecube: wrote " << options.output << " (" << records.size()
+  write_snapshot(true, wall_seconds);
+}
+
+void run_theory_job(GridJob& job, const SweepOptions& options, std::ostream& log,
+                    const char* cells_kind) {
+  const auto t0 = Clock::now();
+  job.init_records();
+  job.write_theory(seconds_since(t0));
+  log << "phasecube: wrote " << options.output << " (" << job.cell_count() << cells_kind
       << " cells, closed forms only)\n";
+}
+
+void run_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
+  CellJob job(config, options, 1);
+  run_theory_job(job, options, log, "");
 }
 
 double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,

@@ -7,8 +7,10 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "io/cube.hpp"
 #include "support/stop.hpp"
 #include "sweep/config.hpp"
 #include "sweep/cost.hpp"
@@ -64,6 +66,43 @@ class SweepJob {
   // What the run needs on `threads` threads (memory.hpp): checked before anything is written.
   virtual MemoryNeed memory_need(int threads) const = 0;
 };
+
+// The one job of both models: every cell's record in one flat vector, the cube written by the
+// one writer with the job's schema, --resume by the one reader. A model provides its cells
+// (count, cost, closed forms, simulation) and the comparison of configs.
+class GridJob : public SweepJob {
+ public:
+  GridJob(CubeSchema schema, RunInfo info, const RunSettings& run, const SweepOptions& options)
+      : schema_(std::move(schema)), info_(std::move(info)), run_(run), options_(options) {}
+  std::size_t record_size() const override { return schema_.record_size(); }
+  const RunSettings& run() const override { return run_; }
+  void init_records() override;
+  void store(std::size_t cell, const double* record) override;
+  Previous take_previous(const std::string& path) override;
+  void write_snapshot(bool complete, double wall_seconds) override;
+  // `phasecube theory`: every cell's closed forms, each cell done, written once.
+  void write_theory(double wall_seconds);
+
+ protected:
+  // The closed forms of `cell` into out[0, record_size()), every other slot at its fill.
+  virtual void theory_record(std::size_t cell, double* out) const = 0;
+  // The first difference that changes results between this job's config and the config text
+  // stored in a cube (`source` names it in errors); empty when none.
+  virtual std::string results_mismatch(const std::string& stored_text,
+                                       const std::string& source) const = 0;
+  const CubeSchema& schema() const { return schema_; }
+
+ private:
+  CubeSchema schema_;
+  RunInfo info_;
+  const RunSettings& run_;
+  const SweepOptions& options_;
+  std::vector<double> records_;  // cell c at records_[c * record_size()]
+};
+
+// The theory driver of any job: closed forms of every cell into options.output.
+void run_theory_job(GridJob& job, const SweepOptions& options, std::ostream& log,
+                    const char* cells_kind);
 
 // The checks --resume makes of any cube's root numeric attributes (a theory-only cube is
 // refused with InputError); returns its wall_seconds (0 when absent).

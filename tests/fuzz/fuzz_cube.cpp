@@ -1,4 +1,4 @@
-// Fuzz target: the cube readers (read_cube, is_binding_cube, read_binding_cube) and their
+// Fuzz target: the one cube reader (read_cube, both kinds of cube) and its
 // consumers in `phasecube inspect`, driven structurally: the fuzzer's bytes choose a small
 // HDF5 file (root attributes, axes, variables: names, types, shapes, values; missing,
 // misshapen and mistyped parts), written with the plain HDF5 C API, and the readers read it.
@@ -21,10 +21,10 @@
 
 #include "app/inspect.hpp"
 #include "fuzz_support.hpp"
+#include "io/binding_schema.hpp"
 #include "io/cube.hpp"
 #include "io/hdf5.hpp"
 #include "io/schema.hpp"
-#include "sweep/binding_run.hpp"
 
 namespace {
 
@@ -218,10 +218,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // generator no longer matches the schema and fuzzes nothing deep).
   if (std::all_of(data + std::min<std::size_t>(size, 1), data + size, [](auto b) { return !b; })) {
     try {
-      if (size > 0 && (data[0] & 1) != 0)
-        inspect_binding_cube(file.path(), sink);
-      else
-        inspect_cube(file.path(), sink);
+      inspect_cube(file.path(), sink);
     } catch (const InputError& e) {
       fuzz::broken(std::string("the generator's real cube is refused: ") + e.what());
     }
@@ -229,9 +226,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   fuzz::expect_input_errors([&] { read_cube(file.path()); });
   fuzz::expect_input_errors([&] { inspect_cube(file.path(), sink); });
-  if (is_binding_cube(file.path())) {
-    fuzz::expect_input_errors([&] { read_binding_cube(file.path()); });
-    fuzz::expect_input_errors([&] { inspect_binding_cube(file.path(), sink); });
-  }
   return 0;
 }
