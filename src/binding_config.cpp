@@ -23,12 +23,21 @@ bool known_key(std::string_view section, std::string_view name) {
 }
 
 constexpr std::string_view kSections[] = {"model", "axes", "run"};
-// The binding parameter table (binding.hpp) as keys of the one grammar (config_text.hpp).
-const config_text::ConfigKeys kKeys{
-    {std::begin(kSections), std::end(kSections)},
-    known_key,
-    " for a binding run (modalities, d, k, n, kappa, kappa_decay, gamma, gamma_tilde, nu, anchor, "
-    "gamma[m], gamma_tilde[m])"};
+// The binding parameter table (binding.hpp) as keys of the one grammar (config_text.hpp); an
+// unknown key lists the table: " for a binding run (modalities, d, ..., gamma[m], ...)".
+const config_text::ConfigKeys& binding_keys() {
+  static const config_text::ConfigKeys keys = [] {
+    std::string names, indexed;
+    for (const auto& p : kBindingParams) {
+      names += (names.empty() ? "" : ", ") + std::string(p.name);
+      if (p.shape == BindingShape::PerModality) indexed += ", " + std::string(p.name) + "[m]";
+    }
+    return config_text::ConfigKeys{{std::begin(kSections), std::end(kSections)},
+                                   known_key,
+                                   " for a binding run (" + names + indexed + ")"};
+  }();
+  return keys;
+}
 
 BindingConfig build(const std::vector<ConfigEntry>& entries, const std::string& path) {
   BindingConfig c;
@@ -89,7 +98,7 @@ bool is_binding_config(const std::string& path, const std::vector<std::string>& 
 }
 
 BindingConfig load_binding_config(const ConfigSource& source) {
-  return build(config_text::resolve_entries(source, kKeys), source.path);
+  return build(config_text::resolve_entries(source, binding_keys()), source.path);
 }
 
 BindingConfig load_binding_config(const std::string& path,

@@ -153,9 +153,8 @@ void check_key(const ConfigEntry& e, const ConfigKeys& keys) {
                                                     e.name) != std::end(kRunKeys)
                                         : keys.known(e.section, e.name);
   if (!known)
-    throw InputError(
-        e.where + ": unknown key '" + e.key() + "'" +
-        (e.section == "model" || e.section == "axes" ? std::string(keys.unknown_hint) : ""));
+    throw InputError(e.where + ": unknown key '" + e.key() + "'" +
+                     (e.section == "model" || e.section == "axes" ? keys.unknown_hint : ""));
 }
 
 // The command line wins over the file, also across sections, so --axes.nu=... sweeps a

@@ -493,6 +493,26 @@ TEST_F(ConfigTest, OneNumberSyntaxInBothKinds) {
   }
 }
 
+// [diagnose] integers and reals read through the same functions as [run] and [model].
+TEST_F(ConfigTest, DiagnoseKeysShareTheNumberSyntax) {
+  const Config c = Load(
+      "[model]\nd = 6\nk = 2\nn = 100\n[diagnose]\nfolds = 1e1\nfold_seed = 18446744073709551615\n"
+      "labelled = +50\nridge = +1e-3\n");
+  EXPECT_EQ(c.run.diagnose->folds, 10);
+  EXPECT_EQ(c.run.diagnose->fold_seed, UINT64_MAX);
+  EXPECT_EQ(c.run.diagnose->labelled, 50);
+  EXPECT_EQ(c.run.diagnose->ridge, 1e-3);
+  EXPECT_NE(
+      PlainError("[diagnose]\nfolds = 2.5\n").find("diagnose.folds = 2.5: must be an integer"),
+      std::string::npos);
+  EXPECT_NE(PlainError("[diagnose]\nfold_seed = 1.5\n")
+                .find("diagnose.fold_seed = 1.5: must be an "
+                      "integer"),
+            std::string::npos);
+  EXPECT_NE(PlainError("[diagnose]\nfolds = 1001\n").find("diagnose.folds = 1001: must be <= 1000"),
+            std::string::npos);
+}
+
 // kappa, kappa_decay and nu are parameters of both kinds: the same text, the same refusal,
 // from the axis lengths alone (1001^3 > 1e9 cells; three small axes, no grid built).
 TEST_F(ConfigTest, OneCellLimitInBothKinds) {

@@ -36,7 +36,7 @@ void check_grid_size(const std::vector<Axis>& axes);
 struct ConfigKeys {
   std::vector<std::string_view> sections;                          // e.g. model, axes, run
   bool (*known)(std::string_view section, std::string_view name);  // sections other than run
-  std::string_view unknown_hint;  // appended to "unknown key 'model.x'" in [model]/[axes]
+  std::string unknown_hint;  // appended to "unknown key 'model.x'" in [model]/[axes]
 };
 // The entries of `source` checked against `keys` (sections, names, no key twice in the file),
 // the overrides applied (they win, also across [model]/[axes]: --axes.nu sweeps what the file
