@@ -384,7 +384,7 @@ k 0 '[run]\nseed = 18446744073709551615'
 k 2 '[run]\nsampler = WISHART'
 k 2 '[run]\nsampler ='
 k 2 '[run]\nchunk_cells = -1'
-k 2 '[run]\nchunk_cells = 1e3'
+k 0 '[run]\nchunk_cells = 1e3'  # one number syntax (issue 12)
 k 2 '[run]\nchunk_cells = 99999999999999999999'
 k 2 '[run]\nthreads = 2'
 printf '[run]\noutput = no/such/dir/x.h5\n' >"$K/run_output.ini"
@@ -420,7 +420,7 @@ k 2 '[model]\nnu == 0.5'
 k 2 '[MODEL]\nd = 5'
 k 2 '[ model ]\nd = 6'
 k 2 '[model]\nd = "6"'
-k 2 '[model]\n; a comment\nd = 6'
+k 0 '[model]\n; a comment\nd = 6'  # ';' comments in every config (issue 12)
 k 0 '# a comment\n[model]\nd = 6 # six'
 k 2 '[model]\nnu = 0.5 ; half'
 k 0 ''

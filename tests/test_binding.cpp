@@ -341,7 +341,7 @@ std::string message(const std::string& text) {
 
 TEST(BindingConfig, BadInputIsOneLineNamingTheKey) {
   EXPECT_EQ(message("[model]\nmodalities = 3\ngamma_x = 1\n"),
-            "t.ini: unknown key 'model.gamma_x' for a binding run (modalities, d, k, n, kappa, "
+            "t.ini:3: unknown key 'model.gamma_x' for a binding run (modalities, d, k, n, kappa, "
             "kappa_decay, gamma, gamma_tilde, nu, anchor, gamma[m], gamma_tilde[m])");
   EXPECT_EQ(message("[model]\nmodalities = 3\n[axes]\nanchor = 0, 3\n"),
             "axes.anchor value 3: must be < modalities = 3 (modalities are 0 .. M-1), in the cell "

@@ -11,6 +11,8 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "app/cli.hpp"
@@ -363,7 +365,7 @@ TEST_F(ConfigTest, NumberDoesNotParse) {
   EXPECT_TRUE(Rejects("[model]\nnu = nan\n", {"model.nu", "'nan'"}));
   EXPECT_TRUE(Rejects("[model]\nkappa = inf\n", {"model.kappa", "'inf'"}));
   EXPECT_TRUE(Rejects("[model]\nnu =\n", {"model.nu", "empty"}));
-  EXPECT_TRUE(Rejects("[run]\nseed = -1\n", {"run.seed = '-1'"}));
+  EXPECT_TRUE(Rejects("[run]\nseed = -1\n", {"run.seed = -1: must be >= 0"}));
   EXPECT_TRUE(
       Rejects("[run]\nseed = 18446744073709551616\n", {"run.seed", "18446744073709551616"}));
   EXPECT_TRUE(Rejects("[run]\nsampler = bartlett\n", {"run.sampler = 'bartlett'"}));
@@ -426,6 +428,136 @@ TEST_F(ConfigTest, GridTooLarge) {
       Rejects("[axes]\nkappa = linspace(0,1,1001)\nnu = linspace(0,1,1001)\n"
               "gamma_x = linspace(1,2,1001)\n",
               {"[axes]", "1000000000 cells"}));
+}
+
+// ---------------------------------------------------------------- one grammar (issue 12)
+
+// The message of the InputError `f` throws ("no error" if none).
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.message();
+  }
+  return "no error";
+}
+
+// The same [run] text through both loaders: the two-modality one and the binding one.
+std::string PlainError(const std::string& text) {
+  return ErrorOf([&] { config_from_text(text, "t.ini"); });
+}
+std::string BindingError(const std::string& text) {
+  return ErrorOf([&] { binding_config_from_text("[model]\nmodalities = 3\n" + text, "t.ini"); });
+}
+
+TEST_F(ConfigTest, SemicolonCommentsInBothKinds) {
+  const std::string text = "; comment\n  ; indented\n[run]\n;trials = 7\ntrials = 3 # three\n";
+  EXPECT_EQ(Load(text).run.trials, 3);
+  EXPECT_EQ(binding_config_from_text("[model]\nmodalities = 3\n" + text, "b").run.trials, 3);
+  // ';' after a value is part of it, in both.
+  EXPECT_NE(PlainError("[run]\ntrials = 3 ; three\n").find("'3 ; three' is not a number"),
+            std::string::npos);
+  EXPECT_EQ(PlainError("[run]\ntrials = 3 ; three\n"), BindingError("[run]\ntrials = 3 ; three\n"));
+}
+
+TEST_F(ConfigTest, OneNumberSyntaxInBothKinds) {
+  for (const std::string n : {"100", "1e2", "+100", "100.0", "1.0e+2"}) {
+    const std::string run =
+        "[run]\ntrials = " + n + "\nseed = " + n + "\nchunk_cells = " + n + "\n";
+    const Config c = Load(run);
+    const BindingConfig b = binding_config_from_text("[model]\nmodalities = 3\n" + run, "b");
+    for (const RunSettings* r : {&c.run, &b.run}) {
+      EXPECT_EQ(r->trials, 100) << n;
+      EXPECT_EQ(r->seed, 100u) << n;
+      EXPECT_EQ(r->chunk_cells, 100u) << n;
+    }
+  }
+  EXPECT_EQ(Load("[run]\nseed = 18446744073709551615\n").run.seed, UINT64_MAX);  // digits: exact
+  const std::pair<std::string, std::string> bad[] = {
+      {"trials = 1.5", "run.trials = 1.5: must be an integer"},
+      {"seed = 1.5", "run.seed = 1.5: must be an integer"},
+      {"chunk_cells = 2.5", "run.chunk_cells = 2.5: must be an integer"},
+      {"trials = 0", "run.trials = 0: must be >= 1"},
+      {"seed = -1", "run.seed = -1: must be >= 0"},
+      {"trials = 1e13", "run.trials = 1e13: must be <= 2147483647 (the cube stores trials_done"},
+      {"seed = 18446744073709551616", "run.seed = 18446744073709551616: must be <= 1844674407"},
+      {"seed = 1e19", "run.seed = 1e19: must be <= 9007199254740992 unless written in digits"},
+      {"chunk_cells = 0x10", "run.chunk_cells = '0x10': '0x10' is not a number"},
+      {"seed = 1, 2", "run.seed = 1, 2: takes a single integer"},
+      {"seed =", "run.seed has an empty value"},
+  };
+  for (const auto& [text, needle] : bad) {
+    const std::string plain = PlainError("[run]\n" + text + "\n");
+    EXPECT_NE(plain.find(needle), std::string::npos) << plain;
+    EXPECT_EQ(BindingError("[run]\n" + text + "\n"), plain);
+  }
+}
+
+// [diagnose] integers and reals read through the same functions as [run] and [model].
+TEST_F(ConfigTest, DiagnoseKeysShareTheNumberSyntax) {
+  const Config c = Load(
+      "[model]\nd = 6\nk = 2\nn = 100\n[diagnose]\nfolds = 1e1\nfold_seed = 18446744073709551615\n"
+      "labelled = +50\nridge = +1e-3\n");
+  EXPECT_EQ(c.run.diagnose->folds, 10);
+  EXPECT_EQ(c.run.diagnose->fold_seed, UINT64_MAX);
+  EXPECT_EQ(c.run.diagnose->labelled, 50);
+  EXPECT_EQ(c.run.diagnose->ridge, 1e-3);
+  EXPECT_NE(
+      PlainError("[diagnose]\nfolds = 2.5\n").find("diagnose.folds = 2.5: must be an integer"),
+      std::string::npos);
+  EXPECT_NE(PlainError("[diagnose]\nfold_seed = 1.5\n")
+                .find("diagnose.fold_seed = 1.5: must be an "
+                      "integer"),
+            std::string::npos);
+  EXPECT_NE(PlainError("[diagnose]\nfolds = 1001\n").find("diagnose.folds = 1001: must be <= 1000"),
+            std::string::npos);
+}
+
+// kappa, kappa_decay and nu are parameters of both kinds: the same text, the same refusal,
+// from the axis lengths alone (1001^3 > 1e9 cells; three small axes, no grid built).
+TEST_F(ConfigTest, OneCellLimitInBothKinds) {
+  const std::string axes =
+      "[axes]\nkappa = logspace(-1, 0, 1001)\nkappa_decay = logspace(-1, 0, 1001)\n"
+      "nu = logspace(-1, 0, 1001)\n";
+  const std::string expected =
+      "[axes]: the grid kappa 1001 x kappa_decay 1001 x nu 1001 has more than 1000000000 cells";
+  EXPECT_EQ(PlainError(axes), expected);
+  EXPECT_EQ(BindingError(axes), expected);
+}
+
+TEST_F(ConfigTest, RunKindFollowsTheModalitiesKeyNeverAValue) {
+  const auto path = Write("[model]\nd = 6\nk = 1\n");
+  const std::vector<std::string> value = {"--run.output=/tmp/x/model.modalities.h5"};
+  EXPECT_FALSE(is_binding_config(path, value));
+  EXPECT_TRUE(std::holds_alternative<Config>(load_any_config(path, value)));
+  const auto commented = Write("[run]\noutput = a.h5 # model.modalities = 3\n", "c.ini");
+  EXPECT_FALSE(is_binding_config(commented, {}));
+  for (const std::string key : {"--model.modalities=3", "axes.modalities=3"}) {
+    const AnyConfig any = load_any_config(path, {key});
+    ASSERT_TRUE(std::holds_alternative<BindingConfig>(any)) << key;
+    EXPECT_EQ(std::get<BindingConfig>(any).max_modalities, 3) << key;
+  }
+  EXPECT_TRUE(std::holds_alternative<BindingConfig>(
+      load_any_config(Write("[axes]\nmodalities = 2, 3\n", "b.ini"), {})));
+  EXPECT_NE(ErrorOf([&] {
+              load_any_config(path, {"--run.modalities=3"});
+            }).find("command line: unknown key 'run.modalities'"),
+            std::string::npos);
+}
+
+// Key errors name the file and line (or the command line); a duplicate names both lines.
+TEST_F(ConfigTest, KeyErrorsNameFileAndLine) {
+  EXPECT_EQ(PlainError("# x\n[model]\nd = 6\n\nd = 7\n"),
+            "t.ini:5: key 'model.d' is given more than once (first at t.ini:3)");
+  EXPECT_EQ(PlainError("[model]\nfoo = 1\n"), "t.ini:2: unknown key 'model.foo'");
+  EXPECT_EQ(PlainError("[ model ]\nd = 6\n"),
+            "t.ini:2: unknown section ' model ' in key ' model .d' (expected model, axes, run or "
+            "diagnose)");
+  EXPECT_EQ(BindingError("[ run ]\ntrials = 2\n"),
+            "t.ini:4: unknown section ' run ' in key ' run .trials' (expected model, axes or run)");
+  EXPECT_EQ(ErrorOf([&] { Load("", {"--model.foo=1"}); }), "command line: unknown key 'model.foo'");
+  EXPECT_EQ(PlainError("[model\n"),
+            "t.ini:1: invalid line '[model' (expected [section], key = value or # comment)");
 }
 
 // ---------------------------------------------------------------- grid

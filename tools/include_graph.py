@@ -29,11 +29,10 @@ EXTERNAL = {
     "hdf5": (("hdf5", "H5"), {"io"}),
     "mpi": (("mpi.h",), {"sweep"}),
     "openmp": (("omp.h",), {"sweep", "app"}),
-    "boost": (("boost/",), {"sweep", "app"}),
+    "boost": (("boost/",), {"app"}),
 }
 # Public headers (include/phasecube/NAME.hpp) by the module that implements them.
-PUBLIC_MODULE = {"error": "support", "version": "support", "diagnose": "diagnose",
-                 "diagnose_settings": "diagnose"}
+PUBLIC_MODULE = {"error": "support", "version": "support", "diagnose": "diagnose"}
 QUOTED = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 ANGLED = re.compile(r'^\s*#\s*include\s+<([^>]+)>', re.M)
 

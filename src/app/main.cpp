@@ -13,6 +13,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "app/cli.hpp"
@@ -313,15 +314,6 @@ int run_or_theory(SweepConfig& config, const po::variables_map& vm, bool theory,
   });
 }
 
-// A binding run (`[model] modalities = M`, issue 6): the same driver, one process or MPI.
-int binding_command(const po::variables_map& vm, const std::vector<std::string>& overrides,
-                    bool theory, const std::string& command_line) {
-  phasecube::BindingConfig config =
-      phasecube::load_binding_config(vm["config"].as<std::string>(), overrides);
-  return run_or_theory(config, vm, theory, command_line, phasecube::run_binding_theory,
-                       phasecube::run_binding);
-}
-
 // `run` and `theory`: the same command line, the same checks.
 int sweep_command(const std::vector<std::string>& args, bool theory,
                   const std::string& command_line) {
@@ -348,11 +340,14 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   const po::variables_map& vm = cl.options;
   const auto overrides = config_overrides(cl.rest, command);
 
-  if (phasecube::is_binding_config(vm["config"].as<std::string>(), overrides))
-    return binding_command(vm, overrides, theory, command_line);
-  phasecube::Config config = phasecube::load_config(vm["config"].as<std::string>(), overrides);
-  return run_or_theory(config, vm, theory, command_line, phasecube::run_theory,
-                       phasecube::run_sweep);
+  // The file is read once; its keys say which run: binding (`modalities`, issue 6) or two
+  // modalities. The same driver either way, one process or MPI.
+  auto loaded = phasecube::load_any_config(vm["config"].as<std::string>(), overrides);
+  if (auto* binding = std::get_if<phasecube::BindingConfig>(&loaded))
+    return run_or_theory(*binding, vm, theory, command_line, phasecube::run_binding_theory,
+                         phasecube::run_binding);
+  return run_or_theory(std::get<phasecube::Config>(loaded), vm, theory, command_line,
+                       phasecube::run_theory, phasecube::run_sweep);
 }
 
 // `inspect` and `validate`: one cube as the positional argument, plus `opts`. Returns nullopt

@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "io/binding_schema.hpp"
@@ -29,13 +30,19 @@ struct BindingConfig {
   std::string resolved_text() const;
 };
 
-// True when the file (or an override) sets model.modalities or axes.modalities. Reading
-// errors are left to the ordinary config loader (returns false).
+// True when the file or an override sets the key model.modalities or axes.modalities
+// (ConfigSource::sets_modalities). Reading or syntax errors give false: the loader reports them.
 bool is_binding_config(const std::string& path, const std::vector<std::string>& overrides);
 
 // Loads and validates a binding config (every key, every cell). Throws InputError.
+BindingConfig load_binding_config(const ConfigSource& source);
 BindingConfig load_binding_config(const std::string& path,
                                   const std::vector<std::string>& overrides);
+
+// Either kind of run, decided once from the tokenized keys (ConfigSource::sets_modalities):
+// a binding run of M modalities, or the two-modality run.
+using AnyConfig = std::variant<Config, BindingConfig>;
+AnyConfig load_any_config(const std::string& path, const std::vector<std::string>& overrides);
 BindingConfig binding_config_from_text(const std::string& text, const std::string& source);
 
 // The values of one cell of the grid (fixed overlaid with its axis values).

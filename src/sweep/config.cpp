@@ -1,11 +1,9 @@
 #include "sweep/config.hpp"
 
 #include <algorithm>
-#include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "support/stop.hpp"
@@ -15,17 +13,11 @@
 
 namespace phasecube {
 
-namespace po = boost::program_options;
-
 namespace {
 
 // An axis longer than this is a typo, not a sweep; refuse it before allocating it.
 constexpr double kMaxAxisValues = 1e7;
-// The whole grid: beyond this the cube alone would not fit on any file system we run on.
-constexpr std::size_t kMaxCells = 1'000'000'000;
-
 constexpr std::string_view kSections[] = {"model", "axes", "run", "diagnose"};
-constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
 
 using config_text::list_text;
 using config_text::trim;
@@ -134,121 +126,18 @@ std::vector<double> parse_axis(const std::string& key, const std::string& spec) 
 
 namespace {
 
-enum class Origin { Default, File, CommandLine };
-
-// One key = value as written, before it is interpreted.
-struct Entry {
-  std::string section;  // "model", "axes" or "run"
-  std::string name;     // e.g. "nu"
-  std::string text;     // the value, trimmed
-  Origin origin;
-  std::string key() const { return section + "." + name; }
-};
-
 bool known_key(std::string_view section, std::string_view name) {
   if (section == "model" || section == "axes") return find_param(name) != nullptr;
-  if (section == "run")
-    for (auto k : kRunKeys)
-      if (k == name) return true;
   if (section == "diagnose")
     for (auto k : kDiagnoseKeys)
       if (k == name) return true;
   return false;
 }
 
-// Splits "section.name"; throws for anything that is not one of our keys. `where` (the
-// config path or "command line") starts the message so the user knows where to look.
-Entry make_entry(const std::string& key, std::string text, Origin origin,
-                 const std::string& where) {
-  const auto dot = key.rfind('.');
-  const std::string section = dot == std::string::npos ? "" : key.substr(0, dot);
-  const std::string name = dot == std::string::npos ? key : key.substr(dot + 1);
-  bool known_section = false;
-  for (auto s : kSections) known_section = known_section || s == section;
-  if (section.empty())
-    throw InputError(where + ": key '" + key +
-                     "' is outside any section (expected [model], [axes] or [run])");
-  if (!known_section)
-    throw InputError(where + ": unknown section '" + section + "' in key '" + key +
-                     "' (expected model, axes or run)");
-  if (!known_key(section, name)) throw InputError(where + ": unknown key '" + key + "'");
-  return Entry{section, name, trim(text), origin};
-}
+// The two-modality parameter table (kModelParams) and [diagnose] as keys of the one grammar.
+const config_text::ConfigKeys kKeys{{std::begin(kSections), std::end(kSections)}, known_key, ""};
 
-po::options_description config_options() {
-  po::options_description desc;
-  for (const auto& spec : kModelParams) {
-    desc.add_options()(("model." + std::string(spec.name)).c_str(), po::value<std::string>());
-    desc.add_options()(("axes." + std::string(spec.name)).c_str(), po::value<std::string>());
-  }
-  for (auto k : kRunKeys)
-    desc.add_options()(("run." + std::string(k)).c_str(), po::value<std::string>());
-  for (auto k : kDiagnoseKeys)
-    desc.add_options()(("diagnose." + std::string(k)).c_str(), po::value<std::string>());
-  return desc;
-}
-
-std::vector<Entry> parse_config_text(std::istream& text, const std::string& path);
-
-std::vector<Entry> read_config_file(const std::string& path) {
-  std::istringstream text(config_text::read_config_file(path));
-  return parse_config_text(text, path);
-}
-
-// `path` names the source in messages.
-std::vector<Entry> parse_config_text(std::istream& text, const std::string& path) {
-  po::parsed_options parsed(nullptr);
-  try {
-    // Unknown keys come back flagged so that we can name section and key ourselves.
-    parsed = po::parse_config_file(text, config_options(), /*allow_unregistered=*/true);
-  } catch (const po::invalid_config_file_syntax& e) {
-    throw InputError(path + ": invalid line '" + e.tokens() +
-                     "' (expected [section], key = value or # comment)");
-  } catch (const po::error& e) {
-    throw InputError(path + ": " + e.what());
-  }
-  std::vector<Entry> entries;
-  std::set<std::string> seen;
-  for (const auto& opt : parsed.options) {
-    std::string value = opt.value.empty() ? "" : opt.value.front();
-    Entry e = make_entry(opt.string_key, std::move(value), Origin::File, path);
-    if (!seen.insert(e.key()).second)
-      throw InputError(path + ": key '" + e.key() + "' is given more than once");
-    entries.push_back(std::move(e));
-  }
-  return entries;
-}
-
-// Applies "--section.key=value" (or "section.key=value") overrides: the command line wins
-// over the file, also across sections, so --axes.nu=... sweeps a parameter the file fixes.
-void apply_overrides(std::vector<Entry>& entries, const std::vector<std::string>& overrides) {
-  const std::string where = "command line";
-  for (const auto& raw : overrides) {
-    std::string_view s = raw;
-    if (s.starts_with("--")) s.remove_prefix(2);
-    const auto eq = s.find('=');
-    if (s.substr(0, eq).find('.') == std::string_view::npos)
-      throw InputError("command line: '" + raw + "' is not an override --section.key=value");
-    if (eq == std::string_view::npos)
-      throw InputError("command line: option '" + raw + "' needs a value (--section.key=value)");
-    const std::string key = trim(s.substr(0, eq));
-    Entry e = make_entry(key, config_text::override_value(key, s.substr(eq + 1)),
-                         Origin::CommandLine, where);
-    const std::string other = e.section == "model" ? "axes" : e.section == "axes" ? "model" : "";
-    std::erase_if(entries, [&](const Entry& old) {
-      // The same parameter in the other section is dropped only if it came from the file;
-      // fixed and swept both on the command line stays an error.
-      return old.name == e.name && old.section == other && old.origin == Origin::File;
-    });
-    bool replaced = false;
-    for (auto& old : entries)
-      if (old.key() == e.key()) {
-        old = e;  // keeps its position: axis order is the file's
-        replaced = true;
-      }
-    if (!replaced) entries.push_back(std::move(e));
-  }
-}
+using Entry = ConfigEntry;
 
 std::vector<double> parse_fixed(const Entry& e, const ParamSpec& spec) {
   auto values = parse_number_list(e.key(), e.text);
@@ -259,28 +148,12 @@ std::vector<double> parse_fixed(const Entry& e, const ParamSpec& spec) {
   return values;
 }
 
-void parse_run_entry(const Entry& e, RunSettings& run) {
-  if (e.name == "trials") {
-    run.trials = config_text::parse_trials(e.key(), e.text);
-  } else if (e.name == "seed") {
-    run.seed = config_text::parse_u64(e.key(), e.text, "an integer in [0, 2^64 - 1]");
-  } else if (e.name == "sampler") {
-    run.sampler = config_text::parse_sampler(e.key(), e.text);
-  } else if (e.name == "output") {
-    run.output = e.text;
-  } else if (e.name == "chunk_cells") {
-    run.chunk_cells =
-        config_text::parse_u64(e.key(), e.text, "an integer >= 0 (0: chosen from a cost estimate)");
-  }
-}
-
 // Where a parameter's value comes from, for messages: "model.nu = 1.5", "model.k = 2
 // (default)" or "axes.nu value 1.5".
 struct Provenance {
-  std::map<std::string, Origin, std::less<>> fixed_origin;
+  std::set<std::string, std::less<>> given;  // fixed in the file or on the command line
   std::string fixed(const std::string& name, const std::vector<double>& v) const {
-    auto it = fixed_origin.find(name);
-    const bool is_default = it == fixed_origin.end() || it->second == Origin::Default;
+    const bool is_default = !given.contains(name);
     return "model." + name + " = " + list_text(v) + (is_default ? " (default)" : "");
   }
   static std::string axis(const std::string& name, double v) {
@@ -326,16 +199,7 @@ using config_text::cell_context;
 
 void validate(const Config& c, const Provenance& where) {
   // Grid size first: everything below walks the grid.
-  std::size_t cells = 1;
-  std::string shape;
-  for (const auto& a : c.axes) {
-    shape += (shape.empty() ? "" : " x ") + a.name + " " + std::to_string(a.values.size());
-    if (a.values.size() > kMaxCells / cells) {
-      throw InputError("[axes]: the grid " + shape + " has more than " + std::to_string(kMaxCells) +
-                       " cells");
-    }
-    cells *= a.values.size();
-  }
+  config_text::check_grid_size(c.axes);
   // Then whether the cube and one cell fit in memory, before any value or cell is built.
   require_memory(memory_need(c, 0), memory_available());
 
@@ -383,19 +247,20 @@ void validate(const Config& c, const Provenance& where) {
   }
 }
 
-Config build_config(std::vector<Entry> entries, const std::string& path);
+Config build_config(const std::vector<Entry>& entries, const std::string& path);
 
 }  // namespace
 
+Config load_config(const ConfigSource& source) {
+  return build_config(config_text::resolve_entries(source, kKeys), source.path);
+}
+
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::vector<Entry> entries = read_config_file(path);
-  apply_overrides(entries, overrides);
-  return build_config(std::move(entries), path);
+  return load_config(read_config_source(path, overrides));
 }
 
 Config config_from_text(const std::string& text, const std::string& source) {
-  std::istringstream in(text);
-  return build_config(parse_config_text(in, source), source);
+  return load_config(config_source_from_text(text, source));
 }
 
 std::string results_mismatch(const Config& a, const Config& b) {
@@ -431,10 +296,7 @@ std::string results_mismatch(const Config& a, const Config& b) {
 }
 
 namespace {
-Config build_config(std::vector<Entry> entries, const std::string& path) {
-  // Fixed or swept, never both: checked on the keys, before any value is interpreted.
-  config_text::check_fixed_or_swept(entries);
-
+Config build_config(const std::vector<Entry>& entries, const std::string& path) {
   Config c;
   c.source_path = path;
   c.fixed = default_param_values();
@@ -442,14 +304,14 @@ Config build_config(std::vector<Entry> entries, const std::string& path) {
   for (const auto& e : entries) {
     if (e.section == "model") {
       c.fixed[e.name] = parse_fixed(e, *find_param(e.name));
-      where.fixed_origin[e.name] = e.origin;
+      where.given.insert(e.name);
     } else if (e.section == "axes") {
       c.axes.push_back(Axis{e.name, e.text, parse_axis(e.key(), e.text)});
     } else if (e.section == "diagnose") {
       if (!c.run.diagnose) c.run.diagnose.emplace();
       parse_diagnose_entry(e.name, e.text, *c.run.diagnose);
     } else {
-      parse_run_entry(e, c.run);
+      config_text::parse_run_entry(e, c.run);
     }
   }
   for (const auto& a : c.axes) c.fixed.erase(a.name);
@@ -457,7 +319,7 @@ Config build_config(std::vector<Entry> entries, const std::string& path) {
   // eta fixes the nuisance covariance, nu the correlation: one of them, and with eta the
   // default nu steps aside.
   auto given = [&](const std::string& name) {
-    return where.fixed_origin.contains(name) ||
+    return where.given.contains(name) ||
            std::any_of(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.name == name; });
   };
   if (given("eta")) {
@@ -474,16 +336,16 @@ Config build_config(std::vector<Entry> entries, const std::string& path) {
 }  // namespace
 
 std::string Config::resolved_text() const {
-  std::ostringstream out;
-  out << "# phasecube config, resolved: every key, defaults filled in, overrides applied.\n";
-  out << "[model]\n";
-  for (const auto& spec : kModelParams) {
-    auto it = fixed.find(spec.name);
-    if (it != fixed.end()) out << spec.name << " = " << list_text(it->second) << "\n";
+  std::vector<std::pair<std::string, std::vector<double>>> model;  // in table order
+  for (const auto& spec : kModelParams)
+    if (auto it = fixed.find(spec.name); it != fixed.end())
+      model.emplace_back(it->first, it->second);
+  std::string text = config_text::resolved_text("phasecube config", model, axes, run);
+  if (run.diagnose) {
+    text += '\n';
+    text += diagnose_section_text(*run.diagnose);
   }
-  config_text::write_axes_and_run(out, axes, run);
-  if (run.diagnose) out << "\n" << diagnose_section_text(*run.diagnose);
-  return out.str();
+  return text;
 }
 
 }  // namespace phasecube

@@ -1,6 +1,6 @@
 #pragma once
-// Config layer: INI files and --section.key overrides (Boost.Program_options), the [axes]
-// grammar, and the run settings. The one place axis specs are parsed.
+// Config layer: INI files and --section.key overrides (one grammar for every run, see
+// ConfigSource), the [axes] grammar, and the run settings. The one place axis specs are parsed.
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "io/schema.hpp"
-#include "phasecube/diagnose_settings.hpp"
 #include "phasecube/error.hpp"
 #include "phasecube/model.hpp"
 #include "phasecube/sampler.hpp"
+#include "sweep/diagnose_settings.hpp"
 
 namespace phasecube {
 
@@ -40,6 +40,30 @@ struct Config {
   std::string resolved_text() const;
 };
 
+// One `key = value` of a config as written, before a parameter table interprets it.
+struct ConfigEntry {
+  std::string section;  // e.g. "model"; empty for a key outside any section
+  std::string name;     // e.g. "nu" or "gamma[1]"
+  std::string text;     // the value, trimmed
+  bool command_line = false;
+  std::string where;  // "sweep.ini:3" or "command line": starts messages about the key
+  std::string key() const { return section.empty() ? name : section + "." + name; }
+};
+
+// A config file (read once) and its command-line overrides, tokenized by the one INI grammar
+// of every run: lines `[section]`, `key = value`, comments (a line starting with '#' or ';';
+// a '#' anywhere ends the line); overrides `--section.key=value` or `section.key=value`.
+struct ConfigSource {
+  std::string path;                    // names the source in messages
+  std::vector<ConfigEntry> file;       // file order
+  std::vector<ConfigEntry> overrides;  // command-line order
+  // `modalities` is a key of [model] or [axes] (file or override): a binding run
+  // (binding_run.hpp), else a two-modality one. Decided on keys, never on values.
+  bool sets_modalities() const;
+};
+ConfigSource read_config_source(const std::string& path, const std::vector<std::string>& overrides);
+ConfigSource config_source_from_text(const std::string& text, const std::string& source);
+
 // Parses an axis value: linspace(a, b, m), logspace(a, b, m) (base-10 exponents) or an
 // explicit list "0.1, 0.5, 0.9". Throws InputError naming `key`.
 std::vector<double> parse_axis(const std::string& key, const std::string& spec);
@@ -49,6 +73,7 @@ std::vector<double> parse_number_list(const std::string& key, const std::string&
 // Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), validates every
 // key, every value and every cell of the grid. Throws InputError on any bad input.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+Config load_config(const ConfigSource& source);
 // The same from INI text (e.g. the resolved config stored in a cube); `source` names it.
 Config config_from_text(const std::string& text, const std::string& source);
 // The first difference between two configs that changes results (model, axes, trials, seed,

@@ -1,11 +1,12 @@
 #pragma once
-// Internal helpers shared by the two config parsers (config.cpp, binding_config.cpp): text
-// handling, the [run] values both accept, and the context of error messages.
+// Internal: the one INI grammar and the helpers both config loaders (config.cpp for two
+// modalities, binding_config.cpp for many) are thin users of: entries checked against a
+// parameter table, overrides, integers, [run], the grid limit, the resolved text.
 #include <cstddef>
 #include <cstdint>
-#include <iosfwd>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sweep/config.hpp"
@@ -22,32 +23,38 @@ std::string trim(std::string_view s);
 std::string list_text(const std::vector<double>& v);
 // The whole file; throws InputError("cannot read config file ...").
 std::string read_config_file(const std::string& path);
-// The [axes] and [run] sections of a resolved config (after its [model] section).
-void write_axes_and_run(std::ostream& out, const std::vector<Axis>& axes, const RunSettings& run);
 // ", in the cell with kappa = 1, nu = 0.5" (empty for a grid without axes).
 std::string cell_context(const Grid& grid, std::size_t cell);
 
-// An unsigned 64-bit integer, the whole text; else InputError "key = 'text': must be what".
-std::uint64_t parse_u64(const std::string& key, const std::string& text, const std::string& what);
-// run.trials of either grammar: one integer in [1, kMaxTrials] ("1e4" allowed); else
-// InputError "key = text: must be ..." naming the limit.
-long parse_trials(const std::string& key, const std::string& text);
-// auto, wishart or direct; else InputError naming `key`.
-SamplerKind parse_sampler(const std::string& key, const std::string& text);
-// The value of a command-line override (after '='), which like a line of a file cannot
-// hold a line break: it would become a line of its own in the resolved config a cube
-// stores. Throws InputError naming `key`.
-std::string override_value(const std::string& key, std::string_view value);
+// The largest grid either kind of run accepts, checked on the axis lengths before anything
+// per cell is allocated: the memory check (memory.hpp) then decides what fits this machine.
+inline constexpr std::size_t kMaxCells = 1'000'000'000;
+// Throws InputError "[axes]: the grid kappa 1001 x nu 1001 x ... has more than ... cells".
+void check_grid_size(const std::vector<Axis>& axes);
 
-// Fixed or swept, never both: throws for a name in both [model] and [axes]. Works on any
-// entry type with section, name, text and key().
-template <class Entry>
-void check_fixed_or_swept(const std::vector<Entry>& entries) {
-  for (const auto& m : entries)
-    for (const auto& a : entries)
-      if (m.section == "model" && a.section == "axes" && m.name == a.name)
-        throw InputError(m.key() + " = " + m.text + " and " + a.key() + " = " + a.text +
-                         ": a parameter is fixed or swept, never both");
-}
+// The keys a parameter table accepts, for resolve_entries. [run] is shared by every run.
+struct ConfigKeys {
+  std::vector<std::string_view> sections;                          // e.g. model, axes, run
+  bool (*known)(std::string_view section, std::string_view name);  // sections other than run
+  std::string unknown_hint;  // appended to "unknown key 'model.x'" in [model]/[axes]
+};
+// The entries of `source` checked against `keys` (sections, names, no key twice in the file),
+// the overrides applied (they win, also across [model]/[axes]: --axes.nu sweeps what the file
+// fixes) and fixed-or-swept checked. Throws InputError naming the key and where it is.
+std::vector<ConfigEntry> resolve_entries(const ConfigSource& source, const ConfigKeys& keys);
+
+// The one integer syntax of every integer setting: the number syntax of parse_number_list
+// ("12", "+12", "1e4", "2.0"), an integer in [lo, hi]; digits are exact up to 2^64 - 1.
+// Else InputError "key = text: must be an integer" (or ">= lo", "<= hi" + `limit_note`).
+std::uint64_t parse_integer(const std::string& key, const std::string& text, std::uint64_t lo,
+                            std::uint64_t hi, std::string_view limit_note = "");
+// One [run] entry (trials, seed, sampler, output, chunk_cells) of any run into `run`.
+void parse_run_entry(const ConfigEntry& e, RunSettings& run);
+
+// A resolved config: a `# <title>, resolved: ...` line, [model] with `model` in order, then
+// [axes] and [run]. Stored in cubes: the bytes are part of the cube format.
+std::string resolved_text(std::string_view title,
+                          const std::vector<std::pair<std::string, std::vector<double>>>& model,
+                          const std::vector<Axis>& axes, const RunSettings& run);
 
 }  // namespace phasecube::config_text

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "io/schema.hpp"
-#include "phasecube/diagnose_settings.hpp"
 #include "phasecube/model.hpp"
+#include "sweep/diagnose_settings.hpp"
 
 namespace phasecube {
 

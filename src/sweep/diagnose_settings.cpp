@@ -1,30 +1,27 @@
-#include "phasecube/diagnose_settings.hpp"
+#include "sweep/diagnose_settings.hpp"
 
-#include <charconv>
-#include <cmath>
+#include <cstdint>
 #include <sstream>
+#include <vector>
 
-#include "phasecube/error.hpp"
 #include "phasecube/model.hpp"
+#include "sweep/config.hpp"
+#include "sweep/config_text.hpp"
 
 namespace phasecube {
 
 namespace {
 
+// The config's one number syntax (config_text.hpp), as every other key.
 double number(const std::string& key, const std::string& text) {
-  double v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
-    throw InputError(key + " = '" + text + "': not a finite number");
-  return v;
+  const std::vector<double> v = parse_number_list(key, text);
+  if (v.size() != 1) throw InputError(key + " = " + text + ": takes a single value");
+  return v[0];
 }
 
 long integer(const std::string& key, const std::string& text, long lo, long hi) {
-  const double v = number(key, text);
-  if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
-    throw InputError(key + " = " + text + ": must be an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]");
-  return static_cast<long>(v);
+  return static_cast<long>(config_text::parse_integer(key, text, static_cast<std::uint64_t>(lo),
+                                                      static_cast<std::uint64_t>(hi)));
 }
 
 }  // namespace
@@ -44,11 +41,7 @@ void parse_diagnose_entry(const std::string& name, const std::string& text, Diag
     s.ridge = number(key, text);
     if (s.ridge < 0) throw InputError(key + " = " + text + ": must be >= 0");
   } else if (name == "fold_seed") {
-    std::uint64_t seed = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-      throw InputError(key + " = '" + text + "': must be an integer in [0, 2^64 - 1]");
-    s.fold_seed = seed;
+    s.fold_seed = config_text::parse_integer(key, text, 0, UINT64_MAX);
   } else if (name == "whiten_reg") {
     s.whiten_reg = number(key, text);
     if (s.whiten_reg < 0) throw InputError(key + " = " + text + ": must be >= 0");
