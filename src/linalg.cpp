@@ -132,6 +132,30 @@ bool cholesky_lower(const Eigen::MatrixXd& s, double tolerance, Eigen::MatrixXd&
   return true;
 }
 
+namespace {
+// p = t B v for the m x m trailing block B (column stride d) of tridiagonalize. Raw loops,
+// four columns per pass: short loops' set-up dominates at d ~ 20. A function of its own so
+// that the compiler takes p, B and v as distinct (restrict parameters).
+void multiply_trailing(const double* __restrict b, Eigen::Index d, Eigen::Index m, double t,
+                       const double* __restrict xv, double* __restrict pp) {
+  for (Eigen::Index i = 0; i < m; ++i) pp[i] = 0.0;
+  Eigen::Index c = 0;
+  for (; c + 4 <= m; c += 4) {
+    const double* b0 = b + c * d;
+    const double* b1 = b0 + d;
+    const double* b2 = b1 + d;
+    const double* b3 = b2 + d;
+    const double s0 = t * xv[c], s1 = t * xv[c + 1], s2 = t * xv[c + 2], s3 = t * xv[c + 3];
+    for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i] + s1 * b1[i] + s2 * b2[i] + s3 * b3[i];
+  }
+  for (; c < m; ++c) {
+    const double* b0 = b + c * d;
+    const double s0 = t * xv[c];
+    for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i];
+  }
+}
+}  // namespace
+
 void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& sub,
                     Eigen::VectorXd& tau, Eigen::VectorXd& p, Eigen::VectorXd& w) {
   const Eigen::Index d = a.rows();
@@ -161,32 +185,13 @@ void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& 
     sub(j) = beta;
     // Trailing block B <- H B H = B - v w^T - w v^T with p = t B v, w = p - (t/2)(p.v) v.
     double* b = ap + (j + 1) * d + (j + 1);
-    // Raw loops, four columns per pass for p: short loops' set-up dominates at d ~ 20.
-    auto pm = p.head(m);
-    pm.setZero();
-    // p is Eigen-allocated (aligned): saying so spares the loops below an alignment peel.
-    double* __restrict pp = static_cast<double*>(__builtin_assume_aligned(pm.data(), 16));
     const double* __restrict xv = x.data();
-    Eigen::Index c = 0;
-    for (; c + 4 <= m; c += 4) {
-      const double* b0 = b + c * d;
-      const double* b1 = b0 + d;
-      const double* b2 = b1 + d;
-      const double* b3 = b2 + d;
-      const double s0 = t * xv[c], s1 = t * xv[c + 1], s2 = t * xv[c + 2], s3 = t * xv[c + 3];
-      for (Eigen::Index i = 0; i < m; ++i)
-        pp[i] += s0 * b0[i] + s1 * b1[i] + s2 * b2[i] + s3 * b3[i];
-    }
-    for (; c < m; ++c) {
-      const double* b0 = b + c * d;
-      const double s0 = t * xv[c];
-      for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i];
-    }
+    auto pm = p.head(m);
+    multiply_trailing(b, d, m, t, xv, pm.data());
     auto wm = w.head(m);
     wm = pm - (0.5 * t * pm.dot(x)) * x;
-    const double* __restrict wv =
-        static_cast<const double*>(__builtin_assume_aligned(wm.data(), 16));
-    for (c = 0; c < m; ++c) {
+    const double* __restrict wv = wm.data();
+    for (Eigen::Index c = 0; c < m; ++c) {
       double* __restrict bc = b + c * d;
       const double xc = xv[c], wc = wv[c];
       for (Eigen::Index i = 0; i < m; ++i) bc[i] -= xc * wv[i] + wc * xv[i];
