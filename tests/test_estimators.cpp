@@ -262,3 +262,25 @@ TEST(Metrics, DistanceBetweenSubspaces) {
   EXPECT_NEAR(subspace_distance(b, Eigen::MatrixXd::Identity(4, 2), 2),
               score_subspace(b, 2).distance, 1e-15);
 }
+
+TEST(Estimators, SymmetricEigenMatchesEigenSolverBitwise) {
+  // SymmetricEigen replays SelfAdjointEigenSolver::compute with a kept workspace: the same
+  // bits (a different Eigen version whose compute() changed fails here, not in the cubes).
+  Stream rng(31, 0, 0);
+  SymmetricEigen reused;  // one solver across sizes and calls, as in the trial loop
+  for (int d : {1, 2, 3, 4, 7, 16, 33}) {
+    for (int rank : {d, std::max(1, d / 2)}) {  // full rank and PSD with zero eigenvalues
+      Eigen::MatrixXd f(d, rank);
+      for (int j = 0; j < rank; ++j)
+        for (int i = 0; i < d; ++i) f(i, j) = rng.normal();
+      const Eigen::MatrixXd a = f * f.transpose();
+      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> want(a);
+      for (int call = 0; call < 2; ++call) {
+        reused.compute(a);
+        ASSERT_EQ(reused.info(), Eigen::Success);
+        EXPECT_EQ(reused.eigenvalues(), want.eigenvalues()) << d << " " << rank;
+        EXPECT_EQ(reused.eigenvectors(), want.eigenvectors()) << d << " " << rank;
+      }
+    }
+  }
+}

@@ -65,8 +65,8 @@ TEST(Linalg, EigenvaluesMatchEigenOnRandomAndDegenerateMatrices) {
       const Eigen::VectorXd want = ref.eigenvalues().reverse();
       const double scale = std::max(1.0, want.cwiseAbs().maxCoeff());
       Eigen::MatrixXd work = a;
-      Eigen::VectorXd diag, sub, tau;
-      tridiagonalize(work, diag, sub, tau);
+      Eigen::VectorXd diag, sub, tau, p, w;
+      tridiagonalize(work, diag, sub, tau, p, w);
       // Q T Q^T reproduces a.
       Eigen::MatrixXd q = Eigen::MatrixXd::Identity(d, d);
       apply_householder_q(work, tau, q);

@@ -146,28 +146,37 @@ BindingTheory binding_theory(const BindingParams& p);
 int binding_winner(const std::array<std::vector<bool>, kBindingMethods>& recovers);
 
 // Finite-sample binding estimators on one joint sample covariance (modality-major, Md x Md).
-// Whitens every modality once; each method then costs one eigenproblem per encoder.
+// Whitens every modality once; each method then costs one eigenproblem per encoder. The
+// encoders are written into caller-owned matrices and every intermediate lives in the fit,
+// so a fit reused across trials does not allocate.
 class BindingFit {
  public:
   void fit(const Eigen::MatrixXd& s, int modalities, int k);
   // a-space encoder of the two-view CCA of modalities a and b.
-  Eigen::MatrixXd pair_encoder(int a, int b);
+  void pair_encoder(int a, int b, Eigen::MatrixXd& out);
   // Modality a bound to all others at once: top-k of sum_{m != a} C_am C_am^T (the anchor's
   // own encoder, and every modality's all-pairs encoder).
-  Eigen::MatrixXd summed_encoder(int a);
+  void summed_encoder(int a, Eigen::MatrixXd& out);
   // Every modality's encoder under fixed-anchor binding to `anchor`.
-  std::vector<Eigen::MatrixXd> anchor_encoders(int anchor);
+  void anchor_encoders(int anchor, std::vector<Eigen::MatrixXd>& out);
   // Every modality's all-pairs (SUMCOR-style) encoder.
-  std::vector<Eigen::MatrixXd> all_pairs_encoders();
+  void all_pairs_encoders(std::vector<Eigen::MatrixXd>& out);
   // Every modality's MAXVAR (centroid) encoder.
+  void centroid_encoders(std::vector<Eigen::MatrixXd>& out);
+  // The same, returned (tests).
+  Eigen::MatrixXd pair_encoder(int a, int b);
+  std::vector<Eigen::MatrixXd> anchor_encoders(int anchor);
+  std::vector<Eigen::MatrixXd> all_pairs_encoders();
   std::vector<Eigen::MatrixXd> centroid_encoders();
 
  private:
-  Eigen::MatrixXd cross(int a, int b) const;  // C_ab = G_a S_ab G_b^T
+  void cross(int a, int b);  // cross_ = C_ab = G_a S_ab G_b^T
   int m_ = 0, d_ = 0, k_ = 0;
   Eigen::MatrixXd s_;
   std::vector<Whitener> white_;
-  TopEigen eig_;
+  TopEigen eig_;           // d x d problems
+  TopEigen centroid_eig_;  // the Md x Md one (a solver of its own keeps its buffers' sizes)
+  Eigen::MatrixXd block_, whitened_, cross_, product_, joint_;
 };
 
 }  // namespace phasecube

@@ -18,6 +18,18 @@ struct Subspace {
   Eigen::MatrixXd encoder;  // d x k, columns span the recovered subspace
 };
 
+// Eigen's SelfAdjointEigenSolver with eigenvectors, whose compute() allocates a Householder
+// workspace on every call. This compute() performs the same operations in the same order
+// (Eigen 3.4's compute, checked bitwise by tests/test_estimators.cpp) and keeps the workspace,
+// so a reused solver does not allocate.
+class SymmetricEigen : public Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> {
+ public:
+  SymmetricEigen& compute(const Eigen::MatrixXd& a);
+
+ private:
+  Eigen::VectorXd householder_;
+};
+
 // Symmetric eigenproblem, top part only: all eigenvalues (descending) and an orthonormal
 // basis of the top-k invariant subspace. The hot loop's only eigen-solver.
 //
@@ -46,11 +58,11 @@ class TopEigen {
   Eigen::MatrixXd work_;  // the matrix, then its Householder vectors (linalg.hpp)
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;  // fallbacks only
   long fallbacks_ = 0;
-  Eigen::VectorXd diag_, sub_, tau_, values_, rhs_;
+  Eigen::VectorXd diag_, sub_, tau_, values_, ql_sub_, rhs_, p_, w_;  // p_, w_: linalg.hpp
   Eigen::VectorXd u0_, u1_, u2_, mult_;
   Eigen::Matrix<bool, Eigen::Dynamic, 1> swapped_;
   Eigen::MatrixXd start_, x_, vectors_;
-  void reduce(const Eigen::MatrixXd& a);  // tridiagonalise; values_/rhs_ = diag_/sub_
+  void reduce(const Eigen::MatrixXd& a);  // tridiagonalise; values_/ql_sub_ = diag_/sub_
   void top_vectors(int k);                // after values_: inverse iteration, then Q
   // LU with partial pivoting of T - shift I (pivots below `tiny` replaced by it, so that an
   // exact eigenvalue shift still gives the huge inverse-iteration step), then solves.
@@ -68,9 +80,19 @@ class Whitener {
 
  private:
   Eigen::LLT<Eigen::MatrixXd> llt_;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig_;
+  SymmetricEigen eig_;
   Eigen::MatrixXd g_;
+  Eigen::VectorXd inv_sqrt_;
   bool pseudo_ = false;
+};
+
+// Buffers of the estimators evaluated on a fit (CP predictor, CA+probe, joint), reused across
+// calls: one per thread in the trial loop (TrialScratch in parallel.hpp).
+struct EstimatorScratch {
+  Eigen::MatrixXd re, ets, gram, scaled, pinv, partial, probe, joint_matrix;
+  Eigen::VectorXd inverse;
+  SymmetricEigen gram_eig;
+  TopEigen joint_eig;
 };
 
 class CrossModalFit {
@@ -94,23 +116,28 @@ class CrossModalFit {
 
   // 2 sum_{i<=k} 1 / phi_i over the top-k canonical correlations (+inf if one is 0).
   double ca_encoder_norm() const;
-  // CP predictor B = U_k Sigma_k V_k^T Sxx^-1/2 = Syx E E^T (E = Gx^T V_k), d x d.
+  // CP predictor B = U_k Sigma_k V_k^T Sxx^-1/2 = Syx E E^T (E = Gx^T V_k), d x d, into b.
+  void cp_predictor(EstimatorScratch& scratch, Eigen::MatrixXd& b) const;
+  // CA+probe: least squares B = Syx W^T (W Sxx W^T)^+ W, W = CA encoder rows, into b.
+  void ca_probe(EstimatorScratch& scratch, Eigen::MatrixXd& b) const;
+  // Joint(lambda) encoder: top-k eigenvectors of A^T A^ + lambda (C^ C^T - I), into out.
+  void joint(double lambda, EstimatorScratch& scratch, Subspace& out) const;
+  // The same three with their own scratch (tests; the trial loop reuses one per thread).
   Eigen::MatrixXd cp_predictor() const;
-  // CA+probe: least squares B = Syx W^T (W Sxx W^T)^+ W, W = CA encoder rows.
   Eigen::MatrixXd ca_probe() const;
-  // Joint(lambda) encoder: top-k eigenvectors of A^T A^ + lambda (C^ C^T - I).
   Subspace joint(double lambda) const;
 
  private:
   // Encoder Gx^T v (x side) or Gy^T v (y side) for the top-k vectors of `eig`.
   void encode(const TopEigen& eig, bool x_side, bool singular_values, Subspace& out) const;
+  void fit_stored(int k);  // fit() on sxx_, syy_, sxy_
   int d_ = 0, k_ = 0;
-  Eigen::MatrixXd sxx_, sxy_;
+  Eigen::MatrixXd sxx_, syy_, sxy_;
   Whitener wx_, wy_;
   // fit_factor: whitening by the Cholesky factors Sxx = lx_ lx_^T, Syy = ly_ ly_^T
-  // (instead of wx_, wy_); Sxy = lx_ byl_^T. sxx_ and sxy_ are not formed.
+  // (instead of wx_, wy_); Sxy = lx_ byl_^T, by_ = [Byl Byr]. sxx_ and sxy_ are not formed.
   bool factored_ = false;
-  Eigen::MatrixXd lx_, ly_, byl_, byl_t_, y_, yt_, z_, s_;
+  Eigen::MatrixXd lx_, ly_, byl_, byl_t_, by_, y_, yt_, z_, s_;
   Eigen::MatrixXd kx_, ky_, cct_, aat_, tmp_;
   TopEigen eig_, eig_cp_, eig_rev_;
   Subspace ca_, cp_, cp_rev_;

@@ -29,9 +29,10 @@ bool cholesky_lower(const Eigen::MatrixXd& s, double tolerance, Eigen::MatrixXd&
 // Householder tridiagonalisation Q^T a Q = T of a symmetric matrix (both triangles of `a`
 // must hold it). On return diag/sub hold T's diagonal and sub-diagonal, and `a`'s columns
 // below the sub-diagonal hold the Householder vectors (unit first entry implied) whose
-// scalars are in `tau`: Q = H_0 H_1 ... H_(d-3), H_j = I - tau_j v_j v_j^T.
+// scalars are in `tau`: Q = H_0 H_1 ... H_(d-3), H_j = I - tau_j v_j v_j^T. `p` and `w` are
+// scratch, kept by the caller so that repeated calls do not allocate.
 void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& sub,
-                    Eigen::VectorXd& tau);
+                    Eigen::VectorXd& tau, Eigen::VectorXd& p, Eigen::VectorXd& w);
 
 // x <- Q x for the Q of tridiagonalize (a and tau as it returned them).
 void apply_householder_q(const Eigen::MatrixXd& a, const Eigen::VectorXd& tau, Eigen::MatrixXd& x);

@@ -15,15 +15,28 @@ struct SubspaceScore {
   Eigen::VectorXd overlap;  // o_i = |projection of e_i onto the recovered subspace|^2
 };
 
-// Scores the span of `encoder`'s columns against span(e_1..e_k). Columns that are zero or
-// linearly dependent (degenerate whitening) simply do not add to the span.
-SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k);
+// Buffers of the subspace metrics, reused across calls: one per thread in the trial loop
+// (TrialScratch in parallel.hpp), so that scoring a trial does not allocate.
+struct MetricScratch {
+  Eigen::MatrixXd qa, qb, overlaps;
+  Eigen::VectorXd v;
+};
 
-// Orthonormal basis of the column span (dependent or zero columns dropped).
-Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& encoder);
+// Scores the span of `encoder`'s columns against span(e_1..e_k), into `out`. Columns that
+// are zero or linearly dependent (degenerate whitening) simply do not add to the span.
+void score_subspace(const Eigen::MatrixXd& encoder, int k, MetricScratch& scratch,
+                    SubspaceScore& out);
+SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k);  // own scratch (tests)
+
+// Orthonormal basis of the column span (dependent or zero columns dropped): the first
+// `rank` (returned) columns of q. `v` is scratch.
+Eigen::Index orthonormal_basis(const Eigen::MatrixXd& encoder, Eigen::MatrixXd& q,
+                               Eigen::VectorXd& v);
 
 // 1 - (1/k) ||Qa^T Qb||_F^2 between the spans of two encoders: 0 for the same k-dimensional
 // subspace, 1 for orthogonal ones (the distance to the truth is the case b = e_1..e_k).
+double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k,
+                         MetricScratch& scratch);
 double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k);
 
 // sigma_k / sigma_(k+1) of descending singular values: +inf when sigma_(k+1) = 0 < sigma_k,

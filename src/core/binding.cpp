@@ -358,60 +358,94 @@ void BindingFit::fit(const Eigen::MatrixXd& s, int modalities, int k) {
   k_ = k;
   s_ = s;
   white_.resize(static_cast<std::size_t>(m_));
-  for (int a = 0; a < m_; ++a)
-    white_[static_cast<std::size_t>(a)].compute(s_.block(a * d_, a * d_, d_, d_));
+  for (int a = 0; a < m_; ++a) {
+    block_ = s_.block(a * d_, a * d_, d_, d_);
+    white_[static_cast<std::size_t>(a)].compute(block_);
+  }
 }
 
-Eigen::MatrixXd BindingFit::cross(int a, int b) const {
-  return white_[static_cast<std::size_t>(a)].matrix() * s_.block(a * d_, b * d_, d_, d_) *
-         white_[static_cast<std::size_t>(b)].matrix().transpose();
+// The products are evaluated one at a time into the fit's buffers, in the order (and so
+// with the rounding) of the nested expressions Eigen would evaluate into temporaries.
+void BindingFit::cross(int a, int b) {
+  whitened_.noalias() =
+      white_[static_cast<std::size_t>(a)].matrix() * s_.block(a * d_, b * d_, d_, d_);
+  cross_.noalias() = whitened_ * white_[static_cast<std::size_t>(b)].matrix().transpose();
+}
+
+void BindingFit::pair_encoder(int a, int b, Eigen::MatrixXd& out) {
+  cross(a, b);
+  product_.noalias() = cross_ * cross_.transpose();
+  eig_.compute(product_, k_);
+  out.noalias() = white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
+}
+
+void BindingFit::summed_encoder(int a, Eigen::MatrixXd& out) {
+  product_.setZero(d_, d_);
+  for (int c = 0; c < m_; ++c) {
+    if (c == a) continue;
+    cross(a, c);
+    product_.noalias() += cross_ * cross_.transpose();
+  }
+  eig_.compute(product_, k_);
+  out.noalias() = white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
+}
+
+void BindingFit::anchor_encoders(int anchor, std::vector<Eigen::MatrixXd>& out) {
+  out.resize(static_cast<std::size_t>(m_));
+  for (int c = 0; c < m_; ++c) {
+    if (c == anchor)
+      summed_encoder(c, out[static_cast<std::size_t>(c)]);
+    else
+      pair_encoder(c, anchor, out[static_cast<std::size_t>(c)]);
+  }
+}
+
+void BindingFit::all_pairs_encoders(std::vector<Eigen::MatrixXd>& out) {
+  out.resize(static_cast<std::size_t>(m_));
+  for (int c = 0; c < m_; ++c) summed_encoder(c, out[static_cast<std::size_t>(c)]);
+}
+
+void BindingFit::centroid_encoders(std::vector<Eigen::MatrixXd>& out) {
+  const int p = m_ * d_;
+  joint_.resize(p, p);
+  for (int a = 0; a < m_; ++a) {
+    cross(a, a);
+    joint_.block(a * d_, a * d_, d_, d_) = cross_;
+    for (int b = a + 1; b < m_; ++b) {
+      cross(a, b);
+      joint_.block(a * d_, b * d_, d_, d_) = cross_;
+      joint_.block(b * d_, a * d_, d_, d_) = joint_.block(a * d_, b * d_, d_, d_).transpose();
+    }
+  }
+  centroid_eig_.compute(joint_, k_);
+  out.resize(static_cast<std::size_t>(m_));
+  for (int a = 0; a < m_; ++a)
+    out[static_cast<std::size_t>(a)].noalias() =
+        white_[static_cast<std::size_t>(a)].matrix().transpose() *
+        centroid_eig_.vectors().middleRows(a * d_, d_);
 }
 
 Eigen::MatrixXd BindingFit::pair_encoder(int a, int b) {
-  const Eigen::MatrixXd c = cross(a, b);
-  eig_.compute(c * c.transpose(), k_);
-  return white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
-}
-
-Eigen::MatrixXd BindingFit::summed_encoder(int a) {
-  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(d_, d_);
-  for (int c = 0; c < m_; ++c) {
-    if (c == a) continue;
-    const Eigen::MatrixXd x = cross(a, c);
-    sum.noalias() += x * x.transpose();
-  }
-  eig_.compute(sum, k_);
-  return white_[static_cast<std::size_t>(a)].matrix().transpose() * eig_.vectors();
+  Eigen::MatrixXd out;
+  pair_encoder(a, b, out);
+  return out;
 }
 
 std::vector<Eigen::MatrixXd> BindingFit::anchor_encoders(int anchor) {
-  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
-  for (int c = 0; c < m_; ++c)
-    out[static_cast<std::size_t>(c)] = c == anchor ? summed_encoder(c) : pair_encoder(c, anchor);
+  std::vector<Eigen::MatrixXd> out;
+  anchor_encoders(anchor, out);
   return out;
 }
 
 std::vector<Eigen::MatrixXd> BindingFit::all_pairs_encoders() {
-  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
-  for (int c = 0; c < m_; ++c) out[static_cast<std::size_t>(c)] = summed_encoder(c);
+  std::vector<Eigen::MatrixXd> out;
+  all_pairs_encoders(out);
   return out;
 }
 
 std::vector<Eigen::MatrixXd> BindingFit::centroid_encoders() {
-  const int p = m_ * d_;
-  Eigen::MatrixXd t(p, p);
-  for (int a = 0; a < m_; ++a) {
-    t.block(a * d_, a * d_, d_, d_) = cross(a, a);
-    for (int b = a + 1; b < m_; ++b) {
-      t.block(a * d_, b * d_, d_, d_) = cross(a, b);
-      t.block(b * d_, a * d_, d_, d_) = t.block(a * d_, b * d_, d_, d_).transpose();
-    }
-  }
-  eig_.compute(t, k_);
-  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(m_));
-  for (int a = 0; a < m_; ++a)
-    out[static_cast<std::size_t>(a)] = white_[static_cast<std::size_t>(a)].matrix().transpose() *
-                                       eig_.vectors().middleRows(a * d_, d_);
+  std::vector<Eigen::MatrixXd> out;
+  centroid_encoders(out);
   return out;
 }
 

@@ -12,17 +12,46 @@ namespace {
 // Relative size below which a pivot or eigenvalue of a covariance counts as zero.
 constexpr double kSingularTolerance = 1e-10;
 
-// Pseudo-inverse of a small symmetric PSD matrix.
-Eigen::MatrixXd pinv_symmetric(const Eigen::MatrixXd& a) {
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a);
+// Pseudo-inverse of a small symmetric PSD matrix, into s.pinv.
+void pinv_symmetric(const Eigen::MatrixXd& a, EstimatorScratch& s) {
+  const SymmetricEigen& eig = s.gram_eig.compute(a);
   const Eigen::VectorXd& w = eig.eigenvalues();
   const double cutoff = kSingularTolerance * std::max(w.maxCoeff(), 0.0);
-  Eigen::VectorXd inv = Eigen::VectorXd::Zero(w.size());
+  s.inverse.setZero(w.size());
   for (Eigen::Index i = 0; i < w.size(); ++i)
-    if (w(i) > cutoff && w(i) > 0) inv(i) = 1.0 / w(i);
-  return eig.eigenvectors() * inv.asDiagonal() * eig.eigenvectors().transpose();
+    if (w(i) > cutoff && w(i) > 0) s.inverse(i) = 1.0 / w(i);
+  s.scaled.noalias() = eig.eigenvectors() * s.inverse.asDiagonal();
+  s.pinv.noalias() = s.scaled * eig.eigenvectors().transpose();
 }
 }  // namespace
+
+SymmetricEigen& SymmetricEigen::compute(const Eigen::MatrixXd& a) {
+  const Eigen::Index n = a.cols();
+  if (n <= 1) {  // Eigen's special case, which allocates nothing
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>::compute(a);
+    return *this;
+  }
+  // Eigen 3.4's SelfAdjointEigenSolver::compute(a, ComputeEigenvectors), step by step, with
+  // the Householder sequence expanded into m_eivec on the kept workspace.
+  m_eivalues.resize(n, 1);
+  m_eivec = a.triangularView<Eigen::Lower>();
+  double scale = m_eivec.cwiseAbs().maxCoeff();
+  if (scale == 0.0) scale = 1.0;
+  m_eivec.triangularView<Eigen::Lower>() /= scale;
+  m_subdiag.resize(n - 1);
+  m_hcoeffs.resize(n - 1);
+  Eigen::internal::tridiagonalization_inplace(m_eivec, m_eivalues, m_subdiag, m_hcoeffs, false);
+  Eigen::HouseholderSequence<Eigen::MatrixXd, Eigen::VectorXd>(m_eivec, m_hcoeffs)
+      .setLength(n - 1)
+      .setShift(1)
+      .evalTo(m_eivec, householder_);
+  m_info = Eigen::internal::computeFromTridiagonal_impl(m_eivalues, m_subdiag, m_maxIterations,
+                                                        true, m_eivec);
+  m_eivalues *= scale;
+  m_isInitialized = true;
+  m_eigenvectorsOk = true;
+  return *this;
+}
 
 void TopEigen::factor_shifted(double shift, double tiny) {
   const Eigen::Index d = diag_.size();
@@ -94,7 +123,7 @@ void TopEigen::compute_batch(TopEigen* const* solvers, const Eigen::MatrixXd* co
       TopEigen& e = *solvers[g + j];
       e.reduce(*a[g + j]);
       values[j] = &e.values_;
-      scratch[j] = &e.rhs_;
+      scratch[j] = &e.ql_sub_;
     }
     if (!tridiagonal_eigenvalues_batch(values, scratch, size)) {
       for (int j = 0; j < size; ++j) {  // never seen: Eigen's QR as a fallback
@@ -112,9 +141,9 @@ void TopEigen::reduce(const Eigen::MatrixXd& a) {
   work_.resize(d, d);
   work_.triangularView<Eigen::Lower>() = a;
   work_.triangularView<Eigen::StrictlyUpper>() = a.transpose();
-  tridiagonalize(work_, diag_, sub_, tau_);
+  tridiagonalize(work_, diag_, sub_, tau_, p_, w_);
   values_ = diag_;
-  rhs_ = sub_;
+  ql_sub_ = sub_;
 }
 
 void TopEigen::top_vectors(int k) {
@@ -194,7 +223,7 @@ void Whitener::compute(const Eigen::MatrixXd& s) {
   if (!pseudo_) {
     // A pivot that is tiny relative to its own variance means the coordinate is (almost)
     // a combination of earlier ones: the covariance is singular and Cholesky is unsafe.
-    const auto l = llt_.matrixLLT();
+    const Eigen::MatrixXd& l = llt_.matrixLLT();
     for (Eigen::Index i = 0; i < d && !pseudo_; ++i)
       pseudo_ = !(s(i, i) > 0) || l(i, i) * l(i, i) <= kSingularTolerance * s(i, i);
   }
@@ -206,10 +235,10 @@ void Whitener::compute(const Eigen::MatrixXd& s) {
   eig_.compute(s);
   const Eigen::VectorXd& w = eig_.eigenvalues();
   const double cutoff = kSingularTolerance * std::max(w.maxCoeff(), 0.0);
-  Eigen::VectorXd inv_sqrt = Eigen::VectorXd::Zero(d);
+  inv_sqrt_.setZero(d);
   for (Eigen::Index i = 0; i < d; ++i)
-    if (w(i) > cutoff && w(i) > 0) inv_sqrt(i) = 1.0 / std::sqrt(w(i));
-  g_.noalias() = inv_sqrt.asDiagonal() * eig_.eigenvectors().transpose();  // G^T G = S^+
+    if (w(i) > cutoff && w(i) > 0) inv_sqrt_(i) = 1.0 / std::sqrt(w(i));
+  g_.noalias() = inv_sqrt_.asDiagonal() * eig_.eigenvectors().transpose();  // G^T G = S^+
 }
 
 void CrossModalFit::encode(const TopEigen& eig, bool x_side, bool singular_values,
@@ -230,17 +259,22 @@ void CrossModalFit::encode(const TopEigen& eig, bool x_side, bool singular_value
 
 void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
                         const Eigen::MatrixXd& sxy, int k) {
-  d_ = static_cast<int>(sxx.rows());
+  sxx_ = sxx;
+  syy_ = syy;
+  sxy_ = sxy;
+  fit_stored(k);
+}
+
+void CrossModalFit::fit_stored(int k) {
+  d_ = static_cast<int>(sxx_.rows());
   k_ = k;
   factored_ = false;
-  sxx_ = sxx;
-  sxy_ = sxy;
-  wx_.compute(sxx);
-  wy_.compute(syy);
+  wx_.compute(sxx_);
+  wy_.compute(syy_);
   const Eigen::MatrixXd& gx = wx_.matrix();
   const Eigen::MatrixXd& gy = wy_.matrix();
-  kx_.noalias() = gx * sxy;               // whitened x against raw y
-  ky_.noalias() = gy * sxy.transpose();   // whitened y against raw x
+  kx_.noalias() = gx * sxy_;              // whitened x against raw y
+  ky_.noalias() = gy * sxy_.transpose();  // whitened y against raw x
   tmp_.noalias() = kx_ * gy.transpose();  // C^ = Gx Sxy Gy^T
   // Symmetric rank updates fill only the lower triangle, all TopEigen reads.
   cct_.setZero(d_, d_);
@@ -260,7 +294,10 @@ void CrossModalFit::fit(const Eigen::MatrixXd& sxx, const Eigen::MatrixXd& syy,
 
 void CrossModalFit::fit_joint_covariance(const Eigen::MatrixXd& s, int k) {
   const Eigen::Index d = s.rows() / 2;
-  fit(s.topLeftCorner(d, d), s.bottomRightCorner(d, d), s.topRightCorner(d, d), k);
+  sxx_ = s.topLeftCorner(d, d);
+  syy_ = s.bottomRightCorner(d, d);
+  sxy_ = s.topRightCorner(d, d);
+  fit_stored(k);
 }
 
 void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
@@ -279,9 +316,9 @@ void CrossModalFit::fit_factor(const Eigen::MatrixXd& b, int n, int k) {
     singular = !(sxx_ii > 0) || lx_(i, i) * lx_(i, i) <= kSingularTolerance * sxx_ii;
   }
   if (!singular) {
-    z_ = b.bottomRows(d) * inv_root_n;  // [Byl Byr]
-    syrk(z_, false, s_);                // Syy
-    singular = !cholesky_lower(s_, kSingularTolerance, ly_);
+    by_ = b.bottomRows(d) * inv_root_n;  // [Byl Byr]
+    syrk(by_, false, tmp_);              // Syy (tmp_ is free until the y -> x product)
+    singular = !cholesky_lower(tmp_, kSingularTolerance, ly_);
   }
   if (singular) {  // pseudo-inverse whitening on the formed covariances
     s_.resize(2 * d, 2 * d);
@@ -322,32 +359,59 @@ double CrossModalFit::ca_encoder_norm() const {
   return 2.0 * sum;
 }
 
-Eigen::MatrixXd CrossModalFit::cp_predictor() const {
+// The products below are evaluated one at a time into the scratch, in the order (and so
+// with the rounding) of the nested expressions Eigen would evaluate into temporaries.
+void CrossModalFit::cp_predictor(EstimatorScratch& s, Eigen::MatrixXd& b) const {
   if (factored_) {  // Syx E = Byl Rx^T E
-    const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * cp_.encoder;
-    return byl_.lazyProduct(re) * cp_.encoder.transpose();
+    s.re.noalias() = lx_.triangularView<Eigen::Lower>().transpose() * cp_.encoder;
+    s.partial.noalias() = byl_.lazyProduct(s.re);
+  } else {
+    s.partial.noalias() = sxy_.transpose() * cp_.encoder;
   }
-  return (sxy_.transpose() * cp_.encoder) * cp_.encoder.transpose();  // O(d^2 k)
+  b.noalias() = s.partial * cp_.encoder.transpose();  // O(d^2 k)
+}
+
+void CrossModalFit::ca_probe(EstimatorScratch& s, Eigen::MatrixXd& b) const {
+  const Eigen::MatrixXd& e = ca_.encoder;  // W^T
+  if (factored_) {                         // E^T Sxx E = (Rx^T E)^T (Rx^T E), Syx E = Byl Rx^T E
+    s.re.noalias() = lx_.triangularView<Eigen::Lower>().transpose() * e;
+    s.gram.noalias() = s.re.transpose().lazyProduct(s.re);
+    s.partial.noalias() = byl_.lazyProduct(s.re);
+  } else {
+    s.ets.noalias() = e.transpose() * sxx_;
+    s.gram.noalias() = s.ets * e;
+    s.partial.noalias() = sxy_.transpose() * e;
+  }
+  pinv_symmetric(s.gram, s);
+  s.probe.noalias() = s.partial * s.pinv;
+  b.noalias() = s.probe * e.transpose();
+}
+
+void CrossModalFit::joint(double lambda, EstimatorScratch& s, Subspace& out) const {
+  // Lower triangles only (see fit).
+  s.joint_matrix = aat_ + lambda * (cct_ - Eigen::MatrixXd::Identity(d_, d_));
+  s.joint_eig.compute(s.joint_matrix, k_);
+  encode(s.joint_eig, true, false, out);
+}
+
+Eigen::MatrixXd CrossModalFit::cp_predictor() const {
+  EstimatorScratch s;
+  Eigen::MatrixXd b;
+  cp_predictor(s, b);
+  return b;
 }
 
 Eigen::MatrixXd CrossModalFit::ca_probe() const {
-  const Eigen::MatrixXd& e = ca_.encoder;  // W^T
-  if (factored_) {                         // E^T Sxx E = (Rx^T E)^T (Rx^T E), Syx E = Byl Rx^T E
-    const Eigen::MatrixXd re = lx_.triangularView<Eigen::Lower>().transpose() * e;
-    const Eigen::MatrixXd gram = re.transpose().lazyProduct(re);
-    return byl_.lazyProduct(re) * pinv_symmetric(gram) * e.transpose();
-  }
-  const Eigen::MatrixXd gram = e.transpose() * sxx_ * e;
-  return sxy_.transpose() * e * pinv_symmetric(gram) * e.transpose();
+  EstimatorScratch s;
+  Eigen::MatrixXd b;
+  ca_probe(s, b);
+  return b;
 }
 
 Subspace CrossModalFit::joint(double lambda) const {
-  // Lower triangles only (see fit).
-  Eigen::MatrixXd m = aat_ + lambda * (cct_ - Eigen::MatrixXd::Identity(d_, d_));
-  TopEigen eig;
-  eig.compute(m, k_);
+  EstimatorScratch s;
   Subspace out;
-  encode(eig, true, false, out);
+  joint(lambda, s, out);
   return out;
 }
 

@@ -77,14 +77,17 @@ void lower_multiply(const Eigen::MatrixXd& l, const Eigen::MatrixXd& x, Eigen::M
   }
 }
 
+// Both solves run pivot by pivot over all columns of x: one division per pivot, off the
+// columns' dependency chains, and no buffer of reciprocals. Every entry sees the same
+// operations in the same order as a column-by-column solve.
 void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
   const Eigen::Index m = l.rows(), n = x.cols();
   const double* __restrict lp = l.data();
-  const Eigen::VectorXd inv = l.diagonal().cwiseInverse();  // divisions off the chains
-  for (Eigen::Index j = 0; j < n; ++j) {
-    double* __restrict x_j = x.data() + j * m;
-    for (Eigen::Index c = 0; c < m; ++c) {
-      const double v = x_j[c] * inv(c);
+  for (Eigen::Index c = 0; c < m; ++c) {
+    const double inv = 1.0 / lp[c * m + c];
+    for (Eigen::Index j = 0; j < n; ++j) {
+      double* __restrict x_j = x.data() + j * m;
+      const double v = x_j[c] * inv;
       x_j[c] = v;
       Col(x_j + c + 1, m - c - 1) -= v * ConstCol(lp + c * m + c + 1, m - c - 1);
     }
@@ -94,14 +97,14 @@ void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
 void lower_transpose_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
   const Eigen::Index m = l.rows(), n = x.cols();
   const double* __restrict lp = l.data();
-  const Eigen::VectorXd inv = l.diagonal().cwiseInverse();  // divisions off the chains
-  for (Eigen::Index j = 0; j < n; ++j) {
-    double* __restrict x_j = x.data() + j * m;
-    for (Eigen::Index c = m - 1; c >= 0; --c) {
-      const double* l_c = lp + c * m;
+  for (Eigen::Index c = m - 1; c >= 0; --c) {
+    const double* l_c = lp + c * m;
+    const double inv = 1.0 / l_c[c];
+    for (Eigen::Index j = 0; j < n; ++j) {
+      double* __restrict x_j = x.data() + j * m;
       const double v =
           x_j[c] - ConstCol(l_c + c + 1, m - c - 1).dot(ConstCol(x_j + c + 1, m - c - 1));
-      x_j[c] = v * inv(c);
+      x_j[c] = v * inv;
     }
   }
 }
@@ -129,14 +132,39 @@ bool cholesky_lower(const Eigen::MatrixXd& s, double tolerance, Eigen::MatrixXd&
   return true;
 }
 
+namespace {
+// p = t B v for the m x m trailing block B (column stride d) of tridiagonalize. Raw loops,
+// four columns per pass: short loops' set-up dominates at d ~ 20. A function of its own so
+// that the compiler takes p, B and v as distinct (restrict parameters).
+void multiply_trailing(const double* __restrict b, Eigen::Index d, Eigen::Index m, double t,
+                       const double* __restrict xv, double* __restrict pp) {
+  for (Eigen::Index i = 0; i < m; ++i) pp[i] = 0.0;
+  Eigen::Index c = 0;
+  for (; c + 4 <= m; c += 4) {
+    const double* b0 = b + c * d;
+    const double* b1 = b0 + d;
+    const double* b2 = b1 + d;
+    const double* b3 = b2 + d;
+    const double s0 = t * xv[c], s1 = t * xv[c + 1], s2 = t * xv[c + 2], s3 = t * xv[c + 3];
+    for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i] + s1 * b1[i] + s2 * b2[i] + s3 * b3[i];
+  }
+  for (; c < m; ++c) {
+    const double* b0 = b + c * d;
+    const double s0 = t * xv[c];
+    for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i];
+  }
+}
+}  // namespace
+
 void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& sub,
-                    Eigen::VectorXd& tau) {
+                    Eigen::VectorXd& tau, Eigen::VectorXd& p, Eigen::VectorXd& w) {
   const Eigen::Index d = a.rows();
   diag.resize(d);
   sub.resize(std::max<Eigen::Index>(d - 1, 0));
   tau.setZero(std::max<Eigen::Index>(d - 1, 0));
   double* ap = a.data();
-  Eigen::VectorXd p(d), w(d);
+  p.resize(d);
+  w.resize(d);
   for (Eigen::Index j = 0; j + 2 < d; ++j) {
     const Eigen::Index m = d - j - 1;  // size of the trailing block
     Col x(ap + j * d + j + 1, m);
@@ -157,30 +185,13 @@ void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& diag, Eigen::VectorXd& 
     sub(j) = beta;
     // Trailing block B <- H B H = B - v w^T - w v^T with p = t B v, w = p - (t/2)(p.v) v.
     double* b = ap + (j + 1) * d + (j + 1);
-    // Raw loops, four columns per pass for p: short loops' set-up dominates at d ~ 20.
-    auto pm = p.head(m);
-    pm.setZero();
-    double* __restrict pp = pm.data();
     const double* __restrict xv = x.data();
-    Eigen::Index c = 0;
-    for (; c + 4 <= m; c += 4) {
-      const double* b0 = b + c * d;
-      const double* b1 = b0 + d;
-      const double* b2 = b1 + d;
-      const double* b3 = b2 + d;
-      const double s0 = t * xv[c], s1 = t * xv[c + 1], s2 = t * xv[c + 2], s3 = t * xv[c + 3];
-      for (Eigen::Index i = 0; i < m; ++i)
-        pp[i] += s0 * b0[i] + s1 * b1[i] + s2 * b2[i] + s3 * b3[i];
-    }
-    for (; c < m; ++c) {
-      const double* b0 = b + c * d;
-      const double s0 = t * xv[c];
-      for (Eigen::Index i = 0; i < m; ++i) pp[i] += s0 * b0[i];
-    }
+    auto pm = p.head(m);
+    multiply_trailing(b, d, m, t, xv, pm.data());
     auto wm = w.head(m);
     wm = pm - (0.5 * t * pm.dot(x)) * x;
     const double* __restrict wv = wm.data();
-    for (c = 0; c < m; ++c) {
+    for (Eigen::Index c = 0; c < m; ++c) {
       double* __restrict bc = b + c * d;
       const double xc = xv[c], wc = wv[c];
       for (Eigen::Index i = 0; i < m; ++i) bc[i] -= xc * wv[i] + wc * xv[i];

@@ -5,14 +5,14 @@
 
 namespace phasecube {
 
-Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& encoder) {
+Eigen::Index orthonormal_basis(const Eigen::MatrixXd& encoder, Eigen::MatrixXd& q,
+                               Eigen::VectorXd& v) {
   // Modified Gram-Schmidt, applied twice ("twice is enough"); a column left with a
   // negligible norm adds nothing to the span.
-  const Eigen::Index d = encoder.rows();
-  Eigen::MatrixXd q(d, encoder.cols());
+  q.resize(encoder.rows(), encoder.cols());
   Eigen::Index rank = 0;
   for (Eigen::Index c = 0; c < encoder.cols(); ++c) {
-    Eigen::VectorXd v = encoder.col(c);
+    v = encoder.col(c);
     const double norm0 = v.norm();
     if (!(norm0 > 0) || !std::isfinite(norm0)) continue;
     for (int pass = 0; pass < 2; ++pass)
@@ -21,21 +21,35 @@ Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& encoder) {
     if (norm <= 1e-10 * norm0) continue;
     q.col(rank++) = v / norm;
   }
-  return q.leftCols(rank);
+  return rank;
+}
+
+void score_subspace(const Eigen::MatrixXd& encoder, int k, MetricScratch& scratch,
+                    SubspaceScore& out) {
+  const Eigen::Index rank = orthonormal_basis(encoder, scratch.qa, scratch.v);
+  out.overlap = scratch.qa.topLeftCorner(k, rank).rowwise().squaredNorm();
+  out.distance = 1.0 - out.overlap.sum() / k;
+  out.recovered = static_cast<int>((out.overlap.array() >= kRecoveredOverlap).count());
 }
 
 SubspaceScore score_subspace(const Eigen::MatrixXd& encoder, int k) {
-  const Eigen::MatrixXd q = orthonormal_basis(encoder);
-  SubspaceScore s;
-  s.overlap = q.topRows(k).rowwise().squaredNorm();
-  s.distance = 1.0 - s.overlap.sum() / k;
-  s.recovered = static_cast<int>((s.overlap.array() >= kRecoveredOverlap).count());
-  return s;
+  MetricScratch scratch;
+  SubspaceScore out;
+  score_subspace(encoder, k, scratch, out);
+  return out;
+}
+
+double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k,
+                         MetricScratch& scratch) {
+  const Eigen::Index ra = orthonormal_basis(a, scratch.qa, scratch.v);
+  const Eigen::Index rb = orthonormal_basis(b, scratch.qb, scratch.v);
+  scratch.overlaps.noalias() = scratch.qa.leftCols(ra).transpose() * scratch.qb.leftCols(rb);
+  return 1.0 - scratch.overlaps.squaredNorm() / k;
 }
 
 double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k) {
-  const Eigen::MatrixXd qa = orthonormal_basis(a), qb = orthonormal_basis(b);
-  return 1.0 - (qa.transpose() * qb).squaredNorm() / k;
+  MetricScratch scratch;
+  return subspace_distance(a, b, k, scratch);
 }
 
 double spectral_gap(const Eigen::VectorXd& values_desc, int k) {
@@ -59,7 +73,7 @@ double prediction_risk(const Eigen::MatrixXd& b, const PopulationCovariance& pop
 double signal_risk(const Eigen::MatrixXd& b, const PopulationCovariance& pop,
                    const Eigen::VectorXd& kappa) {
   const Eigen::Index k = kappa.size();
-  const Eigen::VectorXd k2 = kappa.array().square();
+  const auto k2 = kappa.array().square().matrix();  // an expression: no allocation
   return k2.sum() - 2.0 * b.diagonal().head(k).dot(k2) + quadratic_term(b, pop.sxx);
 }
 

@@ -86,23 +86,27 @@ std::vector<double> simulate_binding_cell(const BindingParams& p, const RunSetti
     BindingFit& fit = w.fit;
     fit.fit(w.s, p.m, p.k);
     double* o = out.data() + tr * stride;
+    TrialScratch& scratch = w.scratch;
     auto put = [&](int meth, int mod, const Eigen::MatrixXd& enc) {
-      const SubspaceScore sc = score_subspace(enc, p.k);
+      SubspaceScore& sc = scratch.score;
+      score_subspace(enc, p.k, scratch.metrics, sc);
       const std::size_t i = static_cast<std::size_t>(meth) * m + static_cast<std::size_t>(mod);
       o[i] = sc.distance;
       o[block + i] = sc.recovered == p.k ? 1.0 : 0.0;
       o[2 * block + i] = sc.recovered;
     };
-    const auto anchor = fit.anchor_encoders(p.anchor);
-    const auto centroid = fit.centroid_encoders();
-    const auto all_pairs = fit.all_pairs_encoders();
+    fit.anchor_encoders(p.anchor, scratch.anchor);
+    fit.centroid_encoders(scratch.centroid);
+    fit.all_pairs_encoders(scratch.all_pairs);
     for (int a = 0; a < p.m; ++a) {
-      put(0, a, anchor[static_cast<std::size_t>(a)]);
-      put(1, a, centroid[static_cast<std::size_t>(a)]);
-      put(3, a, all_pairs[static_cast<std::size_t>(a)]);
+      put(0, a, scratch.anchor[static_cast<std::size_t>(a)]);
+      put(1, a, scratch.centroid[static_cast<std::size_t>(a)]);
+      put(3, a, scratch.all_pairs[static_cast<std::size_t>(a)]);
     }
-    put(2, t.best_a, fit.pair_encoder(t.best_a, t.best_b));
-    put(2, t.best_b, fit.pair_encoder(t.best_b, t.best_a));
+    fit.pair_encoder(t.best_a, t.best_b, scratch.pair);
+    put(2, t.best_a, scratch.pair);
+    fit.pair_encoder(t.best_b, t.best_a, scratch.pair);
+    put(2, t.best_b, scratch.pair);
   };
   parallel_trials<BindingWorkspace>(trials, 2, cancel, trial, blocks, p.n, kind);
   if (cancel && cancel->load()) return {};

@@ -47,8 +47,9 @@ struct TrialOutcome {
 
 using CellWorkspace = TrialWorkspace<CrossModalFit>;
 
-MethodOutcome score(const Subspace& s, int k) {
-  const SubspaceScore sc = score_subspace(s.encoder, k);
+MethodOutcome score(const Subspace& s, int k, TrialScratch& scratch) {
+  SubspaceScore& sc = scratch.score;
+  score_subspace(s.encoder, k, scratch.metrics, sc);
   return {sc.distance, static_cast<double>(sc.recovered), sc.recovered == k ? 1.0 : 0.0,
           spectral_gap(s.values, k)};
 }
@@ -109,24 +110,28 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
       w.fit.fit_joint_covariance(w.s, p.k);
     }
     const CrossModalFit& fit = w.fit;
+    TrialScratch& scratch = w.scratch;
     TrialOutcome& o = outcomes[t];
-    o.ca = score(fit.ca(), p.k);
-    o.cp = score(fit.cp(), p.k);
-    o.cp_rev = score(fit.cp_rev(), p.k);
+    o.ca = score(fit.ca(), p.k, scratch);
+    o.cp = score(fit.cp(), p.k, scratch);
+    o.cp_rev = score(fit.cp_rev(), p.k, scratch);
     o.ca_encoder_norm = fit.ca_encoder_norm();
-    const Eigen::MatrixXd b_cp = fit.cp_predictor();
-    const Eigen::MatrixXd b_probe = fit.ca_probe();
-    o.cp_risk = prediction_risk(b_cp, pop);
-    o.cp_signal_risk = signal_risk(b_cp, pop, p.kappa);
-    o.probe_risk = prediction_risk(b_probe, pop);
-    o.probe_signal_risk = signal_risk(b_probe, pop, p.kappa);
+    fit.cp_predictor(scratch.estimators, scratch.cp_predictor);
+    fit.ca_probe(scratch.estimators, scratch.ca_probe);
+    o.cp_risk = prediction_risk(scratch.cp_predictor, pop);
+    o.cp_signal_risk = signal_risk(scratch.cp_predictor, pop, p.kappa);
+    o.probe_risk = prediction_risk(scratch.ca_probe, pop);
+    o.probe_signal_risk = signal_risk(scratch.ca_probe, pop, p.kappa);
     // Joint(0) is CP exactly: no extra eigenproblem for the common case.
-    const Eigen::MatrixXd joint = p.lambda == 0.0 ? fit.cp().encoder : fit.joint(p.lambda).encoder;
-    const SubspaceScore js = score_subspace(joint, p.k);
+    if (p.lambda != 0.0) fit.joint(p.lambda, scratch.estimators, scratch.joint);
+    const Eigen::MatrixXd& joint = p.lambda == 0.0 ? fit.cp().encoder : scratch.joint.encoder;
+    const SubspaceScore& js = scratch.score;
+    score_subspace(joint, p.k, scratch.metrics, scratch.score);
     o.joint_distance = js.distance;
     o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
-    o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k);
-    o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k);
+    MetricScratch& m = scratch.metrics;
+    o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k, m);
+    o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k, m);
     if (run.diagnose) o.diag = diagnose_trial(p, *run.diagnose, run.seed, cell_index, t);
   };
   parallel_trials<CellWorkspace>(trials, 4, &cancel, trial, blocks, p.n, kind);

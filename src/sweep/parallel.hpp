@@ -13,12 +13,27 @@
 #include <optional>
 #include <vector>
 
+#include "phasecube/estimators.hpp"
+#include "phasecube/metrics.hpp"
 #include "phasecube/sampler.hpp"
 
 namespace phasecube {
 
+// Every method's per-trial buffers and outputs. A thread's first trial sizes them, the
+// others reuse them: the trial loop does not allocate (tests/test_no_alloc.cpp).
+struct TrialScratch {
+  MetricScratch metrics;
+  SubspaceScore score;
+  EstimatorScratch estimators;
+  Eigen::MatrixXd cp_predictor, ca_probe;  // d x d predictors
+  Subspace joint;
+  // Binding: every modality's encoder per method, and one of the best pair.
+  std::vector<Eigen::MatrixXd> anchor, centroid, all_pairs;
+  Eigen::MatrixXd pair;
+};
+
 // One thread's workspace, allocated once per cell and reused by every trial: the sampler,
-// the sample and the fit (CrossModalFit or BindingFit).
+// the sample, the fit (CrossModalFit or BindingFit) and the scratch of what follows it.
 template <class Fit>
 struct TrialWorkspace {
   TrialWorkspace(const std::vector<Eigen::MatrixXd>& blocks, int n, SamplerKind kind)
@@ -26,6 +41,7 @@ struct TrialWorkspace {
   CovarianceSampler sampler;
   Fit fit;
   Eigen::MatrixXd s;
+  TrialScratch scratch;
 };
 
 // Runs trial(workspace, t) for t = 0 .. trials-1 (trials in any order and on any thread;

@@ -1,9 +1,11 @@
 // Trials per second per core for one cell (issue goals: >= 20,000/s Wishart at d = 20,
 // >= 500/s direct at n = 5000). Run: build/tests/bench/bench_trials
-// Reported as items_per_second (= trials/s) on one thread.
+// Reported as items_per_second (= trials/s) on one thread. binding/M/D: one binding cell
+// of M modalities in dimension d (n = 1000, Wishart, the four binding methods).
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include "sweep/binding_run.hpp"
 #include "sweep/cell.hpp"
 
 using namespace phasecube;
@@ -29,6 +31,26 @@ void trials(benchmark::State& state, SamplerKind sampler) {
   state.counters["n"] = p.n;
 }
 
+void binding(benchmark::State& state) {
+  omp_set_num_threads(1);
+  ParamValues v = default_binding_values();
+  v["modalities"] = {static_cast<double>(state.range(0))};
+  v["d"] = {static_cast<double>(state.range(1))};
+  v["k"] = {2};
+  v["n"] = {1000};
+  v["gamma"] = {4, 0.3};
+  const BindingParams p = make_binding_cell(v);
+  const BindingLayout layout(p.m);
+  RunSettings run;
+  run.trials = 64;
+  run.sampler = SamplerKind::Wishart;
+  std::uint64_t cell = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(simulate_binding_cell(p, run, cell++, layout));
+  state.SetItemsProcessed(state.iterations() * run.trials);
+  state.counters["M"] = p.m;
+  state.counters["d"] = p.d;
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(trials, wishart, SamplerKind::Wishart)
@@ -43,5 +65,7 @@ BENCHMARK_CAPTURE(trials, direct, SamplerKind::Direct)
     ->Args({50, 5000})
     ->Args({100, 5000})
     ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(binding)->Args({3, 8})->Args({3, 20})->Args({5, 20})->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

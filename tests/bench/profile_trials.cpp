@@ -1,5 +1,6 @@
 // Runs T trials of one cell on one thread, for profiling (e.g. under callgrind):
-//   profile_trials wishart|direct D N T
+//   profile_trials wishart|direct D N T    a two-modality cell (k = 3)
+//   profile_trials binding M D N T         a binding cell of M modalities (k = 2, Wishart)
 // Comparing T = 256 with T = 512 under `valgrind --tool=callgrind` gives the exact
 // instruction count per trial (the difference divided by 256), free of set-up costs.
 #include <omp.h>
@@ -8,21 +9,47 @@
 #include <cstdlib>
 #include <string>
 
+#include "sweep/binding_run.hpp"
 #include "sweep/cell.hpp"
 
 using namespace phasecube;
 
+namespace {
+
+int binding(int m, double d, double n, long trials) {
+  ParamValues v = default_binding_values();
+  v["modalities"] = {static_cast<double>(m)};
+  v["d"] = {d};
+  v["k"] = {2};
+  v["n"] = {n};
+  v["gamma"] = {4, 0.3};
+  const BindingParams p = make_binding_cell(v);
+  const BindingLayout layout(p.m);
+  RunSettings run;
+  run.trials = trials;
+  run.sampler = SamplerKind::Wishart;
+  const std::vector<double> r = simulate_binding_cell(p, run, 0, layout);
+  std::printf("anchor_distance_mean[0] %.17g centroid_distance_mean[0] %.17g\n",
+              r[layout.offset(BVar::anchor_distance_mean)],
+              r[layout.offset(BVar::centroid_distance_mean)]);
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: profile_trials wishart|direct D N T\n");
+  const std::string kind = argc > 1 ? argv[1] : "";
+  if (argc != 5 + (kind == "binding")) {
+    std::fprintf(stderr, "usage: profile_trials wishart|direct D N T | binding M D N T\n");
     return 2;
   }
-  const std::string kind = argv[1];
+  omp_set_num_threads(1);
+  if (kind == "binding")
+    return binding(std::atoi(argv[2]), std::atof(argv[3]), std::atof(argv[4]), std::atol(argv[5]));
   if (kind != "wishart" && kind != "direct") {
     std::fprintf(stderr, "profile_trials: sampler must be wishart or direct, got '%s'\n", argv[1]);
     return 2;
   }
-  omp_set_num_threads(1);
   ParamValues v = default_param_values();
   v["d"] = {std::atof(argv[2])};
   v["k"] = {3};
