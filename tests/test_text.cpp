@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <limits>
 
 #include "phasecube/model.hpp"
@@ -31,10 +32,12 @@ TEST(TextHelpers, GridValuesAreExactAndIntegersStayIntegers) {
 }
 
 TEST(TextHelpers, PercentOfNothingIsZero) {
-  EXPECT_EQ(percent_text(1, 8), "12.5%");
-  EXPECT_EQ(percent_text(2, 3), "66.7%");
-  EXPECT_EQ(percent_text(0, 0), "0.0%");
-  EXPECT_EQ(percent_text(5, 0), "0.0%");
+  EXPECT_EQ(percent_text(1.0, 8.0), "12.5%");
+  EXPECT_EQ(percent_text(2.0, 3.0), "66.7%");
+  EXPECT_EQ(percent_text(0.0, 0.0), "0.0%");
+  EXPECT_EQ(percent_text(5.0, 0.0), "0.0%");
+  EXPECT_EQ(percent_text(std::size_t{621}, std::size_t{4200}), "14.8%");  // counts of cells
+  EXPECT_EQ(percent_text(std::size_t{3}, std::size_t{0}), "0.0%");
 }
 
 TEST(TextHelpers, ListsJoinWithCommaSpace) {

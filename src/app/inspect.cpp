@@ -26,10 +26,6 @@ std::string integer_text(double v) {
   return fixed_text(v, 0);
 }
 
-std::string percent(std::size_t part, std::size_t whole) {
-  return percent_text(static_cast<double>(part), static_cast<double>(whole));
-}
-
 // Regime code 0..3, or -1 for fill / anything unexpected.
 int regime_code(double v) {
   return v >= 0 && v <= 3 && v == std::floor(v) ? static_cast<int>(v) : -1;
@@ -94,7 +90,7 @@ void print_theory_regimes(const std::vector<double>& theory, std::size_t cells, 
   out << "\ntheory regimes (" << computed << " of " << cells << " cells computed)\n";
   for (std::size_t r = 0; r < 4; ++r)
     out << "  " << std::left << std::setw(10) << regime_label(r) << std::right << std::setw(8)
-        << counts[r] << std::setw(8) << percent(counts[r], cells) << "\n";
+        << counts[r] << std::setw(8) << percent_text(counts[r], cells) << "\n";
   out << "\nno Monte Carlo results are present (theory-only cube)\n";
 }
 
@@ -147,7 +143,7 @@ void print_regime_table(const RegimeTable& table, std::size_t done_cells, std::o
   out << std::setw(kW) << classified << "\n";
   if (table.unknown > 0) out << "  (" << table.unknown << " done cells without a regime code)\n";
   out << "\nagreement: " << agree << " of " << done_cells << " done cells ("
-      << percent(agree, done_cells) << ")\n";
+      << percent_text(agree, done_cells) << ")\n";
 }
 
 }  // namespace
@@ -192,8 +188,8 @@ int inspect_cube(const std::string& path, std::ostream& out) {
   }
   const double trials_total = num("trials") * static_cast<double>(cells);
   out << "\ncompleteness\n";
-  field(out, "cells done") << done_cells << " / " << cells << " (" << percent(done_cells, cells)
-                           << ")\n";
+  field(out, "cells done") << done_cells << " / " << cells << " ("
+                           << percent_text(done_cells, cells) << ")\n";
   field(out, "trials done") << integer_text(trials_sum) << " / " << integer_text(trials_total)
                             << " (" << percent_text(trials_sum, trials_total) << ")\n";
   print_regime_table(regime_table(c), done_cells, out);

@@ -354,9 +354,6 @@ ValidationReport validate_cube(const std::string& path, const ValidateOptions& o
 }
 
 namespace {
-std::string pct(std::size_t a, std::size_t b) {
-  return percent_text(static_cast<double>(a), static_cast<double>(b));
-}
 std::string num(double x) {
   return significant_text(x, 4);
 }
@@ -370,8 +367,8 @@ std::string where(const ValidationReport& r, const std::vector<double>& coords) 
 
 void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostream& out) {
   out << "validate " << r.path << "\n  done cells    " << r.done << " of " << r.cells
-      << "\n  agreement     " << r.agree << " of " << r.done << " (" << pct(r.agree, r.done)
-      << ")\n\nregimes (rows: theory, columns: simulated)\n";
+      << "\n  agreement     " << r.agree << " of " << r.done << " ("
+      << percent_text(r.agree, r.done) << ")\n\nregimes (rows: theory, columns: simulated)\n";
   char line[160];
   std::snprintf(line, sizeof line, "  %-10s%10s%10s%10s%10s%12s\n", "", "Neither", "CA only",
                 "CP only", "Both", "agreement");
@@ -381,7 +378,7 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
     for (auto x : r.confusion[t]) row += x;
     std::snprintf(line, sizeof line, "  %-10s%10zu%10zu%10zu%10zu%12s\n", regime_label(t),
                   r.confusion[t][0], r.confusion[t][1], r.confusion[t][2], r.confusion[t][3],
-                  pct(r.confusion[t][t], row).c_str());
+                  percent_text(r.confusion[t][t], row).c_str());
     out << line;
   }
   const std::size_t dis = r.done - r.agree;
@@ -389,7 +386,8 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
       << ")   " << r.near_boundary << "\n  finite-sample gap (< 2 x null floor)  "
       << r.finite_sample << "\n  unexplained                           " << r.unexplained
       << "\n\nclear cells (outside the band, CA and CP gaps >= 2 x null floor): " << r.clear_agree
-      << " of " << r.clear_cells << " agree (" << pct(r.clear_agree, r.clear_cells) << ")\n";
+      << " of " << r.clear_cells << " agree (" << percent_text(r.clear_agree, r.clear_cells)
+      << ")\n";
   if (r.has_diagnose) {
     const char* sets[] = {"all cells", "outside the band", "clear cells"};
     out << "\ndiagnose accuracy (mean share of trials whose estimated regime is right):\n";

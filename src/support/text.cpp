@@ -46,6 +46,10 @@ std::string percent_text(double part, double whole) {
   return buf;
 }
 
+std::string percent_text(std::size_t part, std::size_t whole) {
+  return percent_text(static_cast<double>(part), static_cast<double>(whole));
+}
+
 std::string join_numbers(const std::vector<double>& v, std::string (*text)(double)) {
   std::string s;
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + text(v[i]);

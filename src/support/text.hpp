@@ -1,6 +1,7 @@
 #pragma once
 // Text helpers shared by every reader of user text (INI configs, CSV data), by the one-line
 // error output of the executable and by the reports (inspect, validate, diagnose).
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,8 @@ std::string grid_value_text(double v);
 
 // "12.5%": `part` as a share of `whole`, one decimal (0.0% of nothing).
 std::string percent_text(double part, double whole);
+// The same for counts (of cells, of trials).
+std::string percent_text(std::size_t part, std::size_t whole);
 
 // "a, b, c": each value of `v` as `text` writes it, joined by ", ".
 std::string join_numbers(const std::vector<double>& v, std::string (*text)(double));
