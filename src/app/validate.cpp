@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <ostream>
@@ -172,6 +173,7 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
   }
 }
 
+// Summed as x / size in order, as the report always has: its figures stay bitwise the same.
 double mean(const std::vector<double>& d) {
   double m = 0;
   for (double x : d) m += x / static_cast<double>(d.size());
@@ -370,8 +372,8 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
       << "\n  agreement     " << r.agree << " of " << r.done << " ("
       << percent_text(r.agree, r.done) << ")\n\nregimes (rows: theory, columns: simulated)\n";
   char line[160];
-  std::snprintf(line, sizeof line, "  %-10s%10s%10s%10s%10s%12s\n", "", "Neither", "CA only",
-                "CP only", "Both", "agreement");
+  std::snprintf(line, sizeof line, "  %-10s%10s%10s%10s%10s%12s\n", "", regime_label(0),
+                regime_label(1), regime_label(2), regime_label(3), "agreement");
   out << line;
   for (std::size_t t = 0; t < 4; ++t) {
     std::size_t row = 0;

@@ -1,6 +1,5 @@
 // Readable report and JSON of a diagnose result.
 #include <cmath>
-#include <cstdio>
 #include <ostream>
 #include <string>
 #include <utility>
