@@ -107,5 +107,7 @@ double sqrt_product(double a, double b);
 
 // Formats a double for messages and attributes ("0.5", "1e-06", "inf").
 std::string format_number(double v);
+// A value list as messages and resolved configs print it: "1, 2.5, 3" (format_number each).
+std::string format_list(const std::vector<double>& v);
 
 }  // namespace phasecube

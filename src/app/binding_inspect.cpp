@@ -7,56 +7,34 @@
 #include "io/binding_schema.hpp"
 #include "io/cube.hpp"
 #include "phasecube/binding.hpp"
+#include "support/text.hpp"
 
 namespace phasecube {
 
 namespace {
 
-std::string percent(double part, double whole) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", whole > 0 ? 100.0 * part / whole : 0.0);
-  return buf;
-}
-
-std::string number_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-}  // namespace
-
-int inspect_binding_cube(const CubeContents& c, const std::string& path, std::ostream& out) {
-  auto str = [&](const char* key) {
-    const auto it = c.string_attributes.find(key);
-    return it == c.string_attributes.end() ? std::string("?") : it->second;
-  };
-  auto num = [&](const char* key) {
-    const auto it = c.number_attributes.find(key);
-    return it == c.number_attributes.end() || it->second.empty() ? NAN : it->second[0];
-  };
+void print_header(const CubeContents& c, const std::string& path, std::ostream& out) {
+  auto str = [&](const char* key) { return attribute_text(c.string_attributes, key); };
+  auto num = [&](const char* key) { return attribute_number(c.number_attributes, key); };
   const auto& done = c.variables.at("done");
-  const std::size_t cells = done.size();
   std::size_t done_cells = 0;
   for (double x : done) done_cells += x == 1 ? 1 : 0;
-  const auto mm = static_cast<std::size_t>(c.modalities);
-
   out << "cube:      " << path << " (schema binding: " << str("methods") << ")\n";
-  out << "status:    " << str("status") << ", " << done_cells << " of " << cells
-      << " cells done, trials " << number_text(num("trials")) << ", seed "
-      << number_text(num("seed")) << ", sampler " << str("sampler") << "\n";
+  out << "status:    " << str("status") << ", " << done_cells << " of " << done.size()
+      << " cells done, trials " << grid_value_text(num("trials")) << ", seed "
+      << grid_value_text(num("seed")) << ", sampler " << str("sampler") << "\n";
   out << "modality:  " << c.modalities << " (the largest M in the grid)\n";
   out << "axes:\n";
   for (const auto& a : c.axes)
-    out << "  " << a.name << ": " << a.values.size() << " values, " << number_text(a.values.front())
-        << " .. " << number_text(a.values.back()) << "\n";
+    out << "  " << a.name << ": " << a.values.size() << " values, "
+        << grid_value_text(a.values.front()) << " .. " << grid_value_text(a.values.back()) << "\n";
+}
 
-  if (num("theory_only") == 1) {
-    out << "closed forms only (phasecube theory): no simulation to compare\n";
-    return 0;
-  }
-  // Agreement: per method, over (cell, modality) pairs the method binds, Delta > 1 against
-  // recovery rate >= 0.5.
+// Per method, over the (cell, modality) pairs it binds: Delta > 1 against recovery rate >= 0.5.
+void print_method_agreement(const CubeContents& c, std::ostream& out) {
+  const auto& done = c.variables.at("done");
+  const std::size_t cells = done.size();
+  const auto mm = static_cast<std::size_t>(c.modalities);
   out << "agreement of closed form (Delta > 1) and simulation (recovery rate >= 0.5), per "
          "(cell, modality) bound:\n";
   for (int meth = 0; meth < kBindingMethods; ++meth) {
@@ -77,15 +55,26 @@ int inspect_binding_cube(const CubeContents& c, const std::string& path, std::os
     }
     char line[160];
     std::snprintf(line, sizeof line, "  %-10s %s of %.0f\n", name.c_str(),
-                  percent(agree, total).c_str(), total);
+                  percent_text(agree, total).c_str(), total);
     out << line;
   }
+}
+
+constexpr int kCodes = kNoWinner + 1;
+
+std::string code_name(int code) {
+  return code == kNoWinner ? std::string("none")
+                           : std::string(binding_method_name(static_cast<BindingMethod>(code)));
+}
+
+// The winning method by theory against by simulation, over done cells with valid codes.
+void print_winners(const CubeContents& c, std::ostream& out) {
+  const auto& done = c.variables.at("done");
   const auto& tw = c.variables.at("theory_winner");
   const auto& ew = c.variables.at("empirical_winner");
   double agree = 0, total = 0;
-  constexpr int kCodes = kNoWinner + 1;
   double table[kCodes][kCodes] = {};
-  for (std::size_t cell = 0; cell < cells; ++cell) {
+  for (std::size_t cell = 0; cell < done.size(); ++cell) {
     if (done[cell] != 1) continue;
     // Range-checked as doubles: a file may hold any value (NaN, 1e300) where a code belongs.
     if (!(tw[cell] >= 0 && tw[cell] < kCodes && ew[cell] >= 0 && ew[cell] < kCodes)) continue;
@@ -94,12 +83,9 @@ int inspect_binding_cube(const CubeContents& c, const std::string& path, std::os
     total += 1;
     agree += t == e ? 1 : 0;
   }
-  out << "winner (" << str("winner_codes") << "): theory = simulation in " << percent(agree, total)
-      << " of " << total << " cells\n";
-  auto code_name = [](int code) {
-    return code == kNoWinner ? std::string("none")
-                             : std::string(binding_method_name(static_cast<BindingMethod>(code)));
-  };
+  out << "winner (" << attribute_text(c.string_attributes, "winner_codes")
+      << "): theory = simulation in " << percent_text(agree, total) << " of " << total
+      << " cells\n";
   std::string header = "  theory \\ simulation ";
   for (int e = 0; e < kCodes; ++e) {
     char cellbuf[32];
@@ -117,6 +103,18 @@ int inspect_binding_cube(const CubeContents& c, const std::string& path, std::os
     }
     out << "\n";
   }
+}
+
+}  // namespace
+
+int inspect_binding_cube(const CubeContents& c, const std::string& path, std::ostream& out) {
+  print_header(c, path, out);
+  if (attribute_number(c.number_attributes, "theory_only") == 1) {
+    out << "closed forms only (phasecube theory): no simulation to compare\n";
+    return 0;
+  }
+  print_method_agreement(c, out);
+  print_winners(c, out);
   return 0;
 }
 

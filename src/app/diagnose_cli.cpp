@@ -143,9 +143,7 @@ void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
                          std::to_string(j) + " is not finite");
 }
 
-}  // namespace
-
-int diagnose_command(const std::vector<std::string>& args, const std::string& exe) {
+po::options_description diagnose_options() {
   po::options_description opts("Options");
   opts.add_options()                                                                         //
       ("x", po::value<std::string>(), "view x: FILE[:DATASET], n x d_x")                     //
@@ -170,16 +168,11 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
        "write a figure of spectra, R^2 and the phase diagram: OUT.png (or .pdf, .svg; a "
        "name without extension gets .png)")  //
       ("help,h", "this help");
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp << "\n" << opts << kExample;
-      return 0;
-    }
-  const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
-  for (const char* need : {"x", "y", "labels"})
-    if (!vm.count(need))
-      throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
+  return opts;
+}
 
+// The procedure's choices from the command line.
+DiagnoseOptions procedure_options(const po::variables_map& vm) {
   DiagnoseOptions o;
   constexpr long long kIntMax = std::numeric_limits<int>::max();
   o.pca = static_cast<int>(cli::integer(vm, "pca", 0, kIntMax));
@@ -195,7 +188,69 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     o.classifier = DiagnoseClassifier::Permutation;
   else
     throw InputError("--classifier '" + cls + "': expected elbow or permutation");
+  return o;
+}
 
+// The two views and the raw labels, rows matched and every value finite; constant columns
+// dropped with --drop-constant (`dropped` says what went), else refused.
+struct Views {
+  Eigen::MatrixXd x, y, raw_labels;
+  std::string dropped;
+};
+
+Views read_views(const po::variables_map& vm) {
+  Views v;
+  v.x = read_matrix(vm["x"].as<std::string>(), "--x");
+  v.y = read_matrix(vm["y"].as<std::string>(), "--y");
+  v.raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
+  if (v.x.rows() != v.y.rows() || v.x.rows() != v.raw_labels.rows())
+    throw InputError("row counts differ: --x has " + std::to_string(v.x.rows()) + ", --y " +
+                     std::to_string(v.y.rows()) + ", --labels " +
+                     std::to_string(v.raw_labels.rows()));
+  check_finite(v.x, "--x");
+  check_finite(v.y, "--y");
+  for (auto* view : {&v.x, &v.y}) {
+    const auto constant = constant_columns(*view);
+    const std::string name = view == &v.x ? "--x" : "--y";
+    if (constant.empty()) continue;
+    if (!vm["drop-constant"].as<bool>())
+      throw InputError(name + ": column " + std::to_string(constant.front()) +
+                       " is constant (pass --drop-constant to drop the " +
+                       std::to_string(constant.size()) + " constant columns)");
+    *view = drop_columns(*view, constant);
+    v.dropped += (v.dropped.empty() ? "" : ", ") + std::to_string(constant.size()) +
+                 " constant columns of " + name.substr(2);
+    if (view->cols() == 0) throw InputError(name + ": every column is constant");
+  }
+  return v;
+}
+
+// Runs tools/plot_diagnose.py on the result's JSON (a temporary file, removed afterwards).
+void draw_plot(const std::string& json, const fs::path& script, const std::string& plot) {
+  const fs::path tmp = write_temporary(json);
+  const std::string cmd =
+      "/usr/bin/python3 '" + script.string() + "' '" + tmp.string() + "' '" + plot + "'";
+  const int rc = std::system(cmd.c_str());
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  if (rc != 0) throw std::runtime_error("plotting failed: " + cmd);
+}
+
+}  // namespace
+
+int diagnose_command(const std::vector<std::string>& args, const std::string& exe) {
+  const po::options_description opts = diagnose_options();
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp << "\n" << opts << kExample;
+      return 0;
+    }
+  const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
+  for (const char* need : {"x", "y", "labels"})
+    if (!vm.count(need))
+      throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
+  const DiagnoseOptions o = procedure_options(vm);
+  // The figure's path and script are checked before any reading or computing.
   std::string plot;
   fs::path script;
   if (vm.count("plot")) {
@@ -204,54 +259,27 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     if (script.empty())
       throw InputError("--plot: tools/plot_diagnose.py not found (set PHASECUBE_TOOLS_DIR)");
   }
-
-  Eigen::MatrixXd x = read_matrix(vm["x"].as<std::string>(), "--x");
-  Eigen::MatrixXd y = read_matrix(vm["y"].as<std::string>(), "--y");
-  const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
-  if (x.rows() != y.rows() || x.rows() != raw_labels.rows())
-    throw InputError("row counts differ: --x has " + std::to_string(x.rows()) + ", --y " +
-                     std::to_string(y.rows()) + ", --labels " + std::to_string(raw_labels.rows()));
-  check_finite(x, "--x");
-  check_finite(y, "--y");
-  std::string dropped;
-  for (auto* view : {&x, &y}) {
-    const auto constant = constant_columns(*view);
-    const std::string name = view == &x ? "--x" : "--y";
-    if (constant.empty()) continue;
-    if (!vm["drop-constant"].as<bool>())
-      throw InputError(name + ": column " + std::to_string(constant.front()) +
-                       " is constant (pass --drop-constant to drop the " +
-                       std::to_string(constant.size()) + " constant columns)");
-    *view = drop_columns(*view, constant);
-    dropped += (dropped.empty() ? "" : ", ") + std::to_string(constant.size()) +
-               " constant columns of " + name.substr(2);
-    if (view->cols() == 0) throw InputError(name + ": every column is constant");
-  }
-  const LabelTable labels = make_label_table(raw_labels);
+  const Views v = read_views(vm);
+  const LabelTable labels = make_label_table(v.raw_labels);
   check_labels_vary(labels, "--labels");
-  check_dimensions(x, y, labels, o);
+  check_dimensions(v.x, v.y, labels, o);
 
-  const DiagnoseResult r = diagnose(x, y, labels.values, labels.labelled, o);
+  const DiagnoseResult r = diagnose(v.x, v.y, labels.values, labels.labelled, o);
   std::ostringstream json;
   print_diagnose_json(r, o, json);
-  if (vm["json"].as<bool>()) {
+  const bool as_json = vm["json"].as<bool>();
+  if (as_json) {
     std::cout << json.str();
   } else {
-    if (!dropped.empty()) std::cout << "dropped " << dropped << "\n";
+    if (!v.dropped.empty()) std::cout << "dropped " << v.dropped << "\n";
     if (labels.classes)
       std::cout << "labels: one class column, " << labels.class_values.size()
                 << " classes (one-hot)\n";
     print_diagnose_report(r, o, std::cout);
   }
   if (!plot.empty()) {
-    const fs::path tmp = write_temporary(json.str());
-    const std::string cmd =
-        "/usr/bin/python3 '" + script.string() + "' '" + tmp.string() + "' '" + plot + "'";
-    const int rc = std::system(cmd.c_str());
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    if (rc != 0) throw std::runtime_error("plotting failed: " + cmd);
-    if (!vm["json"].as<bool>()) std::cout << "plot: " << plot << "\n";
+    draw_plot(json.str(), script, plot);
+    if (!as_json) std::cout << "plot: " << plot << "\n";
   }
   return 0;
 }

@@ -2,17 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <ostream>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
+#include "app/inspect.hpp"
 #include "io/cube.hpp"
 #include "phasecube/estimators.hpp"
 #include "phasecube/sampler.hpp"
 #include "phasecube/theory.hpp"
 #include "support/json_out.hpp"
+#include "support/text.hpp"
 #include "sweep/cell.hpp"
 #include "sweep/grid.hpp"
 
@@ -33,7 +37,6 @@ const char* cause_name(Cause c) {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-const char* const kRegimeNames[] = {"Neither", "CA only", "CP only", "Both"};
 
 // Mean top singular value of C^ (CA) and of A^ (CP) when x and y have the cell's variances
 // but no cross-modal covariance at all: the largest value sampling noise alone produces.
@@ -94,79 +97,96 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
 
+// One method's columns of the cube: closed-form Delta and simulated recovery rate per cell.
+struct MethodColumns {
+  const char* name;
+  const std::vector<double>& delta;
+  const std::vector<double>& rate;
+};
+
+// A grid line: the m cells along one axis from `start` (coordinate 0 on that axis), `stride`
+// apart in the row-major cell order.
+struct GridLine {
+  std::size_t start, stride, m;
+  std::size_t cell(std::size_t i) const { return start + i * stride; }
+};
+
+// Where the recovery rate crosses 0.5 between neighbouring cells of the line (interpolated).
+std::vector<double> empirical_crossings(const GridLine& line, const std::vector<double>& values,
+                                        const std::vector<double>& rate) {
+  std::vector<double> empirical;
+  for (std::size_t i = 0; i + 1 < line.m; ++i) {
+    const double r0 = rate[line.cell(i)], r1 = rate[line.cell(i + 1)];
+    if ((r0 >= 0.5) != (r1 >= 0.5))
+      empirical.push_back(interpolate(values[i], values[i + 1], r0, r1, 0.5));
+  }
+  return empirical;
+}
+
+// Every closed-form boundary (Delta = 1) the line crosses, with the empirical crossing
+// nearest to it (NaN when the simulation shows none).
+void walk_line(const GridLine& line, const Axis& axis, const MethodColumns& method,
+               const std::vector<double>& at, std::vector<BoundaryCrossing>& out) {
+  const std::vector<double> empirical = empirical_crossings(line, axis.values, method.rate);
+  for (std::size_t i = 0; i + 1 < line.m; ++i) {
+    const double d0 = method.delta[line.cell(i)], d1 = method.delta[line.cell(i + 1)];
+    if ((d0 > 1) == (d1 > 1)) continue;
+    BoundaryCrossing c;
+    c.method = method.name;
+    c.axis = axis.name;
+    c.at = at;
+    // log Delta is close to linear across the boundary.
+    c.theory = interpolate(axis.values[i], axis.values[i + 1], std::log(d0), std::log(d1), 0.0);
+    c.empirical = kNaN;
+    for (double e : empirical)
+      if (std::isnan(c.empirical) || std::fabs(e - c.theory) < std::fabs(c.empirical - c.theory))
+        c.empirical = e;
+    out.push_back(std::move(c));
+  }
+}
+
+// Every grid line along every axis of at least 3 values (two values are panels, e.g.
+// gamma_tilde_y = 5, 0.05, not a line to interpolate along) whose cells are all done.
 void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport& r) {
   const auto& axes = grid.axes();
   const std::vector<std::size_t> shape = grid.shape();
   const auto& done = cube.variables.at("done");
-  struct Method {
-    const char* name;
-    const std::vector<double>& delta;
-    const std::vector<double>& rate;
-  };
-  const Method methods[] = {
+  const MethodColumns methods[] = {
       {"ca", cube.variables.at("theory_delta_ca"), cube.variables.at("ca_recovery_rate")},
       {"cp", cube.variables.at("theory_delta_cp"), cube.variables.at("cp_recovery_rate")}};
-  // Row-major strides.
-  std::vector<std::size_t> stride(shape.size(), 1);
+  std::vector<std::size_t> stride(shape.size(), 1);  // row-major
   for (std::size_t a = shape.size(); a-- > 1;) stride[a - 1] = stride[a] * shape[a];
-
   for (std::size_t a = 0; a < axes.size(); ++a) {
-    const std::size_t m = shape[a];
-    // Two values are panels (e.g. gamma_tilde_y = 5, 0.05), not a line to interpolate along.
-    if (m < 3) continue;
-    // Every line along axis a: the cells whose coordinate a is 0.
+    if (shape[a] < 3) continue;
     for (std::size_t start = 0; start < grid.cell_count(); ++start) {
-      if (grid.coordinates(start)[a] != 0) continue;
+      const auto coords = grid.coordinates(start);
+      if (coords[a] != 0) continue;
+      const GridLine line{start, stride[a], shape[a]};
       bool complete = true;
-      for (std::size_t i = 0; i < m; ++i) complete = complete && done[start + i * stride[a]] == 1;
+      for (std::size_t i = 0; i < line.m; ++i) complete = complete && done[line.cell(i)] == 1;
       if (!complete) continue;
       std::vector<double> at;
-      const auto coords = grid.coordinates(start);
       for (std::size_t b = 0; b < axes.size(); ++b)
         at.push_back(b == a ? kNaN : axes[b].values[coords[b]]);
-      for (const Method& method : methods) {
-        std::vector<double> empirical;
-        for (std::size_t i = 0; i + 1 < m; ++i) {
-          const double r0 = method.rate[start + i * stride[a]];
-          const double r1 = method.rate[start + (i + 1) * stride[a]];
-          if ((r0 >= 0.5) != (r1 >= 0.5))
-            empirical.push_back(interpolate(axes[a].values[i], axes[a].values[i + 1], r0, r1, 0.5));
-        }
-        for (std::size_t i = 0; i + 1 < m; ++i) {
-          const double d0 = method.delta[start + i * stride[a]];
-          const double d1 = method.delta[start + (i + 1) * stride[a]];
-          if ((d0 > 1) == (d1 > 1)) continue;
-          BoundaryCrossing c;
-          c.method = method.name;
-          c.axis = axes[a].name;
-          c.at = at;
-          // log Delta is close to linear across the boundary.
-          c.theory = interpolate(axes[a].values[i], axes[a].values[i + 1], std::log(d0),
-                                 std::log(d1), 0.0);
-          c.empirical = kNaN;
-          for (double e : empirical)
-            if (std::isnan(c.empirical) ||
-                std::fabs(e - c.theory) < std::fabs(c.empirical - c.theory))
-              c.empirical = e;
-          r.crossings.push_back(std::move(c));
-        }
-      }
+      for (const MethodColumns& method : methods) walk_line(line, axes[a], method, at, r.crossings);
     }
   }
+}
 
-  // Summaries per (method, axis), and per n when n is an axis.
+// Summed as x / size in order, as the report always has: its figures stay bitwise the same.
+double mean(const std::vector<double>& d) {
+  double m = 0;
+  for (double x : d) m += x / static_cast<double>(d.size());
+  return m;
+}
+
+// Distances between empirical and closed-form crossings, per (method, axis).
+void summarise_crossings(ValidationReport& r) {
   std::map<std::pair<std::string, std::string>, std::vector<double>> signed_by;
   std::map<std::pair<std::string, std::string>, std::size_t> count_by;
-  std::size_t n_axis = axes.size();
-  for (std::size_t b = 0; b < axes.size(); ++b)
-    if (axes[b].name == "n") n_axis = b;
-  std::map<std::pair<double, std::string>, std::vector<double>> by_n;
   for (const auto& c : r.crossings) {
     ++count_by[{c.method, c.axis}];
-    if (std::isnan(c.empirical)) continue;
-    signed_by[{c.method, c.axis}].push_back(c.empirical - c.theory);
-    if (n_axis < axes.size() && c.axis != "n")
-      by_n[{c.at[n_axis], c.method}].push_back(std::fabs(c.empirical - c.theory));
+    if (!std::isnan(c.empirical)) signed_by[{c.method, c.axis}].push_back(c.empirical - c.theory);
   }
   for (const auto& [key, count] : count_by) {
     MethodBoundarySummary s;
@@ -176,22 +196,27 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
     const auto& d = signed_by[key];
     s.matched = d.size();
     std::vector<double> abs_d;
-    for (double x : d) {
-      abs_d.push_back(std::fabs(x));
-      s.mean_signed_distance += x / static_cast<double>(d.size());
-    }
-    s.mean_abs_distance = d.empty() ? kNaN : 0.0;
-    for (double x : abs_d) s.mean_abs_distance += x / static_cast<double>(d.size());
+    for (double x : d) abs_d.push_back(std::fabs(x));
+    s.mean_signed_distance = d.empty() ? kNaN : mean(d);
+    s.mean_abs_distance = d.empty() ? kNaN : mean(abs_d);
     s.median_abs_distance = median(abs_d);
     s.max_abs_distance = abs_d.empty() ? kNaN : *std::max_element(abs_d.begin(), abs_d.end());
-    if (d.empty()) s.mean_signed_distance = kNaN;
     r.summaries.push_back(s);
   }
-  for (const auto& [key, d] : by_n) {
-    double mean = 0;
-    for (double x : d) mean += x / static_cast<double>(d.size());
-    r.by_n.push_back({key.first, key.second, d.size(), mean});
-  }
+}
+
+// When n is an axis: the mean |empirical - theory| per (n, method) over the crossings along
+// the other axes (how the finite-sample shift shrinks with n).
+void summarise_by_n(const std::vector<Axis>& axes, ValidationReport& r) {
+  std::size_t n_axis = axes.size();
+  for (std::size_t b = 0; b < axes.size(); ++b)
+    if (axes[b].name == "n") n_axis = b;
+  if (n_axis == axes.size()) return;
+  std::map<std::pair<double, std::string>, std::vector<double>> by_n;
+  for (const auto& c : r.crossings)
+    if (!std::isnan(c.empirical) && c.axis != "n")
+      by_n[{c.at[n_axis], c.method}].push_back(std::fabs(c.empirical - c.theory));
+  for (const auto& [key, d] : by_n) r.by_n.push_back({key.first, key.second, d.size(), mean(d)});
 }
 
 }  // namespace
@@ -206,108 +231,136 @@ void finish_diagnose(ValidationReport& r) {
 }
 }  // namespace
 
-ValidationReport validate_cube(const std::string& path, const ValidateOptions& options) {
-  const CubeContents cube = read_cube(path);
-  if (!cube.kind.empty())
-    throw InputError(path + " is a " + cube.kind + " cube (schema " + cube.kind +
-                     "): validate supports two-modality cubes; use phasecube inspect");
+namespace {
+
+// The grid of the cube's stored config, after checking that it is a simulated cube whose
+// axes are the config's.
+Grid stored_grid(const CubeContents& cube, const std::string& path) {
   const auto text = cube.string_attributes.find("config");
   if (text == cube.string_attributes.end())
     throw InputError(path + ": not a phasecube cube (no stored config)");
   const Config config = config_from_text(text->second, path + " (stored config)");
-  const Grid grid(config);
+  Grid grid(config);
   if (const std::string diff = axes_mismatch(cube.axes, grid.axes()); !diff.empty())
     throw InputError(path + ": the stored config does not match the cube's axes: " + diff);
-  const auto& done = cube.variables.at("done");
   // The reader guarantees a simulated regime 0..3 in every done cell of a simulated cube.
   const auto& empirical = cube.variables.at("empirical_regime");
   if (cube.number_attributes.at("theory_only").at(0) == 1 ||
       std::all_of(empirical.begin(), empirical.end(), [](double e) { return e < 0; }))
     throw InputError(path + ": no Monte Carlo results to validate (a theory-only or empty cube)");
+  return grid;
+}
 
+// Where the cell stands against the closed form and the null floors.
+struct CellCheck {
+  Theory t;
+  int theory_regime = 0, empirical_regime = 0;
+  bool near = false, clear = false;
+  double gap_ca = 0, gap_cp = 0, floor_ca = 0, floor_cp = 0;
+};
+
+// Sums of the diagnose accuracy over the three cell sets (all, outside the band, clear),
+// when the cube has diagnose variables; finish_diagnose makes them means.
+void add_diagnose_accuracy(const CubeContents& cube, std::size_t c, const CellCheck& k,
+                           ValidationReport& r) {
+  const auto& v = cube.variables;
+  const auto de = v.find("diag_accuracy_empirical"), dt = v.find("diag_accuracy_theory");
+  if (de == v.end() || dt == v.end()) return;
+  r.has_diagnose = true;
+  const bool in[3] = {true, !k.near, k.clear};
+  for (std::size_t i = 0; i < 3; ++i)
+    if (in[i]) {
+      ++r.diag_cells[i];
+      r.diag_accuracy_empirical[i] += de->second[c];
+      r.diag_accuracy_theory[i] += dt->second[c];
+    }
+}
+
+// A cell whose simulated regime is not the closed form's, and why: near a boundary, a gap
+// below twice the null floor (finite sample), or unexplained.
+Disagreement disagreement(const Grid& grid, const CubeContents& cube, std::size_t c,
+                          const CellCheck& k) {
+  Disagreement d;
+  d.cell = c;
+  const auto coords = grid.coordinates(c);
+  for (std::size_t a = 0; a < coords.size(); ++a)
+    d.coordinates.push_back(grid.axes()[a].values[coords[a]]);
+  d.theory_regime = k.theory_regime;
+  d.empirical_regime = k.empirical_regime;
+  d.delta_ca = k.t.delta_ca;
+  d.delta_cp = k.t.delta_cp;
+  d.gap_ca = k.gap_ca;
+  d.gap_cp = k.gap_cp;
+  d.null_floor_ca = k.floor_ca;
+  d.null_floor_cp = k.floor_cp;
+  d.ca_recovery_rate = cube.variables.at("ca_recovery_rate")[c];
+  d.cp_recovery_rate = cube.variables.at("cp_recovery_rate")[c];
+  const int th = k.theory_regime, em = k.empirical_regime;
+  const bool ca_differs = (th & 1) != (em & 1), cp_differs = (th & 2) != (em & 2);
+  const bool finite =
+      (!ca_differs || k.gap_ca < 2 * k.floor_ca) && (!cp_differs || k.gap_cp < 2 * k.floor_cp);
+  d.cause = k.near ? Cause::NearBoundary : finite ? Cause::FiniteSample : Cause::Unexplained;
+  return d;
+}
+
+// One done cell: the confusion table, the clear-cell and diagnose counts, and the cell's
+// disagreement if any.
+void check_cell(const Grid& grid, const CubeContents& cube, std::size_t c,
+                const ValidateOptions& options, NullFloors& floors, ValidationReport& r) {
+  ++r.done;
+  const CellParams p = grid.cell(c);
+  CellCheck k;
+  k.t = theory(p);
+  k.theory_regime = static_cast<int>(k.t.regime);
+  k.empirical_regime = static_cast<int>(cube.variables.at("empirical_regime")[c]);
+  const int th = k.theory_regime, em = k.empirical_regime;
+  ++r.confusion[static_cast<std::size_t>(th)][static_cast<std::size_t>(em)];
+  k.near =
+      std::fabs(k.t.delta_ca - 1) <= options.band || std::fabs(k.t.delta_cp - 1) <= options.band;
+  k.gap_ca = gap(k.t.rho, k.t.nu);
+  k.gap_cp = gap(k.t.tau, k.t.xi);
+  std::tie(k.floor_ca, k.floor_cp) = floors(p);
+  k.clear = !k.near && k.gap_ca >= 2 * k.floor_ca && k.gap_cp >= 2 * k.floor_cp;
+  if (k.clear) ++r.clear_cells;
+  add_diagnose_accuracy(cube, c, k, r);
+  if (th == em) {
+    ++r.agree;
+    if (k.clear) ++r.clear_agree;
+    return;
+  }
+  Disagreement d = disagreement(grid, cube, c, k);
+  (d.cause == Cause::NearBoundary   ? r.near_boundary
+   : d.cause == Cause::FiniteSample ? r.finite_sample
+                                    : r.unexplained)++;
+  r.disagreements.push_back(std::move(d));
+}
+
+}  // namespace
+
+ValidationReport validate_cube(const std::string& path, const ValidateOptions& options) {
+  const CubeContents cube = read_cube(path);
+  if (!cube.kind.empty())
+    throw InputError(path + " is a " + cube.kind + " cube (schema " + cube.kind +
+                     "): validate supports two-modality cubes; use phasecube inspect");
+  const Grid grid = stored_grid(cube, path);
   ValidationReport r;
   r.path = path;
   for (const auto& a : grid.axes()) r.axes.push_back(a.name);
   r.cells = grid.cell_count();
   NullFloors floors(options);
-  const auto& v = cube.variables;
-  for (std::size_t c = 0; c < r.cells; ++c) {
-    if (done[c] != 1) continue;
-    ++r.done;
-    const CellParams p = grid.cell(c);
-    const Theory t = theory(p);
-    const int th = static_cast<int>(t.regime);
-    const int em = static_cast<int>(empirical[c]);
-    ++r.confusion[static_cast<std::size_t>(th)][static_cast<std::size_t>(em)];
-    const bool near =
-        std::fabs(t.delta_ca - 1) <= options.band || std::fabs(t.delta_cp - 1) <= options.band;
-    const double gap_ca = gap(t.rho, t.nu), gap_cp = gap(t.tau, t.xi);
-    const auto [floor_ca, floor_cp] = floors(p);
-    const bool clear = !near && gap_ca >= 2 * floor_ca && gap_cp >= 2 * floor_cp;
-    if (clear) ++r.clear_cells;
-    if (const auto de = v.find("diag_accuracy_empirical"), dt = v.find("diag_accuracy_theory");
-        de != v.end() && dt != v.end()) {
-      r.has_diagnose = true;
-      const bool in[3] = {true, !near, clear};
-      for (std::size_t i = 0; i < 3; ++i)
-        if (in[i]) {
-          ++r.diag_cells[i];
-          r.diag_accuracy_empirical[i] += de->second[c];
-          r.diag_accuracy_theory[i] += dt->second[c];
-        }
-    }
-    if (th == em) {
-      ++r.agree;
-      if (clear) ++r.clear_agree;
-      continue;
-    }
-    Disagreement d;
-    d.cell = c;
-    const auto coords = grid.coordinates(c);
-    for (std::size_t a = 0; a < coords.size(); ++a)
-      d.coordinates.push_back(grid.axes()[a].values[coords[a]]);
-    d.theory_regime = th;
-    d.empirical_regime = em;
-    d.delta_ca = t.delta_ca;
-    d.delta_cp = t.delta_cp;
-    d.gap_ca = gap_ca;
-    d.gap_cp = gap_cp;
-    d.null_floor_ca = floor_ca;
-    d.null_floor_cp = floor_cp;
-    d.ca_recovery_rate = v.at("ca_recovery_rate")[c];
-    d.cp_recovery_rate = v.at("cp_recovery_rate")[c];
-    const bool ca_differs = (th & 1) != (em & 1), cp_differs = (th & 2) != (em & 2);
-    const bool finite =
-        (!ca_differs || gap_ca < 2 * floor_ca) && (!cp_differs || gap_cp < 2 * floor_cp);
-    d.cause = near ? Cause::NearBoundary : finite ? Cause::FiniteSample : Cause::Unexplained;
-    (d.cause == Cause::NearBoundary   ? r.near_boundary
-     : d.cause == Cause::FiniteSample ? r.finite_sample
-                                      : r.unexplained)++;
-    r.disagreements.push_back(std::move(d));
-  }
+  const auto& done = cube.variables.at("done");
+  for (std::size_t c = 0; c < r.cells; ++c)
+    if (done[c] == 1) check_cell(grid, cube, c, options, floors, r);
   find_crossings(grid, cube, r);
+  summarise_crossings(r);
+  summarise_by_n(grid.axes(), r);
   finish_diagnose(r);
   return r;
 }
 
 namespace {
-std::string pct(std::size_t a, std::size_t b) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%.1f%%",
-                b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0);
-  return s;
-}
 std::string num(double x) {
-  if (std::isnan(x)) return "nan";
-  char s[32];
-  std::snprintf(s, sizeof s, "%.4g", x);
-  return s;
-}
-// "100000", not "1e+05": sample sizes read as integers.
-std::string integer_or_number(double x) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%.10g", x);
-  return s;
+  return significant_text(x, 4);
 }
 std::string where(const ValidationReport& r, const std::vector<double>& coords) {
   std::string s;
@@ -319,18 +372,18 @@ std::string where(const ValidationReport& r, const std::vector<double>& coords) 
 
 void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostream& out) {
   out << "validate " << r.path << "\n  done cells    " << r.done << " of " << r.cells
-      << "\n  agreement     " << r.agree << " of " << r.done << " (" << pct(r.agree, r.done)
-      << ")\n\nregimes (rows: theory, columns: simulated)\n";
+      << "\n  agreement     " << r.agree << " of " << r.done << " ("
+      << percent_text(r.agree, r.done) << ")\n\nregimes (rows: theory, columns: simulated)\n";
   char line[160];
-  std::snprintf(line, sizeof line, "  %-10s%10s%10s%10s%10s%12s\n", "", "Neither", "CA only",
-                "CP only", "Both", "agreement");
+  std::snprintf(line, sizeof line, "  %-10s%10s%10s%10s%10s%12s\n", "", regime_label(0),
+                regime_label(1), regime_label(2), regime_label(3), "agreement");
   out << line;
   for (std::size_t t = 0; t < 4; ++t) {
     std::size_t row = 0;
     for (auto x : r.confusion[t]) row += x;
-    std::snprintf(line, sizeof line, "  %-10s%10zu%10zu%10zu%10zu%12s\n", kRegimeNames[t],
+    std::snprintf(line, sizeof line, "  %-10s%10zu%10zu%10zu%10zu%12s\n", regime_label(t),
                   r.confusion[t][0], r.confusion[t][1], r.confusion[t][2], r.confusion[t][3],
-                  pct(r.confusion[t][t], row).c_str());
+                  percent_text(r.confusion[t][t], row).c_str());
     out << line;
   }
   const std::size_t dis = r.done - r.agree;
@@ -338,7 +391,8 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
       << ")   " << r.near_boundary << "\n  finite-sample gap (< 2 x null floor)  "
       << r.finite_sample << "\n  unexplained                           " << r.unexplained
       << "\n\nclear cells (outside the band, CA and CP gaps >= 2 x null floor): " << r.clear_agree
-      << " of " << r.clear_cells << " agree (" << pct(r.clear_agree, r.clear_cells) << ")\n";
+      << " of " << r.clear_cells << " agree (" << percent_text(r.clear_agree, r.clear_cells)
+      << ")\n";
   if (r.has_diagnose) {
     const char* sets[] = {"all cells", "outside the band", "clear cells"};
     out << "\ndiagnose accuracy (mean share of trials whose estimated regime is right):\n";
@@ -351,8 +405,8 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
     out << "\nunexplained disagreements (look at these):\n";
     for (const auto& d : r.disagreements)
       if (d.cause == Cause::Unexplained)
-        out << "  " << where(r, d.coordinates) << ": theory " << kRegimeNames[d.theory_regime]
-            << ", simulated " << kRegimeNames[d.empirical_regime] << " (Delta_CA "
+        out << "  " << where(r, d.coordinates) << ": theory " << regime_label(d.theory_regime)
+            << ", simulated " << regime_label(d.empirical_regime) << " (Delta_CA "
             << num(d.delta_ca) << ", Delta_CP " << num(d.delta_cp) << "; CA gap " << num(d.gap_ca)
             << " vs floor " << num(d.null_floor_ca) << ", CP gap " << num(d.gap_cp) << " vs floor "
             << num(d.null_floor_cp) << "; recovery CA " << num(d.ca_recovery_rate) << ", CP "
@@ -373,7 +427,7 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
     out << "\nboundary distance against n (mean |empirical - theory| over crossings along the "
            "other axes)\n";
     for (const auto& b : r.by_n)
-      out << "  n = " << integer_or_number(b.n) << "  " << b.method << ": "
+      out << "  n = " << grid_value_text(b.n) << "  " << b.method << ": "
           << num(b.mean_abs_distance) << " (" << b.matched << " crossings)\n";
   }
 }
@@ -441,6 +495,8 @@ Json by_n_json(const ValidationReport& r) {
 }  // namespace
 
 void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostream& out) {
+  Json regimes = Json::array();
+  for (std::size_t code = 0; code < 4; ++code) regimes.push_back(regime_label(code));
   Json doc = {
       {"path", r.path},
       {"band", o.band},
@@ -448,7 +504,7 @@ void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostrea
       {"done", r.done},
       {"agree", r.agree},
       {"agreement", r.done ? static_cast<double>(r.agree) / static_cast<double>(r.done) : 0.0},
-      {"regimes", kRegimeNames},
+      {"regimes", regimes},
       {"confusion", r.confusion},
       {"causes",
        {{"near_boundary", r.near_boundary},

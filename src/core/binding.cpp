@@ -37,12 +37,6 @@ ParamValues default_binding_values() {
 
 namespace {
 
-std::string list_text(const std::vector<double>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
-  return s;
-}
-
 const std::vector<double>& get(const ParamValues& values, const std::string& key) {
   auto it = values.find(key);
   if (it == values.end() || it->second.empty()) throw ParamError(key, "", "missing value");
@@ -51,7 +45,7 @@ const std::vector<double>& get(const ParamValues& values, const std::string& key
 
 int integer_param(const ParamValues& values, const std::string& key, int lo, int hi) {
   const auto& v = get(values, key);
-  if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single integer");
+  if (v.size() != 1) throw ParamError(key, format_list(v), "takes a single integer");
   const std::string why = integer_problem(v[0], lo, hi);
   if (!why.empty()) throw ParamError(key, format_number(v[0]), why);
   return static_cast<int>(v[0]);
@@ -59,7 +53,7 @@ int integer_param(const ParamValues& values, const std::string& key, int lo, int
 
 void require_finite(const std::string& key, const std::vector<double>& v) {
   for (double x : v)
-    if (!std::isfinite(x)) throw ParamError(key, list_text(v), "must be finite");
+    if (!std::isfinite(x)) throw ParamError(key, format_list(v), "must be finite");
 }
 
 // One value per modality; a list shorter than M repeats its last value; indexed keys
@@ -71,7 +65,7 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
   require_finite(key, v);
   if (v.size() > static_cast<std::size_t>(m))
     throw ParamError(
-        key, list_text(v),
+        key, format_list(v),
         "has " + std::to_string(v.size()) + " values for M = " + std::to_string(m) + " modalities");
   Eigen::VectorXd out(m);
   keys.assign(static_cast<std::size_t>(m), key);
@@ -79,7 +73,7 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
   for (const auto& [name, value] : values) {
     const IndexedName in = parse_indexed_name(name);
     if (in.index < 0 || in.base != key) continue;
-    if (value.size() != 1) throw ParamError(name, list_text(value), "takes a single value");
+    if (value.size() != 1) throw ParamError(name, format_list(value), "takes a single value");
     require_finite(name, value);
     if (in.index >= m)
       throw ParamError(name, format_number(value[0]),
@@ -89,6 +83,103 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
     keys[static_cast<std::size_t>(in.index)] = name;
   }
   return out;
+}
+
+// kappa_1 .. kappa_k: one value for all, or k values; kappa_decay (one value) makes each the
+// previous one times the decay.
+Eigen::VectorXd signal_strengths(const ParamValues& values, int k) {
+  const auto& kv = get(values, "kappa");
+  require_finite("kappa", kv);
+  if (kv.size() != 1 && kv.size() != static_cast<std::size_t>(k))
+    throw ParamError(
+        "kappa", format_list(kv),
+        "needs 1 value or k = " + std::to_string(k) + " values, got " + std::to_string(kv.size()));
+  Eigen::VectorXd kappa(k);
+  for (int i = 0; i < k; ++i) {
+    kappa(i) = kv.size() == 1 ? kv[0] : kv[static_cast<std::size_t>(i)];
+    if (kappa(i) < 0) throw ParamError("kappa", format_list(kv), "signal strength must be >= 0");
+  }
+  const auto& dv = get(values, "kappa_decay");
+  if (dv.size() != 1) throw ParamError("kappa_decay", format_list(dv), "takes a single value");
+  require_finite("kappa_decay", dv);
+  if (dv[0] < 0) throw ParamError("kappa_decay", format_number(dv[0]), "must be >= 0");
+  if (dv[0] != 1.0) {
+    if (kv.size() != 1)
+      throw ParamError("kappa_decay", format_number(dv[0]),
+                       "must be 1 when kappa is given as a list of k values");
+    for (int i = 1; i < k; ++i) kappa(i) = kappa(i - 1) * dv[0];
+  }
+  return kappa;
+}
+
+// gamma (noise) and gamma_tilde (nuisance) variances per modality; an error names the key the
+// offending value came from.
+void modality_variances(const ParamValues& values, BindingParams& p) {
+  std::vector<std::string> gamma_keys, gamma_tilde_keys;
+  p.gamma = per_modality(values, "gamma", p.m, gamma_keys);
+  for (int a = 0; a < p.m; ++a)
+    if (p.gamma(a) < 0)
+      throw ParamError(gamma_keys[static_cast<std::size_t>(a)], format_number(p.gamma(a)),
+                       "noise variance of modality " + std::to_string(a) + " must be >= 0");
+  p.gamma_tilde = per_modality(values, "gamma_tilde", p.m, gamma_tilde_keys);
+  for (int a = 0; a < p.m; ++a)
+    if (!(p.gamma_tilde(a) > 0))
+      throw ParamError(gamma_tilde_keys[static_cast<std::size_t>(a)],
+                       format_number(p.gamma_tilde(a)),
+                       "nuisance variance of modality " + std::to_string(a) + " must be > 0");
+  for (int i = 0; i < p.k; ++i)
+    for (int a = 0; a < p.m; ++a)
+      if (!(p.kappa(i) * p.kappa(i) + p.gamma(a) > 0))
+        throw ParamError(gamma_keys[static_cast<std::size_t>(a)], format_number(p.gamma(a)),
+                         "modality " + std::to_string(a) +
+                             " has zero variance on a signal coordinate (kappa = 0 and gamma = 0)");
+}
+
+// An M x M list of nu: unit diagonal, symmetric, entries in [-1, 1], positive semi-definite.
+void check_nuisance_matrix(const Eigen::MatrixXd& nu, const std::vector<double>& nv) {
+  for (Eigen::Index a = 0; a < nu.rows(); ++a) {
+    if (nu(a, a) != 1.0)
+      throw ParamError(
+          "nu", format_list(nv),
+          "diagonal entry (" + std::to_string(a) + ", " + std::to_string(a) + ") must be 1");
+    for (Eigen::Index b = 0; b < nu.cols(); ++b) {
+      if (nu(a, b) != nu(b, a))
+        throw ParamError("nu", format_list(nv),
+                         "must be symmetric: entry (" + std::to_string(a) + ", " +
+                             std::to_string(b) + ") differs from (" + std::to_string(b) + ", " +
+                             std::to_string(a) + ")");
+      if (nu(a, b) < -1 || nu(a, b) > 1)
+        throw ParamError("nu", format_list(nv), "entries must be in [-1, 1]");
+    }
+  }
+  const double lmin = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(nu).eigenvalues()(0);
+  if (lmin < -1e-10)
+    throw ParamError(
+        "nu", format_list(nv),
+        "must be positive semi-definite (smallest eigenvalue " + format_number(lmin) + ")");
+}
+
+// The nuisance correlations between modalities: one nu for every pair, or the M x M matrix.
+Eigen::MatrixXd nuisance_correlations(const ParamValues& values, int m) {
+  const auto& nv = get(values, "nu");
+  require_finite("nu", nv);
+  const auto mm = static_cast<std::size_t>(m);
+  Eigen::MatrixXd nu;
+  if (nv.size() == 1) {
+    if (nv[0] < 0 || nv[0] > 1) throw ParamError("nu", format_number(nv[0]), "must be in [0, 1]");
+    nu = Eigen::MatrixXd::Constant(m, m, nv[0]);
+    nu.diagonal().setOnes();
+    return nu;
+  }
+  if (nv.size() != mm * mm)
+    throw ParamError("nu", format_list(nv),
+                     "needs 1 value or M x M = " + std::to_string(mm * mm) + " values, got " +
+                         std::to_string(nv.size()));
+  nu.resize(m, m);
+  for (int a = 0; a < m; ++a)
+    for (int b = 0; b < m; ++b) nu(a, b) = nv[static_cast<std::size_t>(a * m + b)];
+  check_nuisance_matrix(nu, nv);
+  return nu;
 }
 
 }  // namespace
@@ -108,84 +199,9 @@ BindingParams make_binding_cell(const ParamValues& values) {
     throw ParamError(
         "anchor", std::to_string(p.anchor),
         "must be < modalities = " + std::to_string(p.m) + " (modalities are 0 .. M-1)");
-
-  const auto& kv = get(values, "kappa");
-  require_finite("kappa", kv);
-  if (kv.size() != 1 && kv.size() != static_cast<std::size_t>(p.k))
-    throw ParamError("kappa", list_text(kv),
-                     "needs 1 value or k = " + std::to_string(p.k) + " values, got " +
-                         std::to_string(kv.size()));
-  p.kappa.resize(p.k);
-  for (int i = 0; i < p.k; ++i) {
-    p.kappa(i) = kv.size() == 1 ? kv[0] : kv[static_cast<std::size_t>(i)];
-    if (p.kappa(i) < 0) throw ParamError("kappa", list_text(kv), "signal strength must be >= 0");
-  }
-  const auto& dv = get(values, "kappa_decay");
-  if (dv.size() != 1) throw ParamError("kappa_decay", list_text(dv), "takes a single value");
-  require_finite("kappa_decay", dv);
-  if (dv[0] < 0) throw ParamError("kappa_decay", format_number(dv[0]), "must be >= 0");
-  if (dv[0] != 1.0) {
-    if (kv.size() != 1)
-      throw ParamError("kappa_decay", format_number(dv[0]),
-                       "must be 1 when kappa is given as a list of k values");
-    for (int i = 1; i < p.k; ++i) p.kappa(i) = p.kappa(i - 1) * dv[0];
-  }
-
-  std::vector<std::string> gamma_keys, gamma_tilde_keys;
-  p.gamma = per_modality(values, "gamma", p.m, gamma_keys);
-  for (int a = 0; a < p.m; ++a)
-    if (p.gamma(a) < 0)
-      throw ParamError(gamma_keys[static_cast<std::size_t>(a)], format_number(p.gamma(a)),
-                       "noise variance of modality " + std::to_string(a) + " must be >= 0");
-  p.gamma_tilde = per_modality(values, "gamma_tilde", p.m, gamma_tilde_keys);
-  for (int a = 0; a < p.m; ++a)
-    if (!(p.gamma_tilde(a) > 0))
-      throw ParamError(gamma_tilde_keys[static_cast<std::size_t>(a)],
-                       format_number(p.gamma_tilde(a)),
-                       "nuisance variance of modality " + std::to_string(a) + " must be > 0");
-  for (int i = 0; i < p.k; ++i)
-    for (int a = 0; a < p.m; ++a)
-      if (!(p.kappa(i) * p.kappa(i) + p.gamma(a) > 0))
-        throw ParamError(gamma_keys[static_cast<std::size_t>(a)], format_number(p.gamma(a)),
-                         "modality " + std::to_string(a) +
-                             " has zero variance on a signal coordinate (kappa = 0 and gamma = 0)");
-
-  const auto& nv = get(values, "nu");
-  require_finite("nu", nv);
-  const auto mm = static_cast<std::size_t>(p.m);
-  if (nv.size() == 1) {
-    if (nv[0] < 0 || nv[0] > 1) throw ParamError("nu", format_number(nv[0]), "must be in [0, 1]");
-    p.nu = Eigen::MatrixXd::Constant(p.m, p.m, nv[0]);
-    p.nu.diagonal().setOnes();
-  } else {
-    if (nv.size() != mm * mm)
-      throw ParamError("nu", list_text(nv),
-                       "needs 1 value or M x M = " + std::to_string(mm * mm) + " values, got " +
-                           std::to_string(nv.size()));
-    p.nu.resize(p.m, p.m);
-    for (int a = 0; a < p.m; ++a)
-      for (int b = 0; b < p.m; ++b) p.nu(a, b) = nv[static_cast<std::size_t>(a * p.m + b)];
-    for (int a = 0; a < p.m; ++a) {
-      if (p.nu(a, a) != 1.0)
-        throw ParamError(
-            "nu", list_text(nv),
-            "diagonal entry (" + std::to_string(a) + ", " + std::to_string(a) + ") must be 1");
-      for (int b = 0; b < p.m; ++b) {
-        if (p.nu(a, b) != p.nu(b, a))
-          throw ParamError("nu", list_text(nv),
-                           "must be symmetric: entry (" + std::to_string(a) + ", " +
-                               std::to_string(b) + ") differs from (" + std::to_string(b) + ", " +
-                               std::to_string(a) + ")");
-        if (p.nu(a, b) < -1 || p.nu(a, b) > 1)
-          throw ParamError("nu", list_text(nv), "entries must be in [-1, 1]");
-      }
-    }
-    const double lmin = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(p.nu).eigenvalues()(0);
-    if (lmin < -1e-10)
-      throw ParamError(
-          "nu", list_text(nv),
-          "must be positive semi-definite (smallest eigenvalue " + format_number(lmin) + ")");
-  }
+  p.kappa = signal_strengths(values, p.k);
+  modality_variances(values, p);
+  p.nu = nuisance_correlations(values, p.m);
   return p;
 }
 

@@ -15,6 +15,12 @@ std::string format_number(double v) {
   return std::string(buf, res.ptr);
 }
 
+std::string format_list(const std::vector<double>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
+  return s;
+}
+
 ParamValues default_param_values() {
   ParamValues v;
   for (const auto& spec : kModelParams)
@@ -50,15 +56,9 @@ const std::vector<double>& get(const ParamValues& values, const std::string& key
   return it->second;
 }
 
-std::string list_text(const std::vector<double>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
-  return s;
-}
-
 int integer_param(const ParamValues& values, const std::string& key, int min_value) {
   const auto& v = get(values, key);
-  if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single integer");
+  if (v.size() != 1) throw ParamError(key, format_list(v), "takes a single integer");
   const std::string why = integer_problem(v[0], min_value, kMaxModelInteger);
   if (!why.empty()) throw ParamError(key, format_number(v[0]), why);
   return static_cast<int>(v[0]);
@@ -66,7 +66,7 @@ int integer_param(const ParamValues& values, const std::string& key, int min_val
 
 double scalar_param(const ParamValues& values, const std::string& key) {
   const auto& v = get(values, key);
-  if (v.size() != 1) throw ParamError(key, list_text(v), "takes a single value");
+  if (v.size() != 1) throw ParamError(key, format_list(v), "takes a single value");
   if (!std::isfinite(v[0])) throw ParamError(key, format_number(v[0]), "must be finite");
   return v[0];
 }
@@ -76,13 +76,13 @@ Eigen::VectorXd coordinate_param(const ParamValues& values, const std::string& k
                                  const char* what) {
   const auto& v = get(values, key);
   if (v.size() != 1 && v.size() != static_cast<std::size_t>(count))
-    throw ParamError(key, list_text(v),
+    throw ParamError(key, format_list(v),
                      "needs 1 value or " + std::to_string(count) + " (" + what + ") values, got " +
                          std::to_string(v.size()));
   Eigen::VectorXd out(count);
   for (int i = 0; i < count; ++i) {
     const double x = v.size() == 1 ? v[0] : v[static_cast<std::size_t>(i)];
-    if (!std::isfinite(x)) throw ParamError(key, list_text(v), "must be finite");
+    if (!std::isfinite(x)) throw ParamError(key, format_list(v), "must be finite");
     out(i) = x;
   }
   return out;

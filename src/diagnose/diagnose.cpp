@@ -226,8 +226,12 @@ double cv_ridge_r2(const MatrixXd& scores, const MatrixXd& targets, const std::v
   return total;
 }
 
-DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const MatrixXd& labels,
-                        const std::vector<bool>& labelled, const DiagnoseOptions& o) {
+namespace {
+
+// The labelled rows, after refusing input the procedure cannot use.
+std::vector<Eigen::Index> labelled_rows(const MatrixXd& x_in, const MatrixXd& y_in,
+                                        const MatrixXd& labels, const std::vector<bool>& labelled,
+                                        const DiagnoseOptions& o) {
   const Eigen::Index n = x_in.rows();
   if (y_in.rows() != n || labels.rows() != n || static_cast<Eigen::Index>(labelled.size()) != n)
     throw InputError("x, y and labels must have the same number of rows");
@@ -246,132 +250,123 @@ DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const Matrix
     throw InputError(std::to_string(lab.size()) +
                      " labelled rows: need at least folds = " + std::to_string(o.folds));
   if (labels.cols() < 1) throw InputError("labels have no columns");
+  return lab;
+}
 
-  DiagnoseResult r;
-  r.n = static_cast<int>(n);
-  r.n_labelled = static_cast<int>(lab.size());
-  r.label_columns = static_cast<int>(labels.cols());
-
-  // 1. centre; optional PCA.
-  MatrixXd x = x_in.rowwise() - x_in.colwise().mean();
-  MatrixXd y = y_in.rowwise() - y_in.colwise().mean();
+// Step 1: both views centred, then (optionally) reduced to their top p principal components.
+void centre_views(const MatrixXd& x_in, const MatrixXd& y_in, int pca, MatrixXd& x, MatrixXd& y) {
+  x = x_in.rowwise() - x_in.colwise().mean();
+  y = y_in.rowwise() - y_in.colwise().mean();
   check_columns(x, "x");
   check_columns(y, "y");
-  const auto nd = static_cast<double>(n);
-  if (o.pca > 0) {
-    if (o.pca > x.cols() || o.pca > y.cols())
-      throw InputError("--pca " + std::to_string(o.pca) + ": larger than a view's dimension (" +
-                       std::to_string(x.cols()) + ", " + std::to_string(y.cols()) + ")");
-    VectorXd v;
-    MatrixXd e;
-    descending_eigen(x.transpose() * x / nd, v, e);
-    x = (x * e.leftCols(o.pca)).eval();
-    descending_eigen(y.transpose() * y / nd, v, e);
-    y = (y * e.leftCols(o.pca)).eval();
-  }
-  r.dx = static_cast<int>(x.cols());
-  r.dy = static_cast<int>(y.cols());
-  const Eigen::Index c = std::min(x.cols(), y.cols());
+  if (pca <= 0) return;
+  if (pca > x.cols() || pca > y.cols())
+    throw InputError("--pca " + std::to_string(pca) + ": larger than a view's dimension (" +
+                     std::to_string(x.cols()) + ", " + std::to_string(y.cols()) + ")");
+  const auto nd = static_cast<double>(x.rows());
+  VectorXd v;
+  MatrixXd e;
+  descending_eigen(x.transpose() * x / nd, v, e);
+  x = (x * e.leftCols(pca)).eval();
+  descending_eigen(y.transpose() * y / nd, v, e);
+  y = (y * e.leftCols(pca)).eval();
+}
 
-  const MatrixXd sxx = x.transpose() * x / nd, syy = y.transpose() * y / nd;
-  const MatrixXd sxy = x.transpose() * y / nd;
-  const MatrixXd xl = rows_of(x, lab), yl = rows_of(y, lab), tl = rows_of(labels, lab);
-
-  // Folds (and permutations): one Philox stream keyed by the fold seed.
+// The signal / nuisance classifier of every step: folds (and label permutations) from one
+// Philox stream keyed by the fold seed, so a diagnosis is reproducible.
+Classifier make_classifier(const MatrixXd& targets, std::size_t labelled,
+                           const DiagnoseOptions& o) {
   Classifier cl;
-  cl.targets = &tl;
+  cl.targets = &targets;
   cl.folds = o.folds;
   cl.ridge = o.ridge;
   cl.kind = o.classifier;
   cl.permutations = o.permutations;
   cl.quantile = o.null_quantile;
-  {
-    Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds);
-    auto shuffle = [&](std::vector<Eigen::Index>& v) {  // Fisher-Yates
-      for (std::size_t i = v.size(); i > 1; --i) {
-        const auto j = static_cast<std::size_t>(rng.uniform() * static_cast<double>(i));
-        std::swap(v[i - 1], v[std::min(j, i - 1)]);
-      }
-    };
-    std::vector<Eigen::Index> order(lab.size());
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    shuffle(order);
-    cl.fold.assign(lab.size(), 0);
-    for (std::size_t i = 0; i < order.size(); ++i)
-      cl.fold[static_cast<std::size_t>(order[i])] =
-          static_cast<int>(i % static_cast<std::size_t>(o.folds));
-    if (o.classifier == DiagnoseClassifier::Permutation)
-      for (int b = 0; b < o.permutations; ++b) {
-        std::vector<Eigen::Index> perm(lab.size());
-        std::iota(perm.begin(), perm.end(), Eigen::Index{0});
-        shuffle(perm);
-        cl.perms.push_back(std::move(perm));
-      }
-  }
+  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds);
+  auto shuffled = [&] {  // 0 .. labelled-1, Fisher-Yates
+    std::vector<Eigen::Index> v(labelled);
+    std::iota(v.begin(), v.end(), Eigen::Index{0});
+    for (std::size_t i = v.size(); i > 1; --i) {
+      const auto j = static_cast<std::size_t>(rng.uniform() * static_cast<double>(i));
+      std::swap(v[i - 1], v[std::min(j, i - 1)]);
+    }
+    return v;
+  };
+  const std::vector<Eigen::Index> order = shuffled();
+  cl.fold.assign(labelled, 0);
+  for (std::size_t i = 0; i < order.size(); ++i)
+    cl.fold[static_cast<std::size_t>(order[i])] =
+        static_cast<int>(i % static_cast<std::size_t>(o.folds));
+  if (o.classifier == DiagnoseClassifier::Permutation)
+    for (int b = 0; b < o.permutations; ++b) cl.perms.push_back(shuffled());
+  return cl;
+}
 
-  // 2. per-view SVD (component variances).
+// A step's spectrum, classified component by component, and its separation ratio.
+void finish_step(DiagnoseStep& step, const char* name, const StepScores& scores,
+                 const Classifier& cl) {
+  step.name = name;
+  classify(step, scores, cl);
+  separate(step);
+}
+
+// Steps 2-5 on the centred views (xl, yl: their labelled rows): per-view SVD, PLS, CCA and CP
+// in both directions.
+void spectral_steps(DiagnoseResult& r, const MatrixXd& x, const MatrixXd& y, const MatrixXd& xl,
+                    const MatrixXd& yl, const Classifier& cl, double whiten_reg) {
+  const auto nd = static_cast<double>(x.rows());
+  const Eigen::Index c = std::min(x.cols(), y.cols());
+  const MatrixXd sxx = x.transpose() * x / nd, syy = y.transpose() * y / nd;
+  const MatrixXd sxy = x.transpose() * y / nd;
   MatrixXd ex, ey;
-  r.svd_x.name = "svd_x";
   descending_eigen(sxx, r.svd_x.values, ex);
-  classify(r.svd_x, single_scores(xl, ex, x.cols()), cl);
-  separate(r.svd_x);
-  r.svd_y.name = "svd_y";
+  finish_step(r.svd_x, "svd_x", single_scores(xl, ex, x.cols()), cl);
   descending_eigen(syy, r.svd_y.values, ey);
-  classify(r.svd_y, single_scores(yl, ey, y.cols()), cl);
-  separate(r.svd_y);
-
-  // 3. PLS: SVD of the cross-covariance.
-  {
+  finish_step(r.svd_y, "svd_y", single_scores(yl, ey, y.cols()), cl);
+  {  // PLS: SVD of the cross-covariance (each SVD freed before the next: d x d factors)
     Eigen::JacobiSVD<MatrixXd> svd(sxy, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    r.pls.name = "pls";
     r.pls.values = svd.singularValues();
-    classify(r.pls, pair_scores(xl, svd.matrixU(), yl, svd.matrixV(), c), cl);
-    separate(r.pls);
+    finish_step(r.pls, "pls", pair_scores(xl, svd.matrixU(), yl, svd.matrixV(), c), cl);
   }
-  // 4. CCA.
-  const MatrixXd wx = inverse_sqrt(sxx, o.whiten_reg), wy = inverse_sqrt(syy, o.whiten_reg);
+  const MatrixXd wx = inverse_sqrt(sxx, whiten_reg), wy = inverse_sqrt(syy, whiten_reg);
   {
     Eigen::JacobiSVD<MatrixXd> svd(wx * sxy * wy, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    r.cca.name = "cca";
     r.cca.values = svd.singularValues();
-    classify(r.cca, pair_scores(xl, wx * svd.matrixU(), yl, wy * svd.matrixV(), c), cl);
-    separate(r.cca);
+    finish_step(r.cca, "cca", pair_scores(xl, wx * svd.matrixU(), yl, wy * svd.matrixV(), c), cl);
   }
-  // 5. CP both ways: A^ = Syx Sxx^-1/2 (x predicts y) and Sxy Syy^-1/2 (y predicts x).
+  // CP both ways: A^ = Syx Sxx^-1/2 (x predicts y) and Sxy Syy^-1/2 (y predicts x).
   {
     Eigen::JacobiSVD<MatrixXd> svd(sxy.transpose() * wx, Eigen::ComputeFullV);
-    r.cp.name = "cp";
     r.cp.values = svd.singularValues();
-    classify(r.cp, single_scores(xl, wx * svd.matrixV(), c), cl);
-    separate(r.cp);
+    finish_step(r.cp, "cp", single_scores(xl, wx * svd.matrixV(), c), cl);
   }
-  {
-    Eigen::JacobiSVD<MatrixXd> svd(sxy * wy, Eigen::ComputeFullV);
-    r.cp_rev.name = "cp_rev";
-    r.cp_rev.values = svd.singularValues();
-    classify(r.cp_rev, single_scores(yl, wy * svd.matrixV(), c), cl);
-    separate(r.cp_rev);
-  }
+  Eigen::JacobiSVD<MatrixXd> svd(sxy * wy, Eigen::ComputeFullV);
+  r.cp_rev.values = svd.singularValues();
+  finish_step(r.cp_rev, "cp_rev", single_scores(yl, wy * svd.matrixV(), c), cl);
+}
 
-  // Estimates.
+// Steps 6-7: kappa^2 from the PLS signal, nu from the nuisance CCA correlations, the gammas
+// from the per-view spectra.
+void estimate_parameters(DiagnoseResult& r) {
   r.kappa2 = r.pls.n_signal ? mean_where(r.pls.values, r.pls.signal, true) : 0.0;
-  {
-    std::vector<double> nui;
-    for (Eigen::Index i = 0; i < r.cca.values.size(); ++i)
-      if (!r.cca.signal[static_cast<std::size_t>(i)]) nui.push_back(r.cca.values(i));
-    std::sort(nui.begin(), nui.end(), std::greater<>());
-    r.nu = nui.empty() ? 0.0 : nui.size() >= 3 ? nui[1] : nui[0];
-  }
+  std::vector<double> nui;
+  for (Eigen::Index i = 0; i < r.cca.values.size(); ++i)
+    if (!r.cca.signal[static_cast<std::size_t>(i)]) nui.push_back(r.cca.values(i));
+  std::sort(nui.begin(), nui.end(), std::greater<>());
+  r.nu = nui.empty() ? 0.0 : nui.size() >= 3 ? nui[1] : nui[0];
   r.delta_ca = r.cca.delta;
   r.delta_cp = r.cp.delta;
   r.delta_cp_rev = r.cp_rev.delta;
-  // 7. gammas.
   r.gamma_x = mean_where(r.svd_x.values, r.svd_x.signal, true) - r.kappa2;
   r.gamma_y = mean_where(r.svd_y.values, r.svd_y.signal, true) - r.kappa2;
   r.gamma_tilde_x = mean_where(r.svd_x.values, r.svd_x.signal, false);
   r.gamma_tilde_y = mean_where(r.svd_y.values, r.svd_y.signal, false);
+}
 
-  // 8. verdict.
+// Step 8: the regime, the recommended objective (the better-separated one where both or
+// neither recover) and its margin over the other.
+void verdict(DiagnoseResult& r) {
   const double best_cp = std::max(r.delta_cp, r.delta_cp_rev);
   r.regime = regime_of(r.delta_ca > 1.0, best_cp > 1.0);
   r.direction = r.delta_cp >= r.delta_cp_rev ? "x->y" : "y->x";
@@ -395,6 +390,26 @@ DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const Matrix
     r.warning =
         "Neither CA nor CP separates the label-relevant signal from the correlated nuisance: "
         "cross-modal training is likely to underperform the best single view.";
+}
+
+}  // namespace
+
+DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const MatrixXd& labels,
+                        const std::vector<bool>& labelled, const DiagnoseOptions& o) {
+  const std::vector<Eigen::Index> lab = labelled_rows(x_in, y_in, labels, labelled, o);
+  DiagnoseResult r;
+  r.n = static_cast<int>(x_in.rows());
+  r.n_labelled = static_cast<int>(lab.size());
+  r.label_columns = static_cast<int>(labels.cols());
+  MatrixXd x, y;
+  centre_views(x_in, y_in, o.pca, x, y);
+  r.dx = static_cast<int>(x.cols());
+  r.dy = static_cast<int>(y.cols());
+  const MatrixXd xl = rows_of(x, lab), yl = rows_of(y, lab), tl = rows_of(labels, lab);
+  const Classifier cl = make_classifier(tl, lab.size(), o);
+  spectral_steps(r, x, y, xl, yl, cl, o.whiten_reg);
+  estimate_parameters(r);
+  verdict(r);
   return r;
 }
 

@@ -1,6 +1,5 @@
 // Readable report and JSON of a diagnose result.
 #include <cmath>
-#include <cstdio>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -8,17 +7,14 @@
 
 #include "phasecube/diagnose.hpp"
 #include "support/json_out.hpp"
+#include "support/text.hpp"
 
 namespace phasecube {
 
 namespace {
 
 std::string num(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
+  return significant_text(v, 4);  // printf writes "inf" and "-inf" as such
 }
 
 const char* classifier_name(DiagnoseClassifier c) {

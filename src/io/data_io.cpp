@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "io/hdf5.hpp"
 #include "phasecube/error.hpp"
@@ -69,8 +70,11 @@ Eigen::MatrixXd read_hdf5(const std::string& file, const std::string& dataset,
 
 }  // namespace
 
-// NumPy .npy, format versions 1-3.
-Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
+namespace {
+
+// The header text of a .npy file, after its magic string and the header length (2 bytes in
+// format version 1, 4 bytes in versions 2 and 3).
+std::string read_npy_header(std::istream& in, const std::string& where) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     throw InputError(where + ": not a NumPy .npy file");
@@ -88,6 +92,38 @@ Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
   if (header_len > (1u << 20)) throw InputError(where + ": header too large");
   std::string header(header_len, '\0');
   if (!in.read(header.data(), header_len)) throw InputError(where + ": truncated header");
+  return header;
+}
+
+// What a .npy header declares: the dtype (e.g. "f8"), its width in bytes, and the shape.
+struct NpyLayout {
+  std::string kind;
+  std::size_t width = 0;
+  std::string shape;            // as written, for messages: "60, 3"
+  std::vector<long long> dims;  // one or two
+};
+
+// The shape "(60, 3)" (or "(60,)") as integers; each entry must be one whole integer:
+// "60.5" or "6e1" is a lying header, not 60.
+std::vector<long long> npy_dims(const std::string& shape, const std::string& where) {
+  std::vector<long long> dims;
+  std::stringstream ss(shape);
+  for (std::string part; std::getline(ss, part, ',');) {
+    const auto first = part.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const auto last = part.find_last_not_of(' ');
+    long long dim = 0;
+    const char* end = part.data() + last + 1;
+    const auto [stop, ec] = std::from_chars(part.data() + first, end, dim);
+    if (ec != std::errc() || stop != end) throw InputError(where + ": bad shape '" + shape + "'");
+    dims.push_back(dim);
+  }
+  if (dims.empty() || dims.size() > 2)
+    throw InputError(where + ": expected a 1-D or 2-D array, shape (" + shape + ")");
+  return dims;
+}
+
+NpyLayout parse_npy_header(const std::string& header, const std::string& where) {
   auto value_of = [&](const std::string& key) {
     const auto k = header.find("'" + key + "'");
     if (k == std::string::npos) throw InputError(where + ": header lacks '" + key + "'");
@@ -99,77 +135,80 @@ Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
   descr = descr.substr(0, descr.find('\''));
   if (value_of("fortran_order").find("True") < value_of("fortran_order").find(','))
     throw InputError(where + ": Fortran-order arrays are not supported (save C order)");
-  std::string shape = value_of("shape");
-  shape = shape.substr(shape.find('(') + 1);
-  shape = shape.substr(0, shape.find(')'));
-  std::vector<long long> dims;
-  std::stringstream ss(shape);
-  for (std::string part; std::getline(ss, part, ',');) {
-    const auto first = part.find_first_not_of(' ');
-    if (first == std::string::npos) continue;
-    const auto last = part.find_last_not_of(' ');
-    // The whole entry is one integer: "60.5" or "6e1" is a lying header, not 60.
-    long long dim = 0;
-    const char* end = part.data() + last + 1;
-    const auto [stop, ec] = std::from_chars(part.data() + first, end, dim);
-    if (ec != std::errc() || stop != end) throw InputError(where + ": bad shape '" + shape + "'");
-    dims.push_back(dim);
-  }
-  if (dims.empty() || dims.size() > 2)
-    throw InputError(where + ": expected a 1-D or 2-D array, shape (" + shape + ")");
+  NpyLayout l;
+  l.shape = value_of("shape");
+  l.shape = l.shape.substr(l.shape.find('(') + 1);
+  l.shape = l.shape.substr(0, l.shape.find(')'));
+  l.dims = npy_dims(l.shape, where);
   if (descr.size() < 3) throw InputError(where + ": bad dtype '" + descr + "'");
   const bool little = descr[0] == '<' || descr[0] == '|' || descr[0] == '=';
-  const std::string kind = descr.substr(1);
-  if (!little || (kind != "f8" && kind != "f4" && kind != "i8" && kind != "i4"))
+  l.kind = descr.substr(1);
+  if (!little || (l.kind != "f8" && l.kind != "f4" && l.kind != "i8" && l.kind != "i4"))
     throw InputError(where + ": dtype '" + descr +
                      "' is not supported (float32/float64/int32/int64, little endian)");
-  const std::size_t width = kind[1] == '8' ? 8 : 4;
-  // Check the shape against the bytes actually in the file before allocating anything: a
-  // negative or oversized header shape must be a bad-input error, not a crash or bad_alloc.
+  l.width = l.kind[1] == '8' ? 8 : 4;
+  return l;
+}
+
+// Rows and columns, checked against the bytes actually in the file before allocating
+// anything: a negative or oversized header shape must be a bad-input error, not a crash or
+// bad_alloc.
+std::pair<Eigen::Index, Eigen::Index> npy_extent(std::istream& in, const NpyLayout& l,
+                                                 const std::string& where) {
   const std::streamoff data_start = in.tellg();
   in.seekg(0, std::ios::end);
   const std::streamoff data_bytes = in.tellg() - data_start;
   in.seekg(data_start);
-  const long long rows_ll = dims[0], cols_ll = dims.size() == 2 ? dims[1] : 1;
+  const long long rows_ll = l.dims[0], cols_ll = l.dims.size() == 2 ? l.dims[1] : 1;
   if (rows_ll < 0 || cols_ll < 0)
-    throw InputError(where + ": bad shape (" + shape + "): negative size");
-  if (cols_ll > 0 && rows_ll > data_bytes / static_cast<long long>(width) / cols_ll)
-    throw InputError(where + ": truncated data (shape (" + shape + ") needs more than the " +
+    throw InputError(where + ": bad shape (" + l.shape + "): negative size");
+  if (cols_ll > 0 && rows_ll > data_bytes / static_cast<long long>(l.width) / cols_ll)
+    throw InputError(where + ": truncated data (shape (" + l.shape + ") needs more than the " +
                      std::to_string(data_bytes) + " bytes in the file)");
   check_matrix_size(static_cast<double>(rows_ll), static_cast<double>(cols_ll), where);
   // A zero dimension fits any other in no bytes: bound it, or (0, 1e11) is 1e11 empty
   // columns for every later loop (found by fuzzing: a hang).
   constexpr long long kMaxEmptyExtent = 1 << 20;
   if ((rows_ll == 0 || cols_ll == 0) && std::max(rows_ll, cols_ll) > kMaxEmptyExtent)
-    throw InputError(where + ": bad shape (" + shape + "): an empty array with more than " +
+    throw InputError(where + ": bad shape (" + l.shape + "): an empty array with more than " +
                      std::to_string(kMaxEmptyExtent) + " rows or columns");
-  const auto rows = static_cast<Eigen::Index>(rows_ll);
-  const auto cols = static_cast<Eigen::Index>(cols_ll);
+  return {static_cast<Eigen::Index>(rows_ll), static_cast<Eigen::Index>(cols_ll)};
+}
+
+// Value i of the raw little-endian data as a double.
+double npy_value(const std::vector<char>& raw, std::size_t i, const NpyLayout& l) {
+  const char* p = raw.data() + i * l.width;
+  double v = 0;
+  if (l.kind == "f8") {
+    std::memcpy(&v, p, 8);
+  } else if (l.kind == "f4") {
+    float f;
+    std::memcpy(&f, p, 4);
+    v = f;
+  } else if (l.kind == "i8") {
+    std::int64_t q;
+    std::memcpy(&q, p, 8);
+    v = static_cast<double>(q);
+  } else {
+    std::int32_t q;
+    std::memcpy(&q, p, 4);
+    v = q;
+  }
+  return v;
+}
+
+}  // namespace
+
+// NumPy .npy, format versions 1-3.
+Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
+  const NpyLayout layout = parse_npy_header(read_npy_header(in, where), where);
+  const auto [rows, cols] = npy_extent(in, layout, where);
   RowMatrix m(rows, cols);
   const std::size_t count = static_cast<std::size_t>(rows * cols);
-  std::vector<char> raw(count * width);
+  std::vector<char> raw(count * layout.width);
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
     throw InputError(where + ": truncated data (expected " + std::to_string(count) + " values)");
-  for (std::size_t i = 0; i < count; ++i) {
-    const char* p = raw.data() + i * width;
-    double v = 0;
-    if (kind == "f8") {
-      std::memcpy(&v, p, 8);
-    } else if (kind == "f4") {
-      float f;
-      std::memcpy(&f, p, 4);
-      v = f;
-    } else if (kind == "i8") {
-      std::int64_t q;
-      std::memcpy(&q, p, 8);
-      v = static_cast<double>(q);
-    } else {
-      std::int32_t q;
-      std::memcpy(&q, p, 4);
-      v = q;
-    }
-    m.data()[i] = v;
-  }
+  for (std::size_t i = 0; i < count; ++i) m.data()[i] = npy_value(raw, i, layout);
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "support/text.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace phasecube {
@@ -26,6 +27,33 @@ std::string printable_line(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string significant_text(double v, int digits) {
+  if (std::isnan(v)) return "nan";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+
+std::string grid_value_text(double v) {
+  return significant_text(v, 10);
+}
+
+std::string percent_text(double part, double whole) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", whole > 0 ? 100.0 * part / whole : 0.0);
+  return buf;
+}
+
+std::string percent_text(std::size_t part, std::size_t whole) {
+  return percent_text(static_cast<double>(part), static_cast<double>(whole));
+}
+
+std::string join_numbers(const std::vector<double>& v, std::string (*text)(double)) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + text(v[i]);
+  return s;
 }
 
 }  // namespace phasecube

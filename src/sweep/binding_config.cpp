@@ -15,7 +15,6 @@ namespace phasecube {
 namespace {
 
 using config_text::cell_context;
-using config_text::list_text;
 
 bool known_key(std::string_view section, std::string_view name) {
   if (section != "model" && section != "axes") return false;
@@ -73,7 +72,7 @@ BindingConfig build(const std::vector<ConfigEntry>& entries, const std::string& 
         label = "axes." + e.key + " value " + format_number(grid.values(i).at(e.key)[0]);
       } else {
         const auto it = c.fixed.find(e.key);
-        label = "model." + e.key + (it == c.fixed.end() ? "" : " = " + list_text(it->second)) +
+        label = "model." + e.key + (it == c.fixed.end() ? "" : " = " + format_list(it->second)) +
                 (given.contains(e.key) || it == c.fixed.end() ? "" : " (default)");
       }
       throw InputError(label + ": " + e.what() + cell_context(grid, i));

@@ -19,7 +19,6 @@ namespace {
 constexpr double kMaxAxisValues = 1e7;
 constexpr std::string_view kSections[] = {"model", "axes", "run", "diagnose"};
 
-using config_text::list_text;
 using config_text::trim;
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -154,7 +153,7 @@ struct Provenance {
   std::set<std::string, std::less<>> given;  // fixed in the file or on the command line
   std::string fixed(const std::string& name, const std::vector<double>& v) const {
     const bool is_default = !given.contains(name);
-    return "model." + name + " = " + list_text(v) + (is_default ? " (default)" : "");
+    return "model." + name + " = " + format_list(v) + (is_default ? " (default)" : "");
   }
   static std::string axis(const std::string& name, double v) {
     return "axes." + name + " value " + format_number(v);
@@ -190,7 +189,7 @@ void check_alone(const std::string& name, const std::vector<double>& value,
     make_cell(context_for(name, value));
   } catch (const ParamError& e) {
     if (e.key != name) return;  // about the combination: the cell pass reports it in context
-    const std::string got = e.value == list_text(value) ? "" : " (got " + e.value + ")";
+    const std::string got = e.value == format_list(value) ? "" : " (got " + e.value + ")";
     throw InputError(label + ": " + e.what() + got);
   }
 }
@@ -271,7 +270,8 @@ std::string results_mismatch(const Config& a, const Config& b) {
     if (fa != fb)
       return "model." + name + (fa ? " is fixed here but swept" : " is swept here but fixed");
     if (fa && ia->second != ib->second)
-      return "model." + name + " = " + list_text(ia->second) + " here, " + list_text(ib->second);
+      return "model." + name + " = " + format_list(ia->second) + " here, " +
+             format_list(ib->second);
   }
   if (a.axes.size() != b.axes.size())
     return std::to_string(a.axes.size()) + " axes here, " + std::to_string(b.axes.size());

@@ -22,12 +22,6 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(first, last - first + 1));
 }
 
-std::string list_text(const std::vector<double>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
-  return s;
-}
-
 std::string read_config_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
@@ -267,10 +261,10 @@ std::string resolved_text(std::string_view title,
   std::ostringstream out;
   out << "# " << title << ", resolved: every key, defaults filled in, overrides applied.\n";
   out << "[model]\n";
-  for (const auto& [name, values] : model) out << name << " = " << list_text(values) << "\n";
+  for (const auto& [name, values] : model) out << name << " = " << format_list(values) << "\n";
   out << "\n[axes]\n";
   for (const auto& a : axes)
-    out << a.name << " = " << (a.spec.empty() ? list_text(a.values) : a.spec) << "\n";
+    out << a.name << " = " << (a.spec.empty() ? format_list(a.values) : a.spec) << "\n";
   out << "\n[run]\n";
   out << "trials = " << run.trials << "\n";
   out << "seed = " << run.seed << "\n";

@@ -19,8 +19,6 @@ namespace phasecube::config_text {
 
 // `s` without leading and trailing blanks.
 std::string trim(std::string_view s);
-// "1, 2.5, 3": a value list as messages and resolved configs print it.
-std::string list_text(const std::vector<double>& v);
 // The whole file; throws InputError("cannot read config file ...").
 std::string read_config_file(const std::string& path);
 // ", in the cell with kappa = 1, nu = 0.5" (empty for a grid without axes).

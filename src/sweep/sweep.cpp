@@ -304,91 +304,139 @@ void for_each_result(const std::vector<double>& msg, const SweepJob& job, F f) {
 // (the cube is saved first, so nothing is lost either way). SLURM allows ~30 s after TERM.
 constexpr double kStopGraceSeconds = 6.0;
 
-int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
-  // Nothing started: after a bad --resume or a stop signal, release the workers (each
-  // answers with an empty Final) and report.
-  auto release_workers = [&] {
-    for (int w = 1; w < ranks; ++w) mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
-    for (int w = 1; w < ranks; ++w) mpi::receive_doubles(*mpi::probe(w, mpi::Tag::Final, true));
-  };
-  std::optional<Master> started;
+// Nothing started (a bad --resume or a stop signal before the first chunk): each worker is
+// sent a Stop and answers with an empty Final.
+void release_workers(int ranks) {
+  for (int w = 1; w < ranks; ++w) mpi::send(std::vector<std::uint64_t>{}, w, mpi::Tag::Stop);
+  for (int w = 1; w < ranks; ++w) mpi::receive_doubles(*mpi::probe(w, mpi::Tag::Final, true));
+}
+
+// The master with the finished cells of a previous cube (--resume) taken over.
+Master start_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
   try {
-    started.emplace(job, options, log);
-    started->load_previous();
+    Master master(job, options, log);
+    master.load_previous();
     throw_if_stopped();
+    return master;
   } catch (const InputError&) {
-    release_workers();
+    release_workers(ranks);
     throw;
   } catch (const Stopped&) {
-    release_workers();
+    release_workers(ranks);
     throw;
   }
-  Master& master = *started;
-  const std::vector<std::size_t> todo = master.todo();
-  std::deque<Chunk> queue = plan_chunks(job, todo, ranks);
-  Progress progress(log, master.cell_count(), master.done_count(), job.run().trials);
-  master.checkpoint(true);  // the cube exists (with its closed forms) from the start
+}
 
-  // Each worker holds up to two chunks, so it never waits for a master busy with a cell.
-  constexpr std::size_t kPrefetch = 2;
+// The workers as the master sees them: the chunks each one holds and what it has answered.
+// Each worker holds up to two chunks, so it never waits for a master busy with a cell.
+class WorkerPool {
+ public:
+  WorkerPool(const SweepJob& job, Master& master, std::deque<Chunk>& queue, int ranks)
+      : job_(job), master_(master), queue_(queue) {
+    for (int w = 1; w < ranks; ++w) workers_[w];
+  }
+
+  // Tops worker w up to two chunks; a Stop once the queue is empty or a stop signal came.
+  void send_work(int w) {
+    Worker& wk = workers_[w];
+    if (wk.finished) return;  // it sent its Final (e.g. its own stop signal): gone
+    while (wk.outstanding.size() < kPrefetch && !queue_.empty() && !g_stop.load()) {
+      Chunk c = std::move(queue_.front());
+      queue_.pop_front();
+      sends_.post(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
+      wk.outstanding.push_back(std::move(c));
+    }
+    if (wk.outstanding.empty() && !wk.stop_sent && (queue_.empty() || g_stop.load())) {
+      sends_.post({}, w, mpi::Tag::Stop);
+      wk.stop_sent = true;
+    }
+  }
+  void send_work() {
+    for (auto& [w, _] : workers_) send_work(w);
+  }
+
+  // Stores the cells of a Result or a Final. After a Final the worker is gone: whatever it
+  // did not finish goes back to the front of the queue.
+  void handle(const mpi::Incoming& m) {
+    const std::vector<double> msg = mpi::receive_doubles(m);
+    Worker& wk = workers_[m.source];
+    for_each_result(msg, job_, [&](std::size_t cell, const double* r) { master_.store(cell, r); });
+    if (m.tag == mpi::Tag::Result) {
+      if (!wk.outstanding.empty()) wk.outstanding.erase(wk.outstanding.begin());
+      send_work(m.source);
+      return;
+    }
+    wk.finished = true;
+    for (const Chunk& c : wk.outstanding) {
+      Chunk rest;
+      for (std::size_t cell : c)
+        if (!master_.is_done(cell)) rest.push_back(cell);
+      if (!rest.empty()) queue_.push_front(std::move(rest));
+    }
+    wk.outstanding.clear();
+  }
+  void handle_waiting() {
+    while (auto m = mpi::probe(-1, std::nullopt, false)) handle(*m);
+  }
+
+  // Waits (bounded, polling so that signals are seen) for one message and handles it.
+  void wait_for_one(double seconds) {
+    const auto t0 = Clock::now();
+    while (!g_stop.load() && seconds_since(t0) < seconds) {
+      if (auto m = mpi::probe(-1, std::nullopt, false)) {
+        handle(*m);
+        return;
+      }
+      ::usleep(1000);
+    }
+  }
+
+  // After a stop: a Stop to every worker, then their Finals, for at most `seconds`.
+  void stop_all(double seconds) {
+    for (auto& [w, wk] : workers_)
+      if (!wk.stop_sent) {
+        sends_.post({}, w, mpi::Tag::Stop);
+        wk.stop_sent = true;
+      }
+    const auto t0 = Clock::now();
+    while (!all_finished() && seconds_since(t0) < seconds) {
+      if (auto m = mpi::probe(-1, std::nullopt, false))
+        handle(*m);
+      else
+        ::usleep(1000);
+    }
+  }
+
+  bool all_finished() const {
+    return std::all_of(workers_.begin(), workers_.end(),
+                       [](const auto& w) { return w.second.finished; });
+  }
+
+ private:
+  static constexpr std::size_t kPrefetch = 2;
   struct Worker {
     std::vector<Chunk> outstanding;
     bool stop_sent = false, finished = false;
   };
-  std::map<int, Worker> workers;
-  for (int w = 1; w < ranks; ++w) workers[w];
-  mpi::SendQueue sends;  // declared after `workers`: destroyed (all sends done) first
-  auto send_work = [&](int w) {
-    if (workers[w].finished) return;  // it sent its Final (e.g. its own stop signal): gone
-    while (workers[w].outstanding.size() < kPrefetch && !queue.empty() && !g_stop.load()) {
-      Chunk c = std::move(queue.front());
-      queue.pop_front();
-      sends.post(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
-      workers[w].outstanding.push_back(std::move(c));
-    }
-    if (workers[w].outstanding.empty() && !workers[w].stop_sent &&
-        (queue.empty() || g_stop.load())) {
-      sends.post({}, w, mpi::Tag::Stop);
-      workers[w].stop_sent = true;
-    }
-  };
-  for (auto& [w, _] : workers) send_work(w);
+  const SweepJob& job_;
+  Master& master_;
+  std::deque<Chunk>& queue_;
+  std::map<int, Worker> workers_;
+  mpi::SendQueue sends_;  // declared after `workers_`: destroyed (all sends done) first
+};
 
-  auto handle = [&](const mpi::Incoming& m) {
-    const std::vector<double> msg = mpi::receive_doubles(m);
-    Worker& wk = workers[m.source];
-    for_each_result(msg, job, [&](std::size_t cell, const double* r) { master.store(cell, r); });
-    if (m.tag == mpi::Tag::Result) {
-      if (!wk.outstanding.empty()) wk.outstanding.erase(wk.outstanding.begin());
-      send_work(m.source);
-    } else {  // Final: the worker is gone; whatever it did not finish goes back in the queue
-      wk.finished = true;
-      for (const Chunk& c : wk.outstanding) {
-        Chunk rest;
-        for (std::size_t cell : c)
-          if (!master.is_done(cell)) rest.push_back(cell);
-        if (!rest.empty()) queue.push_front(std::move(rest));
-      }
-      wk.outstanding.clear();
-    }
-  };
-  auto all_finished = [&] {
-    return std::all_of(workers.begin(), workers.end(),
-                       [](const auto& w) { return w.second.finished; });
-  };
-
+// The master's loop: between the workers' messages it computes cells of its own from the
+// queue; when it has none left it waits for the workers. Returns false after a stop signal.
+bool serve_and_compute(SweepJob& job, Master& master, std::deque<Chunk>& queue, WorkerPool& pool,
+                       Progress& progress) {
   Chunk own;
   std::size_t own_pos = 0;
   std::vector<double> own_record(job.record_size());
-  bool interrupted = false;
   for (;;) {
-    while (auto m = mpi::probe(-1, std::nullopt, false)) handle(*m);
+    pool.handle_waiting();
     progress.update(master.done_count());
     master.checkpoint(false);
-    if (g_stop.load()) {
-      interrupted = true;
-      break;
-    }
+    if (g_stop.load()) return false;
     if (own_pos == own.size() && !queue.empty()) {
       own = std::move(queue.front());
       queue.pop_front();
@@ -402,35 +450,25 @@ int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostre
       }
       continue;
     }
-    if (all_finished()) break;
-    // Nothing left to compute here: wait for the workers (bounded, so signals are seen).
-    for (auto& [w, _] : workers) send_work(w);
-    const auto t0 = Clock::now();
-    while (!g_stop.load() && seconds_since(t0) < 0.2) {
-      if (auto m = mpi::probe(-1, std::nullopt, false)) {
-        handle(*m);
-        break;
-      }
-      ::usleep(1000);
-    }
+    if (pool.all_finished()) return true;
+    pool.send_work();
+    pool.wait_for_one(0.2);
   }
+}
 
+int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
+  Master master = start_master(job, options, ranks, log);
+  std::deque<Chunk> queue = plan_chunks(job, master.todo(), ranks);
+  Progress progress(log, master.cell_count(), master.done_count(), job.run().trials);
+  master.checkpoint(true);  // the cube exists (with its closed forms) from the start
+  WorkerPool pool(job, master, queue, ranks);
+  pool.send_work();
+  const bool interrupted = !serve_and_compute(job, master, queue, pool, progress);
   if (interrupted) {
     // Save what has arrived before anything else: under mpirun a SIGTERM is followed by a
     // SIGKILL after ~1 s (odls_base_sigkill_timeout), and a dead worker never reports.
     master.checkpoint(true);
-    for (auto& [w, wk] : workers)
-      if (!wk.stop_sent) {
-        sends.post({}, w, mpi::Tag::Stop);
-        wk.stop_sent = true;
-      }
-    const auto t0 = Clock::now();
-    while (!all_finished() && seconds_since(t0) < kStopGraceSeconds) {
-      if (auto m = mpi::probe(-1, std::nullopt, false))
-        handle(*m);
-      else
-        ::usleep(1000);
-    }
+    pool.stop_all(kStopGraceSeconds);
   }
   master.checkpoint(true);
   progress.update(master.done_count(), true);
@@ -440,7 +478,7 @@ int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostre
   }
   log << "phasecube: stopped; " << options.output << " holds " << master.done_count() << " of "
       << master.cell_count() << " cells (status partial); rerun with --resume to finish it\n";
-  if (!all_finished()) {
+  if (!pool.all_finished()) {
     // A worker that never reports has most likely died: a failure, not a clean stop.
     log << "phasecube: a worker did not report within " << kStopGraceSeconds
         << " s of the stop (a rank may have died); aborting the job; the cube is saved\n";

@@ -23,7 +23,7 @@ void check_values(const std::string& spec, const std::vector<double>& v) {
 // skipped to keep each run fast.
 void check_round_trip(const std::vector<double>& v) {
   if (v.size() > 1000) return;
-  const std::string text = config_text::list_text(v);
+  const std::string text = format_list(v);
   if (parse_number_list("model.x", text) != v) fuzz::broken("'" + text + "' does not read back");
 }
 
