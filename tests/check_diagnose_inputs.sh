@@ -144,7 +144,8 @@ expect_error "--fold-seed '-1': must be an integer in [0, 2^64 - 1]" -- \
   --x x.npy "${ok[@]}" --fold-seed -1
 expect_error "--fold-seed '18446744073709551616'" -- \
   --x x.npy "${ok[@]}" --fold-seed 18446744073709551616
-for bad in 1e2 0x10 " 5" 5abc nan inf -3 +-5 ""; do
+# 1e1 (= 10 folds) is accepted as in the config grammar; 2.5 is not an integer.
+for bad in 2.5 1e99 0x10 " 5" 5abc nan inf -3 +-5 ""; do
   expect_error "--folds '$bad': must be an integer in [2, " -- --x x.npy "${ok[@]}" --folds "$bad"
 done
 for bad in nan inf -inf 0x10 " 1" 1abc -1 1e999; do

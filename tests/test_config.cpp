@@ -726,10 +726,16 @@ TEST(CliNumbers, OneSyntaxForEveryOption) {
   EXPECT_EQ(cli::unsigned_integer("--fold-seed", "18446744073709551615"), UINT64_MAX);
   EXPECT_EQ(cli::real("--ridge", "1e-3", 0), 1e-3);
   EXPECT_EQ(cli::real("--ridge", "0", 0), 0.0);
-  for (const char* bad : {"1e2", "0x10", " 5", "5 ", "5abc", "nan", "inf", "+-5", "", "1", "101"})
+  // The config grammar's syntax (issue 12): what `folds = 1e1` accepts, --folds accepts.
+  EXPECT_EQ(cli::integer("--folds", "1e1", 2, 100), 10);
+  EXPECT_EQ(cli::integer("--folds", "10.0", 2, 100), 10);
+  EXPECT_EQ(cli::unsigned_integer("--fold-seed", "1e2"), 100u);
+  EXPECT_EQ(cli::real("--ridge", "+2.5e-1", 0), 0.25);
+  for (const char* bad :
+       {"1e3", "0x10", " 5", "5 ", "5abc", "nan", "inf", "+-5", "", "1", "101", "2.5", "5,6"})
     EXPECT_TRUE(ThrowsInputError([&] { cli::integer("--folds", bad, 2, 100); },
                                  {"--folds '" + std::string(bad) + "'", "[2, 100]"}));
-  for (const char* bad : {"-1", "1e2", "0x10", " 1", "18446744073709551616", "", "nan"})
+  for (const char* bad : {"-1", "1.5", "0x10", " 1", "18446744073709551616", "", "nan"})
     EXPECT_TRUE(ThrowsInputError([&] { cli::unsigned_integer("--fold-seed", bad); },
                                  {"--fold-seed '" + std::string(bad) + "'", "[0, 2^64 - 1]"}));
   for (const char* bad : {"nan", "inf", "-inf", "0x10", " 1", "1x", "-1", "1e999", "", "+-1"})

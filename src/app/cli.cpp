@@ -1,11 +1,12 @@
 #include "app/cli.hpp"
 
-#include <charconv>
-#include <cmath>
-#include <limits>
+#include <cctype>
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "sweep/config.hpp"
+#include "sweep/config_text.hpp"
 
 namespace po = boost::program_options;
 
@@ -41,13 +42,17 @@ InputError reworded(const po::error& e, const std::string& command) {
   return usage_error(command, e.what());
 }
 
-// The whole text is the number; a leading '+' is allowed as in the config grammar.
-template <class T>
-bool parse_whole(const std::string& text, T& value) {
-  std::string_view s = text;
-  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+// The config grammar's one number syntax (parse_number_list, config_text.hpp) for a whole
+// option value, with the command line's message: "--folds '1x': must be ...".
+double one_number(const std::string& option, const std::string& text, const std::string& want) {
+  const bool blanks = text.empty() || std::isspace(static_cast<unsigned char>(text.front())) ||
+                      std::isspace(static_cast<unsigned char>(text.back()));
+  if (!blanks) try {
+      const std::vector<double> v = parse_number_list(option, text);
+      if (v.size() == 1) return v[0];
+    } catch (const InputError&) {
+    }
+  throw InputError(option + " '" + text + "': " + want);
 }
 
 }  // namespace
@@ -78,25 +83,27 @@ CommandLine parse(const std::vector<std::string>& args, const po::options_descri
 }
 
 long long integer(const std::string& option, const std::string& text, long long lo, long long hi) {
-  long long v = 0;
-  if (!parse_whole(text, v) || v < lo || v > hi)
-    throw InputError(option + " '" + text + "': must be an integer in [" + std::to_string(lo) +
-                     ", " + std::to_string(hi) + "]");
-  return v;
+  const std::string want =
+      "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  const double v = one_number(option, text, want);
+  if (!integer_problem(v, lo, hi).empty()) throw InputError(option + " '" + text + "': " + want);
+  return static_cast<long long>(v);
 }
 
 std::uint64_t unsigned_integer(const std::string& option, const std::string& text) {
-  std::uint64_t v = 0;
-  if (!parse_whole(text, v))
-    throw InputError(option + " '" + text + "': must be an integer in [0, 2^64 - 1]");
-  return v;
+  const std::string want = "must be an integer in [0, 2^64 - 1]";
+  one_number(option, text, want);  // the syntax; digits are then read exactly
+  try {
+    return config_text::parse_integer(option, text, 0, UINT64_MAX, "");
+  } catch (const InputError&) {
+    throw InputError(option + " '" + text + "': " + want);
+  }
 }
 
 double real(const std::string& option, const std::string& text, double lo) {
-  double v = 0;
-  // from_chars alone would take "nan" and "inf"; hex needs chars_format::hex, so "0x10" fails.
-  if (!parse_whole(text, v) || !std::isfinite(v) || !(v >= lo))
-    throw InputError(option + " '" + text + "': must be a number >= " + format_number(lo));
+  const std::string want = "must be a number >= " + format_number(lo);
+  const double v = one_number(option, text, want);
+  if (!(v >= lo)) throw InputError(option + " '" + text + "': " + want);
   return v;
 }
 

@@ -29,10 +29,10 @@ CommandLine parse(const std::vector<std::string>& args,
 // The InputError for a bad command line of `command`, with the pointer to its help.
 InputError usage_error(const std::string& command, const std::string& message);
 
-// Numbers on the command line, one syntax for every option: a decimal integer (optional
-// sign), or for reals a decimal or scientific number ("1e-3"); no blanks, no hex, no nan or
-// inf (the config grammar's syntax for a number). Out of [lo, hi] (or below lo) is refused;
-// `option` names it ("--folds").
+// Numbers on the command line: the config grammar's one syntax (decimal or scientific, an
+// optional sign; no blanks, hex, nan or inf), so "--folds 1e1" is 10 as "folds = 1e1" is.
+// Integers must be integral values; unsigned ones written in digits are exact to 2^64 - 1.
+// Out of [lo, hi] (or below lo) is refused; `option` names it ("--folds").
 long long integer(const std::string& option, const std::string& text, long long lo, long long hi);
 std::uint64_t unsigned_integer(const std::string& option, const std::string& text);
 double real(const std::string& option, const std::string& text, double lo);
