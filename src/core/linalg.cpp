@@ -77,19 +77,25 @@ void lower_multiply(const Eigen::MatrixXd& l, const Eigen::MatrixXd& x, Eigen::M
   }
 }
 
-// Both solves run pivot by pivot over all columns of x: one division per pivot, off the
-// columns' dependency chains, and no buffer of reciprocals. Every entry sees the same
-// operations in the same order as a column-by-column solve.
+// Both solves take the reciprocal pivots a chunk at a time into a stack buffer (divisions
+// off the columns' dependency chains, no heap), then sweep every column over the chunk:
+// each entry sees the same operations in the same order as in a column-by-column solve.
+constexpr Eigen::Index kPivotChunk = 64;
+
 void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
   const Eigen::Index m = l.rows(), n = x.cols();
   const double* __restrict lp = l.data();
-  for (Eigen::Index c = 0; c < m; ++c) {
-    const double inv = 1.0 / lp[c * m + c];
+  double inv[kPivotChunk];
+  for (Eigen::Index c0 = 0; c0 < m; c0 += kPivotChunk) {
+    const Eigen::Index c1 = std::min(m, c0 + kPivotChunk);
+    for (Eigen::Index c = c0; c < c1; ++c) inv[c - c0] = 1.0 / lp[c * m + c];
     for (Eigen::Index j = 0; j < n; ++j) {
       double* __restrict x_j = x.data() + j * m;
-      const double v = x_j[c] * inv;
-      x_j[c] = v;
-      Col(x_j + c + 1, m - c - 1) -= v * ConstCol(lp + c * m + c + 1, m - c - 1);
+      for (Eigen::Index c = c0; c < c1; ++c) {
+        const double v = x_j[c] * inv[c - c0];
+        x_j[c] = v;
+        Col(x_j + c + 1, m - c - 1) -= v * ConstCol(lp + c * m + c + 1, m - c - 1);
+      }
     }
   }
 }
@@ -97,14 +103,18 @@ void lower_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
 void lower_transpose_solve(const Eigen::MatrixXd& l, Eigen::MatrixXd& x) {
   const Eigen::Index m = l.rows(), n = x.cols();
   const double* __restrict lp = l.data();
-  for (Eigen::Index c = m - 1; c >= 0; --c) {
-    const double* l_c = lp + c * m;
-    const double inv = 1.0 / l_c[c];
+  double inv[kPivotChunk];
+  for (Eigen::Index c1 = m; c1 > 0; c1 -= kPivotChunk) {  // chunks from the bottom up
+    const Eigen::Index c0 = std::max<Eigen::Index>(0, c1 - kPivotChunk);
+    for (Eigen::Index c = c0; c < c1; ++c) inv[c - c0] = 1.0 / lp[c * m + c];
     for (Eigen::Index j = 0; j < n; ++j) {
       double* __restrict x_j = x.data() + j * m;
-      const double v =
-          x_j[c] - ConstCol(l_c + c + 1, m - c - 1).dot(ConstCol(x_j + c + 1, m - c - 1));
-      x_j[c] = v * inv;
+      for (Eigen::Index c = c1 - 1; c >= c0; --c) {
+        const double* l_c = lp + c * m;
+        const double v =
+            x_j[c] - ConstCol(l_c + c + 1, m - c - 1).dot(ConstCol(x_j + c + 1, m - c - 1));
+        x_j[c] = v * inv[c - c0];
+      }
     }
   }
 }

@@ -125,8 +125,8 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
     // Joint(0) is CP exactly: no extra eigenproblem for the common case.
     if (p.lambda != 0.0) fit.joint(p.lambda, scratch.estimators, scratch.joint);
     const Eigen::MatrixXd& joint = p.lambda == 0.0 ? fit.cp().encoder : scratch.joint.encoder;
-    const SubspaceScore& js = scratch.score;
     score_subspace(joint, p.k, scratch.metrics, scratch.score);
+    const SubspaceScore& js = scratch.score;
     o.joint_distance = js.distance;
     o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
     MetricScratch& m = scratch.metrics;
