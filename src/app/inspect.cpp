@@ -97,12 +97,11 @@ int inspect_cube(const std::string& path, std::ostream& out) {
   }
 
   out << "\nfixed parameters\n";
-  for (const ParamSpec& p : kModelParams) {
-    const auto it = c.number_attributes.find(std::string(p.name));
-    if (it != c.number_attributes.end())
-      out << "  " << std::left << std::setw(16) << p.name << std::right << list_text(it->second)
-          << "\n";
-  }
+  for (const ParamSpec& p : kModelParams)
+    for (const auto& [name, values] : c.number_attributes)  // p, then its p[i]
+      if (const IndexedName in = parse_indexed_name(name); in.base == p.name)
+        out << "  " << std::left << std::setw(16) << name << std::right << list_text(values)
+            << "\n";
 
   const auto& done = c.variables.at("done");
   const auto& trials_done = c.variables.at("trials_done");
