@@ -91,5 +91,38 @@ printf '%s\n' "$PLAIN"$'[axes]\nnu = 0.2, 0.8\n[run]\ntrials = 2' >"$IO/plain.in
 "$EXE" inspect "$IO/key.h5" | grep -q '^modality:  3 ' || fail "--model.modalities=3 is not M = 3"
 cases=$((cases + 3))
 
+# One coordinate of a per-coordinate parameter swept alone (issue 12, the paper's kappa_3 =
+# kappa[2]): the same indexed names in both kinds of run, the axis a readable dimension scale.
+/usr/bin/python3 -c 'import h5py' 2>/dev/null || skip "h5py (/usr/bin/python3) is missing"
+for run in PLAIN BIND; do
+  base=${!run}
+  base=${base/k = [12]/k = 3}
+  base=${base/d = 4/d = 6}
+  accepts "$run-kappa2" "$base"$'kappa = 2\nnu = 0.5\n[axes]\nkappa[2] = 0.5, 4\n[run]\ntrials = 2'
+  refuses "$run-kappa3" "$base"$'[axes]\nkappa[3] = 1, 2' \
+    "axes.kappa[3] value 1: addresses signal coordinate 3 but k = 3" \
+    "in the cell with kappa[3] = 1"
+  refuses "$run-nu0" "$base"$'nu[0] = 0.5' \
+    "key 'model.nu[0]': nu takes one value, not one per coordinate or modality, so it has no index"
+  refuses "$run-twice-index" "$base"$'kappa[1] = 2\nkappa[1] = 3' \
+    "key 'model.kappa[1]' is given more than once"
+done
+# The two-modality cube: theory_r_ca goes from 2 to 3 as kappa_3 crosses 1 (rho_3 > nu = 0.5).
+/usr/bin/python3 - "$IO/PLAIN-kappa2.h5" "$IO/BIND-kappa2.h5" <<'PY' || fail "kappa[2] axis unreadable"
+import sys, h5py
+for path in sys.argv[1:]:
+    with h5py.File(path, "r") as f:
+        a = f["kappa[2]"]
+        assert list(a[:]) == [0.5, 4.0], list(a[:])
+        assert a.attrs["CLASS"] == b"DIMENSION_SCALE"
+        ln = a.attrs["long_name"]
+        ln = ln.decode() if isinstance(ln, bytes) else ln
+        assert ln.endswith("(signal coordinate 2 only)"), ln
+        assert f[f["done"].dims[0][0].name.lstrip("/")].name == "/kappa[2]"
+        if "theory_r_ca" in f:
+            assert list(f["theory_r_ca"][:]) == [2.0, 3.0], list(f["theory_r_ca"][:])
+PY
+cases=$((cases + 1))
+
 echo "$cases cases, $failures failures"
 ((failures == 0))

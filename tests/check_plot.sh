@@ -45,4 +45,17 @@ rc=0
 "$PY" "$src/tools/plot_phase.py" "$tmp/missing.h5" 2>/dev/null || rc=$?
 [[ $rc -eq 2 ]] || fail "missing file: exit code $rc, expected 2"
 
+# Indexed axes (issue 12): kappa[2] swept, gamma_x[0] fixed; plot_phase and plot_cube take the
+# names as written, and the title lists the fixed coordinate after its parameter.
+"$exe" theory --config "$src/sweeps/soft_bottleneck_kappa3.ini" --output "$tmp/i.h5" \
+  --axes.nu="0.2, 0.5, 0.8" --axes.gamma_tilde_x[1]="0.5, 2" --model.gamma_x[0]=3 >/dev/null
+"$PY" "$src/tools/plot_phase.py" "$tmp/i.h5" --x "kappa[2]" --y nu --at "gamma_tilde_x[1]=2" \
+  --output "$tmp/i.png" >/dev/null || fail "plot_phase.py refused the kappa[2] axis"
+"$PY" "$src/tools/plot_cube.py" "$tmp/i.h5" --slice "kappa[2]" --strip "$tmp/s.png" >/dev/null ||
+  fail "plot_cube.py refused the kappa[2] axis"
+[[ -f "$tmp/i.png" && -f "$tmp/s.png" ]] || fail "no PNG for the indexed axes"
+title=$(cd "$src/tools" && "$PY" -c 'import sys, h5py, plot_phase as pp
+print(" ".join(pp.fixed_params(h5py.File(sys.argv[1]))))' "$tmp/i.h5")
+[[ $title == *"gamma_x=1 gamma_x[0]=3 gamma_y=1"* ]] || fail "title lacks gamma_x[0]: $title"
+
 echo "PASS: plot_phase.py wrote a $size-byte PNG"

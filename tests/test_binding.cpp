@@ -222,8 +222,11 @@ TEST(BindingParams, IndexedValuesAndMatrixNu) {
   EXPECT_EQ(p.nu(0, 3), 0.2);
   EXPECT_EQ(parse_indexed_name("gamma_tilde[12]").index, 12);
   EXPECT_EQ(parse_indexed_name("gamma_tilde[12]").base, "gamma_tilde");
-  EXPECT_EQ(parse_indexed_name("nu[1]").base, "");  // only per-modality parameters
   EXPECT_EQ(parse_indexed_name("gamma[x]").base, "");
+  // Only per-modality parameters index modalities; kappa indexes signal coordinates.
+  EXPECT_EQ(index_count(find_binding_param("nu")->shape), IndexCount::None);
+  EXPECT_EQ(index_count(find_binding_param("gamma")->shape), IndexCount::Modality);
+  EXPECT_EQ(index_count(find_binding_param("kappa")->shape), IndexCount::SignalCoordinate);
 }
 
 void expect_param_error(ParamValues v, const std::string& key, const std::string& fragment) {
@@ -342,7 +345,7 @@ std::string message(const std::string& text) {
 TEST(BindingConfig, BadInputIsOneLineNamingTheKey) {
   EXPECT_EQ(message("[model]\nmodalities = 3\ngamma_x = 1\n"),
             "t.ini:3: unknown key 'model.gamma_x' for a binding run (modalities, d, k, n, kappa, "
-            "kappa_decay, gamma, gamma_tilde, nu, anchor, gamma[m], gamma_tilde[m])");
+            "kappa_decay, gamma, gamma_tilde, nu, anchor, kappa[i], gamma[m], gamma_tilde[m])");
   EXPECT_EQ(message("[model]\nmodalities = 3\n[axes]\nanchor = 0, 3\n"),
             "axes.anchor value 3: must be < modalities = 3 (modalities are 0 .. M-1), in the cell "
             "with anchor = 3");

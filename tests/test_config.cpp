@@ -847,5 +847,130 @@ TEST(MemoryDeathTest, GridJustOverTheAddressSpaceLimitIsRefused) {
   EXPECT_EXIT(run(), ::testing::ExitedWithCode(3), "refused");
 }
 
+// ---------------------------------------------------------------- indexed names (issue 12)
+
+Eigen::VectorXd Vec(std::initializer_list<double> v) {
+  Eigen::VectorXd x(static_cast<Eigen::Index>(v.size()));
+  Eigen::Index i = 0;
+  for (double e : v) x(i++) = e;
+  return x;
+}
+
+TEST_F(ConfigTest, IndexedNameInModelReplacesOneCoordinate) {
+  const Config c = Load(
+      "[model]\nd = 6\nk = 3\nkappa = 2\nkappa[2] = 0.5\ngamma_y[0] = 4\n"
+      "gamma_tilde_x = 1, 2, 3\ngamma_tilde_x[1] = 7\n");
+  const CellParams p = Grid(c).cell(0);
+  EXPECT_EQ(p.kappa, Vec({2, 2, 0.5}));
+  EXPECT_EQ(p.gamma_y, Vec({4, 1, 1}));
+  EXPECT_EQ(p.gamma_x, Vec({1, 1, 1}));
+  EXPECT_EQ(p.gamma_tilde_x, Vec({1, 7, 3}));
+  // The resolved text keeps them after their parameter and round-trips.
+  const std::string text = c.resolved_text();
+  EXPECT_NE(text.find("kappa = 2\nkappa[2] = 0.5\nkappa_decay = 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("gamma_tilde_x = 1, 2, 3\ngamma_tilde_x[1] = 7\n"), std::string::npos);
+  const Config back = config_from_text(text, "stored");
+  EXPECT_EQ(results_mismatch(c, back), "");
+  EXPECT_EQ(Grid(back).cell(0).kappa, p.kappa);
+  const Config other = Load("[model]\nd = 6\nk = 3\nkappa = 2\nkappa[2] = 0.6\n");
+  EXPECT_EQ(results_mismatch(other, Load("[model]\nd = 6\nk = 3\nkappa = 2\nkappa[2] = 0.5\n")),
+            "model.kappa[2] = 0.6 here, 0.5");
+  EXPECT_EQ(results_mismatch(other, Load("[model]\nd = 6\nk = 3\nkappa = 2\n")),
+            "model.kappa[2] is fixed here but swept or not given");
+}
+
+TEST_F(ConfigTest, IndexedNameInAxesSweepsOneCoordinate) {
+  const Config c = Load("[model]\nk = 3\nkappa = 2\n[axes]\nkappa[2] = 0.5, 4\nnu = 0.1, 0.2\n");
+  const Grid g(c);
+  ASSERT_EQ(g.cell_count(), 4u);
+  EXPECT_EQ(g.cell(0).kappa, Vec({2, 2, 0.5}));
+  EXPECT_EQ(g.cell(3).kappa, Vec({2, 2, 4}));
+  EXPECT_EQ(g.cell(3).nu, 0.2);
+  // The plain name swept, one coordinate fixed; and an override sweeps what the file fixes.
+  const Grid h(Load("[model]\nkappa[1] = 7\n[axes]\nkappa = 1, 3\n"));
+  EXPECT_EQ(h.cell(1).kappa, Vec({3, 7}));
+  const Grid o(Load("[model]\nk = 3\nkappa[2] = 1\n", {"--axes.kappa[2]=5,6"}));
+  EXPECT_EQ(o.cell(1).kappa, Vec({1, 1, 6}));
+}
+
+TEST_F(ConfigTest, IndexedKappaAppliesAfterTheDecay) {
+  // kappa_decay builds kappa from the plain kappa first; kappa[i] then replaces coordinate i.
+  const Config c = Load("[model]\nk = 3\nkappa = 1\nkappa_decay = 0.5\nkappa[0] = 4\n");
+  EXPECT_EQ(Grid(c).cell(0).kappa, Vec({4, 0.5, 0.25}));
+  EXPECT_EQ(
+      Grid(Load("[model]\nk = 3\nkappa = 1\nkappa_decay = 0.5\nkappa[2] = 3\n")).cell(0).kappa,
+      Vec({1, 0.5, 3}));
+}
+
+TEST_F(ConfigTest, IndexedNameErrorsNameKeyIndexAndCell) {
+  EXPECT_EQ(PlainError("[model]\nk = 2\nkappa[2] = 1\n"),
+            "model.kappa[2] = 1: addresses signal coordinate 2 but k = 2 (signal coordinates "
+            "are 0 .. k-1)");
+  EXPECT_EQ(PlainError("[model]\nkappa[2] = 1\n[axes]\nk = 3, 2\n"),
+            "model.kappa[2] = 1: addresses signal coordinate 2 but k = 2 (signal coordinates "
+            "are 0 .. k-1), in the cell with k = 2");
+  EXPECT_EQ(PlainError("[model]\nd = 4\nk = 2\n[axes]\ngamma_tilde_y[2] = 1, 2\n"),
+            "axes.gamma_tilde_y[2] value 1: addresses nuisance coordinate 2 but d - k = 2 "
+            "(nuisance coordinates are 0 .. d-k-1), in the cell with gamma_tilde_y[2] = 1");
+  EXPECT_EQ(PlainError("[model]\nk = 3\nkappa[1] = -1\n"),
+            "model.kappa[1] = -1: signal strength must be >= 0");
+  EXPECT_EQ(PlainError("[model]\nnu[0] = 0.3\n"),
+            "t.ini:2: key 'model.nu[0]': nu takes one value, not one per coordinate or modality, "
+            "so it has no index");
+  EXPECT_EQ(PlainError("[axes]\nd[1] = 3, 4\n"),
+            "t.ini:2: key 'axes.d[1]': d takes one value, not one per coordinate or modality, so "
+            "it has no index");
+  EXPECT_EQ(PlainError("[model]\nkappa[2] = 1\nkappa[2] = 3\n"),
+            "t.ini:3: key 'model.kappa[2]' is given more than once (first at t.ini:2)");
+  for (const std::string bad :
+       {"kappa[02]", "kappa[-1]", "kappa[x]", "kappa[]", "kappa[1", "kappa[1][2]"})
+    EXPECT_EQ(PlainError("[model]\n" + bad + " = 1\n"),
+              "t.ini:2: invalid key 'model." + bad +
+                  "' (an index is written name[i], i = 0, 1, 2, ... in digits)")
+        << bad;
+  EXPECT_NE(PlainError("[model]\nalpha[1] = 1\n").find("unknown key 'model.alpha[1]'"),
+            std::string::npos);
+  EXPECT_NE(PlainError("[model]\nkappa[2] = 1\n[axes]\nkappa[2] = 1, 2\n").find("never both"),
+            std::string::npos);
+  EXPECT_EQ(PlainError("[model]\nk = 3\nkappa[1] = 1, 2\n"),
+            "model.kappa[1] = 1, 2: takes a single value (put kappa[1] in [axes] to sweep it)");
+  EXPECT_NE(PlainError("[model]\neta = 0.5\ngamma_tilde_x[0] = 2\n")
+                .find("needs single values of gamma_tilde_x and gamma_tilde_y"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, IndexedNamesAreOneMechanismInBothKinds) {
+  // kappa[i] indexes signal coordinates in a binding run too; gamma[m] still modalities.
+  const BindingConfig c = binding_config_from_text(
+      "[model]\nmodalities = 3\nd = 6\nk = 3\nkappa = 2\ngamma[1] = 5\n[axes]\nkappa[2] = "
+      "0.5, 4\n",
+      "b");
+  const BindingParams p0 = make_binding_cell(binding_cell_values(c, 0));
+  const BindingParams p1 = make_binding_cell(binding_cell_values(c, 1));
+  EXPECT_EQ(p0.kappa, Vec({2, 2, 0.5}));
+  EXPECT_EQ(p1.kappa, Vec({2, 2, 4}));
+  EXPECT_EQ(p1.gamma, Vec({1, 5, 1}));
+  const BindingConfig fixed = binding_config_from_text(
+      "[model]\nmodalities = 3\nk = 3\nkappa = 1\nkappa_decay = 0.5\nkappa[0] = 4\n", "b");
+  EXPECT_EQ(make_binding_cell(binding_cell_values(fixed, 0)).kappa, Vec({4, 0.5, 0.25}));
+  // The same messages as the two-modality run (line numbers shifted by the modalities line).
+  EXPECT_EQ(BindingError("k = 2\nkappa[2] = 1\n"),
+            "model.kappa[2] = 1: addresses signal coordinate 2 but k = 2 (signal coordinates "
+            "are 0 .. k-1)");
+  EXPECT_EQ(BindingError("nu[0] = 0.3\n"),
+            "t.ini:3: key 'model.nu[0]': nu takes one value, not one per coordinate or modality, "
+            "so it has no index");
+  EXPECT_EQ(BindingError("kappa[02] = 1\n"),
+            "t.ini:3: invalid key 'model.kappa[02]' (an index is written name[i], i = 0, 1, 2, "
+            "... in digits)");
+  EXPECT_EQ(BindingError("gamma[3] = 1\n"),
+            "model.gamma[3] = 1: addresses modality 3 but M = 3 (modalities are 0 .. M-1)");
+  EXPECT_EQ(BindingError("k = 3\nkappa[1] = -1\n"),
+            "model.kappa[1] = -1: signal strength must be >= 0");
+  // The two-modality run has no per-modality gamma.
+  EXPECT_NE(PlainError("[model]\ngamma[1] = 1\n").find("unknown key 'model.gamma[1]'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace phasecube

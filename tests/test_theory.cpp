@@ -202,3 +202,28 @@ TEST(Theory, ScaleSafeKeepsTheConventions) {
   EXPECT_EQ(none.delta_ca, std::numeric_limits<double>::infinity());
   EXPECT_EQ(none.delta_cp, std::numeric_limits<double>::infinity());
 }
+
+// Issue 12: kappa[2] (the paper's kappa_3) moves one signal coordinate alone. k = 3, kappa = 2
+// elsewhere (rho = 4/5), gamma = 1, nu = 0.5: coordinate 2 is recovered iff
+// rho_3 = kappa_3^2 / (kappa_3^2 + 1) > 0.5 iff kappa_3 > 1, so r_ca goes from 2 to 3 and
+// Delta_CA = min_i rho_i / 0.5 crosses 1 there.
+TEST(Theory, OneSignalCoordinateSweptAloneMovesRca) {
+  const auto at = [](double kappa3) {
+    return theory(cell({{"d", {10}}, {"k", {3}}, {"kappa", {2}}, {"kappa[2]", {kappa3}}}));
+  };
+  for (const double kappa3 : {0.1, 0.5, 0.9}) {
+    const Theory t = at(kappa3);
+    const double rho3 = kappa3 * kappa3 / (kappa3 * kappa3 + 1);
+    EXPECT_EQ(t.r_ca, 2) << kappa3;
+    EXPECT_NEAR(t.rho(2), rho3, 1e-15);
+    EXPECT_NEAR(t.rho(0), 0.8, 1e-15);
+    EXPECT_NEAR(t.delta_ca, rho3 / 0.5, 1e-14);
+    EXPECT_LT(t.delta_ca, 1);
+  }
+  for (const double kappa3 : {1.1, 1.5, 10.0}) {
+    const Theory t = at(kappa3);
+    EXPECT_EQ(t.r_ca, 3) << kappa3;
+    EXPECT_GT(t.delta_ca, 1);
+    EXPECT_NEAR(t.delta_ca, std::min(0.8, kappa3 * kappa3 / (kappa3 * kappa3 + 1)) / 0.5, 1e-14);
+  }
+}

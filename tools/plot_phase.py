@@ -21,6 +21,7 @@ regimes and closed-form curves the same way.
 """
 import argparse
 import os
+import re
 import sys
 import textwrap
 
@@ -242,8 +243,11 @@ def fixed_params(f, exclude=(), run=True):
     """The cube's fixed model parameters (root attributes, not axes) as ["d=10", ...], then,
     with run=True, the run settings (trials, sampler, seed)."""
     attrs = f.attrs
-    params = [f"{p}={fmt(attrs[p])}" for p in TITLE_PARAMS
-              if p in attrs and p not in exclude]
+    names = []
+    for p in TITLE_PARAMS:  # each parameter, then its indexed coordinates kappa[0], kappa[1], ...
+        indexed = [a for a in attrs if re.fullmatch(re.escape(p) + r"\[(0|[1-9][0-9]*)\]", a)]
+        names += [p] + sorted(indexed, key=lambda a: int(a[len(p) + 1:-1]))
+    params = [f"{p}={fmt(attrs[p])}" for p in names if p in attrs and p not in exclude]
     if run:
         params += [f"{a}={fmt(attrs[a])}" for a in ("trials", "sampler", "seed") if a in attrs]
     return params

@@ -87,13 +87,9 @@ inline constexpr std::array kBindingParams = {
 
 const BindingParamSpec* find_binding_param(std::string_view name);
 
-// "gamma[2]" -> {"gamma", 2}; a plain name -> {name, -1}; anything else -> {"", -1}.
-// Only the per-modality parameters can be indexed.
-struct IndexedName {
-  std::string base;
-  int index = -1;
-};
-IndexedName parse_indexed_name(std::string_view name);
+// What the index of "name[i]" counts (model.hpp, parse_indexed_name): modalities for the
+// per-modality parameters ("gamma[2]"), signal coordinates for kappa ("kappa[1]"), else None.
+IndexCount index_count(BindingShape shape);
 
 // Defaults of every binding parameter.
 ParamValues default_binding_values();
@@ -108,7 +104,8 @@ struct BindingParams {
 };
 
 // Builds and validates a cell from plain values (e.g. "gamma" = {20, 0.2}) and indexed ones
-// ("gamma[0]" = {5}), which override one modality. Throws ParamError naming the key.
+// ("gamma[0]" = {5} overrides one modality, "kappa[1]" = {2} one signal coordinate). Throws
+// ParamError naming the key.
 BindingParams make_binding_cell(const ParamValues& values);
 
 // Per-coordinate M x M population covariances (coordinate i: signal for i < k).

@@ -64,6 +64,33 @@ using ParamValues = std::map<std::string, std::vector<double>, std::less<>>;
 // Defaults of every model parameter that has one (not the optional ones, e.g. eta).
 ParamValues default_param_values();
 
+// Indexed parameter names, one mechanism for every run: "kappa[2]" sets coordinate 2 (0-based:
+// the paper's kappa_3) of kappa's resolved vector, "gamma[1]" (binding) modality 1's value.
+// The plain name ("kappa": one value or a list) gives the vector; each name[i] then replaces
+// its entry i (after kappa_decay is applied to kappa). What an index counts follows from the
+// parameter's shape in its table.
+struct IndexedName {
+  std::string base;
+  int index = -1;
+};
+// "kappa[2]" -> {"kappa", 2}; a plain name -> {name, -1}; anything else ("kappa[x]",
+// "kappa[02]", "kappa[-1]", "kappa[") -> {"", -1}. Digits as written, so that two spellings
+// of one index are one key.
+IndexedName parse_indexed_name(std::string_view name);
+
+enum class IndexCount { None, SignalCoordinate, NuisanceCoordinate, Modality };
+IndexCount index_count(ParamShape shape);  // Signal, Nuisance: coordinates; else None
+// The long_name of a parameter axis: `doc`, or for index >= 0 its part before any ';' (the
+// rest is about the whole vector) and e.g. " (signal coordinate 2 only)".
+std::string indexed_doc(std::string_view doc, IndexCount what, int index);
+// Replaces entry i of `out` by the value of every "key[i]" in `values` and sets keys[i] to
+// that name (the key an error about the entry names). Throws ParamError naming "key[i]" when
+// it is not one finite value or i >= out.size() ("addresses signal coordinate 2 but k = 2").
+void apply_indexed(const ParamValues& values, const std::string& key, IndexCount what,
+                   Eigen::VectorXd& out, std::vector<std::string>& keys);
+// Whether `values` has any "key[i]".
+bool has_indexed(const ParamValues& values, const std::string& key);
+
 // One fully resolved grid cell (two modalities).
 struct CellParams {
   int d = 0, k = 0, n = 0;

@@ -70,12 +70,11 @@ void print_axes(const CubeContents& c, std::size_t cells, std::ostream& out) {
 
 void print_fixed(const CubeContents& c, std::ostream& out) {
   out << "\nfixed parameters\n";
-  for (const ParamSpec& p : kModelParams) {
-    const auto it = c.number_attributes.find(std::string(p.name));
-    if (it != c.number_attributes.end())
-      out << "  " << std::left << std::setw(16) << p.name << std::right
-          << join_numbers(it->second, grid_value_text) << "\n";
-  }
+  for (const ParamSpec& p : kModelParams)
+    for (const auto& [name, values] : c.number_attributes)  // p, then its p[i]
+      if (const IndexedName in = parse_indexed_name(name); in.base == p.name)
+        out << "  " << std::left << std::setw(16) << name << std::right
+            << join_numbers(values, grid_value_text) << "\n";
 }
 
 // A theory cube: how its cells divide into the four closed-form regimes.

@@ -15,18 +15,10 @@ const BindingParamSpec* find_binding_param(std::string_view name) {
   return nullptr;
 }
 
-IndexedName parse_indexed_name(std::string_view name) {
-  const auto open = name.find('[');
-  if (open == std::string_view::npos) return {std::string(name), -1};
-  if (name.back() != ']' || open + 2 > name.size() - 1) return {"", -1};
-  const std::string_view base = name.substr(0, open);
-  const std::string_view digits = name.substr(open + 1, name.size() - open - 2);
-  int index = -1;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-  if (ec != std::errc() || end != digits.data() + digits.size() || index < 0) return {"", -1};
-  const auto* spec = find_binding_param(base);
-  if (!spec || spec->shape != BindingShape::PerModality) return {"", -1};
-  return {std::string(base), index};
+IndexCount index_count(BindingShape shape) {
+  if (shape == BindingShape::Signal) return IndexCount::SignalCoordinate;
+  if (shape == BindingShape::PerModality) return IndexCount::Modality;
+  return IndexCount::None;
 }
 
 ParamValues default_binding_values() {
@@ -70,18 +62,7 @@ Eigen::VectorXd per_modality(const ParamValues& values, const std::string& key, 
   Eigen::VectorXd out(m);
   keys.assign(static_cast<std::size_t>(m), key);
   for (int i = 0; i < m; ++i) out(i) = v[std::min(static_cast<std::size_t>(i), v.size() - 1)];
-  for (const auto& [name, value] : values) {
-    const IndexedName in = parse_indexed_name(name);
-    if (in.index < 0 || in.base != key) continue;
-    if (value.size() != 1) throw ParamError(name, format_list(value), "takes a single value");
-    require_finite(name, value);
-    if (in.index >= m)
-      throw ParamError(name, format_number(value[0]),
-                       "addresses modality " + std::to_string(in.index) +
-                           " but M = " + std::to_string(m) + " (modalities are 0 .. M-1)");
-    out(in.index) = value[0];
-    keys[static_cast<std::size_t>(in.index)] = name;
-  }
+  apply_indexed(values, key, IndexCount::Modality, out, keys);
   return out;
 }
 
@@ -109,6 +90,13 @@ Eigen::VectorXd signal_strengths(const ParamValues& values, int k) {
                        "must be 1 when kappa is given as a list of k values");
     for (int i = 1; i < k; ++i) kappa(i) = kappa(i - 1) * dv[0];
   }
+  // kappa[i] replaces coordinate i after the decay, as in the two-modality model (model.hpp).
+  std::vector<std::string> keys(static_cast<std::size_t>(k), "kappa");
+  apply_indexed(values, "kappa", IndexCount::SignalCoordinate, kappa, keys);
+  for (int i = 0; i < k; ++i)
+    if (kappa(i) < 0)
+      throw ParamError(keys[static_cast<std::size_t>(i)], format_number(kappa(i)),
+                       "signal strength must be >= 0");
   return kappa;
 }
 

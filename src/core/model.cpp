@@ -88,12 +88,98 @@ Eigen::VectorXd coordinate_param(const ParamValues& values, const std::string& k
   return out;
 }
 
-void require_nonnegative(const Eigen::VectorXd& x, const std::string& key, const char* what) {
+// keys[i]: the key coordinate i's value came from (the plain name or "name[i]").
+void require_nonnegative(const Eigen::VectorXd& x, const std::vector<std::string>& keys,
+                         const char* what) {
   for (Eigen::Index i = 0; i < x.size(); ++i)
-    if (x(i) < 0) throw ParamError(key, format_number(x(i)), std::string(what) + " must be >= 0");
+    if (x(i) < 0)
+      throw ParamError(keys[static_cast<std::size_t>(i)], format_number(x(i)),
+                       std::string(what) + " must be >= 0");
+}
+
+// A Signal/Nuisance parameter: the plain value(s), then the indexed entries; keys[i] says
+// where coordinate i came from.
+Eigen::VectorXd coordinates(const ParamValues& values, const std::string& key, int count,
+                            IndexCount what, std::vector<std::string>& keys) {
+  Eigen::VectorXd out = coordinate_param(
+      values, key, count,
+      what == IndexCount::SignalCoordinate ? "k signal coordinates" : "d-k nuisance coordinates");
+  keys.assign(static_cast<std::size_t>(count), key);
+  apply_indexed(values, key, what, out, keys);
+  return out;
+}
+
+struct IndexWords {
+  const char* noun;    // "signal coordinate"
+  const char* plural;  // "signal coordinates"
+  const char* bound;   // "k"
+  const char* last;    // "k-1"
+};
+IndexWords index_words(IndexCount what) {
+  switch (what) {
+    case IndexCount::SignalCoordinate:
+      return {"signal coordinate", "signal coordinates", "k", "k-1"};
+    case IndexCount::NuisanceCoordinate:
+      return {"nuisance coordinate", "nuisance coordinates", "d - k", "d-k-1"};
+    case IndexCount::Modality:
+      return {"modality", "modalities", "M", "M-1"};
+    case IndexCount::None:
+      break;
+  }
+  return {"entry", "entries", "the count", "count-1"};
 }
 
 }  // namespace
+
+IndexedName parse_indexed_name(std::string_view name) {
+  const auto open = name.find('[');
+  if (open == std::string_view::npos) return {std::string(name), -1};
+  if (open == 0 || name.back() != ']' || open + 2 > name.size() - 1) return {"", -1};
+  const std::string_view digits = name.substr(open + 1, name.size() - open - 2);
+  if (digits.size() > 1 && digits[0] == '0') return {"", -1};  // "kappa[02]" would alias kappa[2]
+  int index = -1;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (ec != std::errc() || end != digits.data() + digits.size() || index < 0) return {"", -1};
+  return {std::string(name.substr(0, open)), index};
+}
+
+IndexCount index_count(ParamShape shape) {
+  if (shape == ParamShape::Signal) return IndexCount::SignalCoordinate;
+  if (shape == ParamShape::Nuisance) return IndexCount::NuisanceCoordinate;
+  return IndexCount::None;
+}
+
+std::string indexed_doc(std::string_view doc, IndexCount what, int index) {
+  if (index < 0) return std::string(doc);
+  return std::string(doc.substr(0, doc.find(';'))) + " (" + index_words(what).noun + " " +
+         std::to_string(index) + " only)";
+}
+
+void apply_indexed(const ParamValues& values, const std::string& key, IndexCount what,
+                   Eigen::VectorXd& out, std::vector<std::string>& keys) {
+  // Indexed names of `key` sort right after "key[" in the map.
+  for (auto it = values.lower_bound(key + "["); it != values.end(); ++it) {
+    const auto& [name, value] = *it;
+    if (!name.starts_with(key + "[")) break;
+    const IndexedName in = parse_indexed_name(name);
+    if (in.index < 0 || in.base != key) continue;
+    if (value.size() != 1) throw ParamError(name, format_list(value), "takes a single value");
+    if (!std::isfinite(value[0])) throw ParamError(name, format_list(value), "must be finite");
+    const IndexWords w = index_words(what);
+    if (in.index >= out.size())
+      throw ParamError(name, format_number(value[0]),
+                       std::string("addresses ") + w.noun + " " + std::to_string(in.index) +
+                           " but " + w.bound + " = " + std::to_string(out.size()) + " (" +
+                           w.plural + " are 0 .. " + w.last + ")");
+    out(in.index) = value[0];
+    keys[static_cast<std::size_t>(in.index)] = name;
+  }
+}
+
+bool has_indexed(const ParamValues& values, const std::string& key) {
+  const auto it = values.lower_bound(key + "[");
+  return it != values.end() && it->first.starts_with(key + "[");
+}
 
 CellParams make_cell(const ParamValues& values) {
   CellParams p;
@@ -106,8 +192,10 @@ CellParams make_cell(const ParamValues& values) {
   p.n = integer_param(values, "n", 1);
   const int nk = p.d - p.k;
 
+  std::vector<std::string> keys;
   p.kappa = coordinate_param(values, "kappa", p.k, "k signal coordinates");
-  require_nonnegative(p.kappa, "kappa", "signal strength");
+  keys.assign(static_cast<std::size_t>(p.k), "kappa");
+  require_nonnegative(p.kappa, keys, "signal strength");
   const double decay = scalar_param(values, "kappa_decay");
   if (decay < 0) throw ParamError("kappa_decay", format_number(decay), "must be >= 0");
   if (decay != 1.0) {
@@ -116,20 +204,26 @@ CellParams make_cell(const ParamValues& values) {
                        "must be 1 when kappa is given as a list of k values");
     for (int i = 1; i < p.k; ++i) p.kappa(i) = p.kappa(i - 1) * decay;
   }
-  p.gamma_x = coordinate_param(values, "gamma_x", p.k, "k signal coordinates");
-  p.gamma_y = coordinate_param(values, "gamma_y", p.k, "k signal coordinates");
-  p.gamma_tilde_x = coordinate_param(values, "gamma_tilde_x", nk, "d-k nuisance coordinates");
-  p.gamma_tilde_y = coordinate_param(values, "gamma_tilde_y", nk, "d-k nuisance coordinates");
-  require_nonnegative(p.gamma_x, "gamma_x", "variance");
-  require_nonnegative(p.gamma_y, "gamma_y", "variance");
-  require_nonnegative(p.gamma_tilde_x, "gamma_tilde_x", "variance");
-  require_nonnegative(p.gamma_tilde_y, "gamma_tilde_y", "variance");
+  apply_indexed(values, "kappa", IndexCount::SignalCoordinate, p.kappa, keys);  // after decay
+  require_nonnegative(p.kappa, keys, "signal strength");
+  std::array<std::vector<std::string>, 4> from;  // where each variance came from
+  p.gamma_x = coordinates(values, "gamma_x", p.k, IndexCount::SignalCoordinate, from[0]);
+  p.gamma_y = coordinates(values, "gamma_y", p.k, IndexCount::SignalCoordinate, from[1]);
+  p.gamma_tilde_x =
+      coordinates(values, "gamma_tilde_x", nk, IndexCount::NuisanceCoordinate, from[2]);
+  p.gamma_tilde_y =
+      coordinates(values, "gamma_tilde_y", nk, IndexCount::NuisanceCoordinate, from[3]);
+  require_nonnegative(p.gamma_x, from[0], "variance");
+  require_nonnegative(p.gamma_y, from[1], "variance");
+  require_nonnegative(p.gamma_tilde_x, from[2], "variance");
+  require_nonnegative(p.gamma_tilde_y, from[3], "variance");
   if (values.contains("eta")) {
     // eta fixed, nu derived (capped at 1, full correlation). One nu needs one nuisance
     // variance per view.
     const double eta = scalar_param(values, "eta");
     if (eta < 0) throw ParamError("eta", format_number(eta), "must be >= 0");
-    if (get(values, "gamma_tilde_x").size() != 1 || get(values, "gamma_tilde_y").size() != 1)
+    if (get(values, "gamma_tilde_x").size() != 1 || get(values, "gamma_tilde_y").size() != 1 ||
+        has_indexed(values, "gamma_tilde_x") || has_indexed(values, "gamma_tilde_y"))
       throw ParamError("eta", format_number(eta),
                        "needs single values of gamma_tilde_x and gamma_tilde_y (one nu)");
     const double scale = sqrt_product(p.gamma_tilde_x(0), p.gamma_tilde_y(0));

@@ -17,8 +17,12 @@ namespace {
 using config_text::cell_context;
 
 bool known_key(std::string_view section, std::string_view name) {
-  if (section != "model" && section != "axes") return false;
-  return find_binding_param(name) || parse_indexed_name(name).index >= 0;
+  return (section == "model" || section == "axes") && find_binding_param(name);
+}
+
+IndexCount binding_index_count(std::string_view name) {
+  const BindingParamSpec* spec = find_binding_param(name);
+  return spec ? index_count(spec->shape) : IndexCount::None;
 }
 
 constexpr std::string_view kSections[] = {"model", "axes", "run"};
@@ -29,11 +33,13 @@ const config_text::ConfigKeys& binding_keys() {
     std::string names, indexed;
     for (const auto& p : kBindingParams) {
       names += (names.empty() ? "" : ", ") + std::string(p.name);
-      if (p.shape == BindingShape::PerModality) indexed += ", " + std::string(p.name) + "[m]";
+      if (const IndexCount what = index_count(p.shape); what != IndexCount::None)
+        indexed += ", " + std::string(p.name) + (what == IndexCount::Modality ? "[m]" : "[i]");
     }
     return config_text::ConfigKeys{{std::begin(kSections), std::end(kSections)},
                                    known_key,
-                                   " for a binding run (" + names + indexed + ")"};
+                                   " for a binding run (" + names + indexed + ")",
+                                   binding_index_count};
   }();
   return keys;
 }

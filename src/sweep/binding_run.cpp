@@ -165,9 +165,7 @@ std::string binding_results_mismatch(const BindingConfig& a, const BindingConfig
 std::string binding_axis_long_name(const std::string& name) {
   const IndexedName in = parse_indexed_name(name);
   if (const auto* spec = find_binding_param(in.base)) {
-    std::string s(spec->doc);
-    if (in.index >= 0) s += " (modality " + std::to_string(in.index) + " only)";
-    return s;
+    return indexed_doc(spec->doc, index_count(spec->shape), in.index);
   }
   return name;
 }

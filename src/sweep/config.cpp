@@ -133,17 +133,43 @@ bool known_key(std::string_view section, std::string_view name) {
   return false;
 }
 
+// The indexed names "base[i]" of `values`, by index.
+std::vector<std::string> indexed_names(const ParamValues& values, std::string_view base) {
+  std::vector<std::pair<int, std::string>> found;
+  for (const auto& [name, v] : values)
+    if (const IndexedName in = parse_indexed_name(name); in.index >= 0 && in.base == base)
+      found.emplace_back(in.index, name);
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> names;
+  for (auto& f : found) names.push_back(std::move(f.second));
+  return names;
+}
+
+IndexCount param_index_count(std::string_view name) {
+  const ParamSpec* spec = find_param(name);
+  return spec ? index_count(spec->shape) : IndexCount::None;
+}
+
 // The two-modality parameter table (kModelParams) and [diagnose] as keys of the one grammar.
-const config_text::ConfigKeys kKeys{{std::begin(kSections), std::end(kSections)}, known_key, ""};
+const config_text::ConfigKeys kKeys{
+    {std::begin(kSections), std::end(kSections)}, known_key, "", param_index_count};
 
 using Entry = ConfigEntry;
 
-std::vector<double> parse_fixed(const Entry& e, const ParamSpec& spec) {
+// The table entry of a key (of its base for "kappa[2]").
+const ParamSpec& spec_of(const std::string& name) {
+  return *find_param(parse_indexed_name(name).base);
+}
+
+std::vector<double> parse_fixed(const Entry& e) {
+  const ParamSpec& spec = spec_of(e.name);
+  const bool indexed = e.name != spec.name;  // one coordinate: one value
   auto values = parse_number_list(e.key(), e.text);
-  if (values.size() != 1 && (spec.shape == ParamShape::Integer || spec.shape == ParamShape::Scalar))
+  if (values.size() != 1 &&
+      (indexed || spec.shape == ParamShape::Integer || spec.shape == ParamShape::Scalar))
     throw InputError(e.key() + " = " + e.text + ": takes a single " +
-                     (spec.shape == ParamShape::Integer ? "integer" : "value") + " (put " +
-                     std::string(spec.name) + " in [axes] to sweep it)");
+                     (spec.shape == ParamShape::Integer ? "integer" : "value") + " (put " + e.name +
+                     " in [axes] to sweep it)");
   return values;
 }
 
@@ -165,8 +191,13 @@ struct Provenance {
 ParamValues context_for(const std::string& name, const std::vector<double>& value) {
   ParamValues v = default_param_values();
   v[name] = value;
-  const ParamShape shape = find_param(name)->shape;
+  const ParamShape shape = spec_of(name).shape;
   const double count = static_cast<double>(value.size());
+  if (const int i = parse_indexed_name(name).index; i >= 0) {  // room for coordinate i
+    v["k"] = {shape == ParamShape::Signal ? i + 1.0 : 1.0};
+    v["d"] = {v["k"][0] + (shape == ParamShape::Nuisance ? i + 1.0 : 1.0)};
+    return v;
+  }
   const bool usable_k =
       value.size() == 1 && std::isfinite(value[0]) && value[0] >= 1 && value[0] < 1e9;
   if (name == "d") v["k"] = {1};
@@ -264,14 +295,21 @@ Config config_from_text(const std::string& text, const std::string& source) {
 
 std::string results_mismatch(const Config& a, const Config& b) {
   for (const auto& spec : kModelParams) {
-    const std::string name(spec.name);
-    const auto ia = a.fixed.find(name), ib = b.fixed.find(name);
-    const bool fa = ia != a.fixed.end(), fb = ib != b.fixed.end();
-    if (fa != fb)
-      return "model." + name + (fa ? " is fixed here but swept" : " is swept here but fixed");
-    if (fa && ia->second != ib->second)
-      return "model." + name + " = " + format_list(ia->second) + " here, " +
-             format_list(ib->second);
+    std::vector<std::string> names{std::string(spec.name)};
+    for (const Config* c : {&a, &b})
+      for (auto& n : indexed_names(c->fixed, spec.name))
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    for (const auto& name : names) {
+      const auto ia = a.fixed.find(name), ib = b.fixed.find(name);
+      const bool fa = ia != a.fixed.end(), fb = ib != b.fixed.end();
+      const std::string other = name == spec.name ? " swept" : " swept or not given";
+      if (fa != fb)
+        return "model." + name +
+               (fa ? " is fixed here but" + other : " is" + other + " here but fixed");
+      if (fa && ia->second != ib->second)
+        return "model." + name + " = " + format_list(ia->second) + " here, " +
+               format_list(ib->second);
+    }
   }
   if (a.axes.size() != b.axes.size())
     return std::to_string(a.axes.size()) + " axes here, " + std::to_string(b.axes.size());
@@ -303,7 +341,7 @@ Config build_config(const std::vector<Entry>& entries, const std::string& path) 
   Provenance where;
   for (const auto& e : entries) {
     if (e.section == "model") {
-      c.fixed[e.name] = parse_fixed(e, *find_param(e.name));
+      c.fixed[e.name] = parse_fixed(e);
       where.given.insert(e.name);
     } else if (e.section == "axes") {
       c.axes.push_back(Axis{e.name, e.text, parse_axis(e.key(), e.text)});
@@ -337,9 +375,12 @@ Config build_config(const std::vector<Entry>& entries, const std::string& path) 
 
 std::string Config::resolved_text() const {
   std::vector<std::pair<std::string, std::vector<double>>> model;  // in table order
-  for (const auto& spec : kModelParams)
+  for (const auto& spec : kModelParams) {
     if (auto it = fixed.find(spec.name); it != fixed.end())
       model.emplace_back(it->first, it->second);
+    for (const auto& name : indexed_names(fixed, spec.name))  // kappa[0], kappa[1], ...
+      model.emplace_back(name, fixed.at(name));
+  }
   std::string text = config_text::resolved_text("phasecube config", model, axes, run);
   if (run.diagnose) {
     text += '\n';

@@ -136,6 +136,20 @@ std::string section_list(const ConfigKeys& keys, bool brackets) {
   return s;
 }
 
+// "name[i]" in [model] or [axes]: the one check of an indexed key for every run; whether i is
+// in range depends on the cell (k, d, M) and is checked there (apply_indexed, model.hpp).
+void check_indexed_key(const ConfigEntry& e, const ConfigKeys& keys) {
+  const IndexedName in = parse_indexed_name(e.name);
+  if (in.index < 0)
+    throw InputError(e.where + ": invalid key '" + e.key() +
+                     "' (an index is written name[i], i = 0, 1, 2, ... in digits)");
+  if (!keys.known(e.section, in.base))
+    throw InputError(e.where + ": unknown key '" + e.key() + "'" + keys.unknown_hint);
+  if (keys.index_count(in.base) == IndexCount::None)
+    throw InputError(e.where + ": key '" + e.key() + "': " + in.base +
+                     " takes one value, not one per coordinate or modality, so it has no index");
+}
+
 void check_key(const ConfigEntry& e, const ConfigKeys& keys) {
   if (e.section.empty())
     throw InputError(e.where + ": key '" + e.key() + "' is outside any section (expected " +
@@ -143,6 +157,8 @@ void check_key(const ConfigEntry& e, const ConfigKeys& keys) {
   if (std::find(keys.sections.begin(), keys.sections.end(), e.section) == keys.sections.end())
     throw InputError(e.where + ": unknown section '" + e.section + "' in key '" + e.key() +
                      "' (expected " + section_list(keys, false) + ")");
+  const bool model = e.section == "model" || e.section == "axes";
+  if (model && e.name.find('[') != std::string::npos) return check_indexed_key(e, keys);
   const bool known = e.section == "run" ? std::find(std::begin(kRunKeys), std::end(kRunKeys),
                                                     e.name) != std::end(kRunKeys)
                                         : keys.known(e.section, e.name);

@@ -35,6 +35,8 @@ struct ConfigKeys {
   std::vector<std::string_view> sections;                          // e.g. model, axes, run
   bool (*known)(std::string_view section, std::string_view name);  // sections other than run
   std::string unknown_hint;  // appended to "unknown key 'model.x'" in [model]/[axes]
+  // What the index of a known name's "name[i]" counts (IndexCount::None: it takes no index).
+  IndexCount (*index_count)(std::string_view name);
 };
 // The entries of `source` checked against `keys` (sections, names, no key twice in the file),
 // the overrides applied (they win, also across [model]/[axes]: --axes.nu sweeps what the file

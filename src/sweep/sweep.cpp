@@ -38,8 +38,9 @@ double seconds_since(Clock::time_point t0) {
 std::atomic<bool>& g_stop = stop_flag();
 
 std::string axis_long_name(const std::string& name) {
+  const IndexedName in = parse_indexed_name(name);
   for (const ParamSpec& p : kModelParams)
-    if (p.name == name) return std::string(p.doc);
+    if (p.name == in.base) return indexed_doc(p.doc, index_count(p.shape), in.index);
   return name;
 }
 
