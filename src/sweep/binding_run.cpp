@@ -197,15 +197,10 @@ class BindingJob final : public GridJob {
         grid_(config.fixed, config.axes) {}
 
   std::size_t cell_count() const override { return grid_.cell_count(); }
-  // Multiply-adds per trial, roughly: the M d x M d sample covariance, then one SVD per
-  // modality pair.
   double cell_cost(std::size_t cell) const override {
     const BindingParams p = make_binding_cell(grid_.values(cell));
-    const double md = static_cast<double>(p.m) * p.d, d = p.d;
-    const double sample = p.n >= p.m * p.d ? md * md * md / 6 + 30 * md * md
-                                           : static_cast<double>(p.n) * md * (md / 2 + 10);
-    return static_cast<double>(config_.run.trials) *
-           (sample + 40 * d * d * d * static_cast<double>(p.m * p.m));
+    return phasecube::cell_cost(config_.run.trials, p.m, p.d, p.n, p.n >= p.m * p.d,
+                                static_cast<double>(p.m * p.m));
   }
   bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
     const std::vector<double> r = simulate_binding_cell(make_binding_cell(grid_.values(cell)),

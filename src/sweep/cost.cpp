@@ -91,4 +91,11 @@ MemoryNeed memory_need(const BindingConfig& c, int threads) {
   return need;
 }
 
+double cell_cost(long trials, int modalities, int d, int n, bool wishart, double fit_pairs) {
+  const double dd = d, md = static_cast<double>(modalities) * d;
+  const double sample =
+      wishart ? md * md * md / 6 + 30 * md * md : static_cast<double>(n) * md * (md / 2 + 10);
+  return static_cast<double>(trials) * (sample + 40 * dd * dd * dd * fit_pairs);
+}
+
 }  // namespace phasecube

@@ -60,16 +60,6 @@ RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
   return info;
 }
 
-// Relative cost of a cell (multiply-adds per trial times trials): what the chunking balances.
-double cell_cost(const CellParams& p, const RunSettings& run) {
-  const double d = p.d, m = 2.0 * p.d;
-  const double fit = 40 * d * d * d;  // three d x d eigenproblems and the products around them
-  const double sample = resolve_sampler(run.sampler, p) == SamplerKind::Wishart
-                            ? m * m * m / 6 + 30 * m * m
-                            : static_cast<double>(p.n) * m * (m / 2 + 10);
-  return static_cast<double>(run.trials) * (fit + sample);
-}
-
 using Chunk = std::vector<std::size_t>;
 
 // Cuts the cells still to do into chunks: `chunk_cells` each when set, else chunks of about
@@ -169,7 +159,9 @@ class CellJob final : public GridJob {
 
   std::size_t cell_count() const override { return grid_.cell_count(); }
   double cell_cost(std::size_t cell) const override {
-    return phasecube::cell_cost(grid_.cell(cell), config_.run);
+    const CellParams p = grid_.cell(cell);
+    return phasecube::cell_cost(config_.run.trials, 2, p.d, p.n,
+                                resolve_sampler(config_.run.sampler, p) == SamplerKind::Wishart, 1);
   }
   bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
     const auto r = simulate_cell(grid_.cell(cell), config_.run, cell, cancel);
