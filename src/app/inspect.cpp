@@ -192,7 +192,10 @@ int inspect_cube(const std::string& path, std::ostream& out) {
                            << percent_text(done_cells, cells) << ")\n";
   field(out, "trials done") << integer_text(trials_sum) << " / " << integer_text(trials_total)
                             << " (" << percent_text(trials_sum, trials_total) << ")\n";
-  print_regime_table(regime_table(c), done_cells, out);
+  if (c.methods.has_regime())
+    print_regime_table(regime_table(c), done_cells, out);
+  else
+    out << "\nno simulated regime: methods = " << c.methods.text() << " (it needs ca and cp)\n";
   return 0;
 }
 

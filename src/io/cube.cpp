@@ -278,12 +278,26 @@ void write_cube_snapshot(const std::string& path, const RunInfo& info, const Cub
 
 namespace {
 
+// The methods a two-modality cube was made with (root `methods`; absent: every method, as
+// cubes made before the attribute existed have).
+MethodSet stored_methods(const cube_io::Attributes& attrs) {
+  const auto it = attrs.strings.find("methods");
+  if (it == attrs.strings.end()) return MethodSet::all();
+  MethodSet set = MethodSet::none();
+  for (const std::string& name : cube_io::split_axis_names(it->second)) {
+    const auto m = find_method(name);
+    if (!m) throw cube_io::Malformed("attribute 'methods' names an unknown method '" + name + "'");
+    set.add(*m);
+  }
+  return set;
+}
+
 // The kind of cube at root `r` and its schema as a reader checks it: the root `schema`
 // attribute names the kind (none: two-modality), the `modality` scale its modality count.
 CubeSchema schema_of(hid_t r, const cube_io::Attributes& attrs, int& modalities) {
   if (attrs.numbers.contains("schema")) throw cube_io::Malformed("attribute 'schema' is a number");
   const auto s = attrs.strings.find("schema");
-  if (s == attrs.strings.end()) return CubeSchema::two_modality(true);
+  if (s == attrs.strings.end()) return CubeSchema::two_modality(true, stored_methods(attrs));
   if (s->second != kBindingSchema)
     throw cube_io::Malformed("attribute 'schema' = '" + s->second + "' is no kind of cube (" +
                              std::string(kBindingSchema) + ", or none for two modalities)");
@@ -317,15 +331,18 @@ void read_variables(hid_t r, const CubeSchema& schema, const std::vector<hsize_t
     c.variables[name] = std::move(values);
   }
   const std::string theory(schema.theory_code()), empirical(schema.empirical_code());
-  cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory), empirical,
-                             c.variables.at(empirical),
-                             c.number_attributes.at("theory_only").at(0) == 1});
+  const bool theory_only = c.number_attributes.at("theory_only").at(0) == 1;
+  // Without a simulated code (methods without both ca and cp) only the closed form is checked.
+  const std::vector<double>& codes =
+      empirical.empty() ? c.variables.at(theory) : c.variables.at(empirical);
+  cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory),
+                             empirical.empty() ? theory : empirical, codes, theory_only});
 }
 
 }  // namespace
 
 CubeSchema CubeContents::schema() const {
-  return kind.empty() ? CubeSchema::two_modality(true) : CubeSchema::binding(modalities);
+  return kind.empty() ? CubeSchema::two_modality(true, methods) : CubeSchema::binding(modalities);
 }
 
 CubeContents read_cube(const std::string& path) {
@@ -344,6 +361,7 @@ CubeContents read_cube(const std::string& path) {
     CubeContents c;
     const CubeSchema schema = schema_of(r, attrs, c.modalities);
     c.kind = std::string(schema.kind());
+    if (c.kind.empty()) c.methods = stored_methods(attrs);
     const double trials = cube_io::check_common_attributes(attrs);
     c.axes = cube_io::read_axes(r, attrs, [&](const std::string& name) {
       return schema.find(name) != nullptr ||

@@ -74,6 +74,7 @@ struct CubeContents {
   std::map<std::string, std::vector<double>> variables;
   std::map<std::string, std::string> string_attributes;          // root string attributes
   std::map<std::string, std::vector<double>> number_attributes;  // root numeric attributes
+  MethodSet methods = MethodSet::all();  // two-modality cubes: the methods it was made with
   // The schema of this cube (variables it may have, record layout).
   CubeSchema schema() const;
 };

@@ -20,13 +20,43 @@ double fill_value(VarType t) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-CubeSchema CubeSchema::two_modality(bool diagnose) {
+std::string MethodSet::text() const {
+  std::string s;
+  for (std::size_t i = 0; i < kMethodNames.size(); ++i)
+    if (has(static_cast<Method>(i))) {
+      if (!s.empty()) s += ',';  // appended, not `"," + name`: GCC 12's false -Wrestrict
+      s += kMethodNames[i];
+    }
+  return s;
+}
+
+std::optional<Method> find_method(std::string_view name) {
+  for (std::size_t i = 0; i < kMethodNames.size(); ++i)
+    if (kMethodNames[i] == name) return static_cast<Method>(i);
+  return std::nullopt;
+}
+
+std::optional<Method> method_of(const VariableSpec& spec) {
+  const std::string_view n = spec.name;
+  if (n.starts_with("ca_probe_")) return Method::probe;
+  if (n.starts_with("ca_")) return Method::ca;
+  if (n.starts_with("cp_rev_")) return Method::cp_rev;
+  if (n.starts_with("cp_")) return Method::cp;
+  if (n.starts_with("joint_")) return Method::joint;
+  return std::nullopt;
+}
+
+CubeSchema CubeSchema::two_modality(bool diagnose, MethodSet methods) {
   CubeSchema s;
   s.theory_code_ = "theory_regime";
-  s.empirical_code_ = "empirical_regime";
+  s.empirical_code_ = methods.has_regime() ? "empirical_regime" : "";
+  s.root_attributes_ = {{"methods", methods.text()}};
   s.record_size_ = kRecordSize;  // the diagnose slots exist (at their fill) without [diagnose]
   const std::size_t count = diagnose ? kRecordSize : kNumVariables;
   for (std::size_t i = 0; i < count; ++i) {
+    const VariableSpec& spec = record_spec(i);
+    if (const auto m = method_of(spec); m && !methods.has(*m)) continue;
+    if (spec.name == "empirical_regime" && !methods.has_regime()) continue;
     CubeVariable var;
     var.spec = record_spec(i);
     var.offset = i;
@@ -42,7 +72,8 @@ CubeSchema CubeSchema::binding(int modalities) {
   s.theory_code_ = "theory_winner";
   s.empirical_code_ = "empirical_winner";
   s.modalities_ = modalities;
-  s.root_attributes_ = {{"methods", kBindingMethodList}, {"winner_codes", kWinnerCodes}};
+  s.root_attributes_ = {{"methods", std::string(kBindingMethodList)},
+                        {"winner_codes", std::string(kWinnerCodes)}};
   const BindingLayout layout(modalities);
   s.record_size_ = layout.size();
   for (std::size_t v = 0; v < kNumBindingVariables; ++v) {

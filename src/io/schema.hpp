@@ -4,6 +4,7 @@
 // inspect and the Python tools read the names back from the file.
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -134,6 +135,32 @@ constexpr double at(const CellRecord& r, DiagVar v) {
 // Fill values of the cube: NaN for float64, -1 for codes, 0 for counters.
 double fill_value(VarType t);
 
+// The two-modality estimators a run computes (`[run] methods`); each owns its cube variables
+// (method_of). Default: all of them, so a config without the key makes today's cube.
+enum class Method : unsigned { ca, cp, cp_rev, probe, joint };
+inline constexpr std::array<std::string_view, 5> kMethodNames = {"ca", "cp", "cp_rev", "probe",
+                                                                 "joint"};
+class MethodSet {
+ public:
+  static MethodSet all() { return MethodSet((1u << kMethodNames.size()) - 1); }
+  static MethodSet none() { return MethodSet(0); }
+  bool has(Method m) const { return (bits_ >> static_cast<unsigned>(m) & 1u) != 0; }
+  void add(Method m) { bits_ |= 1u << static_cast<unsigned>(m); }
+  // The simulated regime needs both CA and CP.
+  bool has_regime() const { return has(Method::ca) && has(Method::cp); }
+  std::string text() const;  // "ca,cp,..." in kMethodNames order
+  bool operator==(const MethodSet&) const = default;
+
+ private:
+  explicit MethodSet(unsigned bits) : bits_(bits) {}
+  unsigned bits_;
+};
+// The method named `name`, or none.
+std::optional<Method> find_method(std::string_view name);
+// The method whose variable `spec` is (ca_*, cp_*, cp_rev_*, ca_probe_*, joint_*); none for
+// the closed forms, the simulated regime and the counters.
+std::optional<Method> method_of(const VariableSpec& spec);
+
 // The one description of a cube that the writer, the reader, inspect and --resume share:
 // which variables it has, where each sits in a cell's record, its extra dimension, the codes
 // its integer variables may hold and the root attributes that name its kind.
@@ -148,9 +175,10 @@ struct CubeVariable {
 
 class CubeSchema {
  public:
-  // The two-modality cube: kVariables, and kDiagVariables when `diagnose` (a reader takes
-  // them when present). Records are CellRecords in both cases.
-  static CubeSchema two_modality(bool diagnose);
+  // The two-modality cube: kVariables of the closed forms, of the selected `methods` and the
+  // counters (empirical_regime when both ca and cp are selected), and kDiagVariables when
+  // `diagnose` (a reader takes them when present). Records are CellRecords in every case.
+  static CubeSchema two_modality(bool diagnose, MethodSet methods = MethodSet::all());
   // The binding cube of `modalities` = M_max modalities (binding_schema.hpp).
   static CubeSchema binding(int modalities);
 
@@ -160,7 +188,7 @@ class CubeSchema {
   const std::vector<CubeVariable>& variables() const { return variables_; }
   const CubeVariable* find(std::string_view name) const;
   // Root string attributes of this kind, written after `axes` (e.g. methods, winner_codes).
-  const std::vector<std::pair<std::string_view, std::string_view>>& root_attributes() const {
+  const std::vector<std::pair<std::string_view, std::string>>& root_attributes() const {
     return root_attributes_;
   }
   // The closed-form and simulated code variables: a done cell has both (theory cubes only
@@ -173,7 +201,7 @@ class CubeSchema {
   int modalities_ = 0;
   std::size_t record_size_ = 0;
   std::vector<CubeVariable> variables_;
-  std::vector<std::pair<std::string_view, std::string_view>> root_attributes_;
+  std::vector<std::pair<std::string_view, std::string>> root_attributes_;
 };
 
 }  // namespace phasecube

@@ -57,6 +57,10 @@ BindingConfig build(const std::vector<ConfigEntry>& entries, const std::string& 
       c.axes.push_back(Axis{e.name, e.text, parse_axis(e.key(), e.text)});
     } else {
       config_text::parse_run_entry(e, c.run);
+      if (e.name == "methods")
+        throw InputError(e.key() + " = " + e.text +
+                         ": selects two-modality estimators; a binding run computes every "
+                         "binding method (anchor, centroid, best_pair, all_pairs)");
     }
   }
   for (const auto& a : c.axes) c.fixed.erase(a.name);

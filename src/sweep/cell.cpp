@@ -81,6 +81,79 @@ void reduce_method(const std::vector<TrialOutcome>& v, MethodOutcome TrialOutcom
   at(r, gap_mean) = mean_of(v, [m](const TrialOutcome& o) { return (o.*m).gap; });
 }
 
+// joint(lambda): its subspace's distance to the signal and to CA's and CP's subspaces.
+void measure_joint(const CrossModalFit& fit, const CellParams& p, TrialScratch& scratch,
+                   TrialOutcome& o) {
+  // Joint(0) is CP exactly: no extra eigenproblem for the common case.
+  if (p.lambda != 0.0) fit.joint(p.lambda, scratch.estimators, scratch.joint);
+  const Eigen::MatrixXd& joint = p.lambda == 0.0 ? fit.cp().encoder : scratch.joint.encoder;
+  score_subspace(joint, p.k, scratch.metrics, scratch.score);
+  const SubspaceScore& js = scratch.score;
+  o.joint_distance = js.distance;
+  o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
+  MetricScratch& m = scratch.metrics;
+  o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k, m);
+  o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k, m);
+}
+
+// One trial's measurements of the selected methods, in the same order whatever the
+// selection (the buffers of `scratch` are shared, the values are not).
+void measure_trial(const CrossModalFit& fit, const CellParams& p, const PopulationCovariance& pop,
+                   MethodSet methods, TrialScratch& scratch, TrialOutcome& o) {
+  const bool ca = methods.has(Method::ca), cp = methods.has(Method::cp);
+  const bool probe = methods.has(Method::probe);
+  if (ca) o.ca = score(fit.ca(), p.k, scratch);
+  if (cp) o.cp = score(fit.cp(), p.k, scratch);
+  if (methods.has(Method::cp_rev)) o.cp_rev = score(fit.cp_rev(), p.k, scratch);
+  if (ca) o.ca_encoder_norm = fit.ca_encoder_norm();
+  if (cp) fit.cp_predictor(scratch.estimators, scratch.cp_predictor);
+  if (probe) fit.ca_probe(scratch.estimators, scratch.ca_probe);
+  if (cp) {
+    o.cp_risk = prediction_risk(scratch.cp_predictor, pop);
+    o.cp_signal_risk = signal_risk(scratch.cp_predictor, pop, p.kappa);
+  }
+  if (probe) {
+    o.probe_risk = prediction_risk(scratch.ca_probe, pop);
+    o.probe_signal_risk = signal_risk(scratch.ca_probe, pop, p.kappa);
+  }
+  if (methods.has(Method::joint)) measure_joint(fit, p, scratch, o);
+}
+
+// The selected methods' variables of `r` from the trials' outcomes, in trial order; the
+// simulated regime when both CA and CP ran.
+void reduce_methods(const std::vector<TrialOutcome>& v, MethodSet methods, CellRecord& r) {
+  using O = const TrialOutcome&;
+  if (methods.has(Method::ca)) {
+    reduce_method(v, &TrialOutcome::ca, r, Var::ca_distance_mean, Var::ca_distance_std,
+                  Var::ca_recovery_rate, Var::ca_recovered_dims_mean, Var::ca_gap_mean);
+    at(r, Var::ca_encoder_norm_mean) = mean_of(v, [](O o) { return o.ca_encoder_norm; });
+  }
+  if (methods.has(Method::cp)) {
+    reduce_method(v, &TrialOutcome::cp, r, Var::cp_distance_mean, Var::cp_distance_std,
+                  Var::cp_recovery_rate, Var::cp_recovered_dims_mean, Var::cp_gap_mean);
+    at(r, Var::cp_risk_mean) = mean_of(v, [](O o) { return o.cp_risk; });
+    at(r, Var::cp_signal_risk_mean) = mean_of(v, [](O o) { return o.cp_signal_risk; });
+  }
+  if (methods.has(Method::cp_rev))
+    reduce_method(v, &TrialOutcome::cp_rev, r, Var::cp_rev_distance_mean, Var::cp_rev_distance_std,
+                  Var::cp_rev_recovery_rate, Var::cp_rev_recovered_dims_mean, Var::cp_rev_gap_mean);
+  if (methods.has(Method::probe)) {
+    at(r, Var::ca_probe_risk_mean) = mean_of(v, [](O o) { return o.probe_risk; });
+    at(r, Var::ca_probe_signal_risk_mean) = mean_of(v, [](O o) { return o.probe_signal_risk; });
+  }
+  if (methods.has(Method::joint)) {
+    at(r, Var::joint_distance_mean) = mean_of(v, [](O o) { return o.joint_distance; });
+    at(r, Var::joint_recovery_rate) = mean_of(v, [](O o) { return o.joint_full; });
+    at(r, Var::joint_ca_distance_mean) = mean_of(v, [](O o) { return o.joint_to_ca; });
+    at(r, Var::joint_cp_distance_mean) = mean_of(v, [](O o) { return o.joint_to_cp; });
+  }
+  if (methods.has_regime()) {
+    const bool ca = at(r, Var::ca_recovery_rate) >= 0.5;
+    const bool cp = at(r, Var::cp_recovery_rate) >= 0.5;
+    at(r, Var::empirical_regime) = static_cast<double>(regime_of(ca, cp));
+  }
+}
+
 }  // namespace
 
 std::size_t trial_outcome_bytes() {
@@ -109,61 +182,13 @@ std::optional<CellRecord> simulate_cell(const CellParams& p, const RunSettings& 
       w.sampler.draw(rng, w.s);
       w.fit.fit_joint_covariance(w.s, p.k);
     }
-    const CrossModalFit& fit = w.fit;
-    TrialScratch& scratch = w.scratch;
-    TrialOutcome& o = outcomes[t];
-    o.ca = score(fit.ca(), p.k, scratch);
-    o.cp = score(fit.cp(), p.k, scratch);
-    o.cp_rev = score(fit.cp_rev(), p.k, scratch);
-    o.ca_encoder_norm = fit.ca_encoder_norm();
-    fit.cp_predictor(scratch.estimators, scratch.cp_predictor);
-    fit.ca_probe(scratch.estimators, scratch.ca_probe);
-    o.cp_risk = prediction_risk(scratch.cp_predictor, pop);
-    o.cp_signal_risk = signal_risk(scratch.cp_predictor, pop, p.kappa);
-    o.probe_risk = prediction_risk(scratch.ca_probe, pop);
-    o.probe_signal_risk = signal_risk(scratch.ca_probe, pop, p.kappa);
-    // Joint(0) is CP exactly: no extra eigenproblem for the common case.
-    if (p.lambda != 0.0) fit.joint(p.lambda, scratch.estimators, scratch.joint);
-    const Eigen::MatrixXd& joint = p.lambda == 0.0 ? fit.cp().encoder : scratch.joint.encoder;
-    score_subspace(joint, p.k, scratch.metrics, scratch.score);
-    const SubspaceScore& js = scratch.score;
-    o.joint_distance = js.distance;
-    o.joint_full = js.recovered == p.k ? 1.0 : 0.0;
-    MetricScratch& m = scratch.metrics;
-    o.joint_to_ca = subspace_distance(joint, fit.ca().encoder, p.k, m);
-    o.joint_to_cp = p.lambda == 0.0 ? 0.0 : subspace_distance(joint, fit.cp().encoder, p.k, m);
-    if (run.diagnose) o.diag = diagnose_trial(p, *run.diagnose, run.seed, cell_index, t);
+    measure_trial(w.fit, p, pop, run.methods, w.scratch, outcomes[t]);
+    if (run.diagnose) outcomes[t].diag = diagnose_trial(p, *run.diagnose, run.seed, cell_index, t);
   };
   parallel_trials<CellWorkspace>(trials, 4, &cancel, trial, blocks, p.n, kind);
   if (cancel.load()) return std::nullopt;
 
-  reduce_method(outcomes, &TrialOutcome::ca, r, Var::ca_distance_mean, Var::ca_distance_std,
-                Var::ca_recovery_rate, Var::ca_recovered_dims_mean, Var::ca_gap_mean);
-  reduce_method(outcomes, &TrialOutcome::cp, r, Var::cp_distance_mean, Var::cp_distance_std,
-                Var::cp_recovery_rate, Var::cp_recovered_dims_mean, Var::cp_gap_mean);
-  reduce_method(outcomes, &TrialOutcome::cp_rev, r, Var::cp_rev_distance_mean,
-                Var::cp_rev_distance_std, Var::cp_rev_recovery_rate,
-                Var::cp_rev_recovered_dims_mean, Var::cp_rev_gap_mean);
-  at(r, Var::ca_encoder_norm_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.ca_encoder_norm; });
-  at(r, Var::cp_risk_mean) = mean_of(outcomes, [](const TrialOutcome& o) { return o.cp_risk; });
-  at(r, Var::cp_signal_risk_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.cp_signal_risk; });
-  at(r, Var::ca_probe_risk_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.probe_risk; });
-  at(r, Var::ca_probe_signal_risk_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.probe_signal_risk; });
-  at(r, Var::joint_distance_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_distance; });
-  at(r, Var::joint_recovery_rate) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_full; });
-  at(r, Var::joint_ca_distance_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_to_ca; });
-  at(r, Var::joint_cp_distance_mean) =
-      mean_of(outcomes, [](const TrialOutcome& o) { return o.joint_to_cp; });
-  const bool ca = at(r, Var::ca_recovery_rate) >= 0.5;
-  const bool cp = at(r, Var::cp_recovery_rate) >= 0.5;
-  at(r, Var::empirical_regime) = static_cast<double>(regime_of(ca, cp));
+  reduce_methods(outcomes, run.methods, r);
   if (run.diagnose) {
     std::vector<DiagnoseTrial> diag;
     for (const auto& o : outcomes) diag.push_back(o.diag);

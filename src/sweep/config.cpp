@@ -324,6 +324,8 @@ std::string results_mismatch(const Config& a, const Config& b) {
            std::to_string(b.run.trials);
   if (a.run.seed != b.run.seed)
     return "run.seed = " + std::to_string(a.run.seed) + " here, " + std::to_string(b.run.seed);
+  if (!(a.run.methods == b.run.methods))
+    return "run.methods = " + a.run.methods.text() + " here, " + b.run.methods.text();
   if (a.run.sampler != b.run.sampler)
     return std::string("run.sampler = ") + sampler_name(a.run.sampler) + " here, " +
            sampler_name(b.run.sampler);

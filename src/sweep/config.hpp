@@ -26,6 +26,8 @@ struct RunSettings {
   // Cells per chunk handed to an MPI rank; 0: chosen from a cost estimate. Results do not
   // depend on it.
   std::uint64_t chunk_cells = 0;
+  // [run] methods: the two-modality estimators computed (and their cube variables).
+  MethodSet methods = MethodSet::all();
   // [diagnose]: also evaluate the diagnose procedure in every trial (absent: not run).
   std::optional<DiagnoseSettings> diagnose;
 };

@@ -61,7 +61,8 @@ std::string override_value(const std::string& key, std::string_view value) {
 
 namespace {
 
-constexpr std::string_view kRunKeys[] = {"trials", "seed", "sampler", "output", "chunk_cells"};
+constexpr std::string_view kRunKeys[] = {"trials", "seed",        "sampler",
+                                         "output", "chunk_cells", "methods"};
 const std::string kLineHint = " (expected [section], key = value or # comment)";
 
 // "section.name" split at the first '.' (a key outside any section, or an override).
@@ -256,7 +257,33 @@ void parse_run_entry(const ConfigEntry& e, RunSettings& run) {
     run.output = e.text;
   } else if (e.name == "chunk_cells") {
     run.chunk_cells = parse_integer(e.key(), e.text, 0, kAny);  // 0: from a cost estimate
+  } else if (e.name == "methods") {
+    run.methods = parse_methods(e.key(), e.text);
   }
+}
+
+MethodSet parse_methods(const std::string& key, const std::string& text) {
+  std::string known;
+  for (const auto name : kMethodNames) {
+    if (!known.empty()) known += ", ";
+    known += name;
+  }
+  MethodSet set = MethodSet::none();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string name = trim(std::string_view(text).substr(start, comma - start));
+    const auto m = find_method(name);
+    if (!m)
+      throw InputError(
+          key + " = " + text + ": " +
+          (name.empty() ? std::string("an empty name") : "unknown method '" + name + "'") +
+          " (methods: " + known + ")");
+    if (set.has(*m)) throw InputError(key + " = " + text + ": '" + name + "' is listed twice");
+    set.add(*m);
+    start = comma + 1;
+  }
+  return set;
 }
 
 void check_grid_size(const std::vector<Axis>& axes) {
@@ -287,6 +314,8 @@ std::string resolved_text(std::string_view title,
   out << "sampler = " << sampler_name(run.sampler) << "\n";
   out << "output =" << (run.output.empty() ? "" : " ") << run.output << "\n";
   out << "chunk_cells = " << run.chunk_cells << "\n";
+  // Only when chosen: a config without the key keeps the resolved text it always had.
+  if (!(run.methods == MethodSet::all())) out << "methods = " << run.methods.text() << "\n";
   return out.str();
 }
 

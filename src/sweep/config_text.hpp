@@ -43,6 +43,10 @@ struct ConfigKeys {
 // fixes) and fixed-or-swept checked. Throws InputError naming the key and where it is.
 std::vector<ConfigEntry> resolve_entries(const ConfigSource& source, const ConfigKeys& keys);
 
+// `[run] methods = ca, cp, ...`: known names, each once, at least one. Throws InputError
+// naming `key` and listing the methods.
+MethodSet parse_methods(const std::string& key, const std::string& text);
+
 // The one integer syntax of every integer setting: the number syntax of parse_number_list
 // ("12", "+12", "1e4", "2.0"), an integer in [lo, hi]; digits are exact up to 2^64 - 1.
 // Else InputError "key = text: must be an integer" (or ">= lo", "<= hi" + `limit_note`).

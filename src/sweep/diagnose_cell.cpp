@@ -70,8 +70,9 @@ void reduce_diagnose(const std::vector<DiagnoseTrial>& trials, CellRecord& r) {
   at(r, DiagVar::diag_regime_mode) = ok ? static_cast<double>(mode) : -1.0;
   at(r, DiagVar::diag_accuracy_theory) =
       trials.empty() ? nan : static_cast<double>(match_theory) / total;
+  // No simulated regime (methods without both ca and cp): nothing to be accurate against.
   at(r, DiagVar::diag_accuracy_empirical) =
-      trials.empty() ? nan : static_cast<double>(match_empirical) / total;
+      trials.empty() || empirical == -2 ? nan : static_cast<double>(match_empirical) / total;
   const double k = static_cast<double>(ok);
   at(r, DiagVar::diag_delta_ca_mean) = ok ? sca / k : nan;
   at(r, DiagVar::diag_delta_cp_mean) = ok ? scp / k : nan;

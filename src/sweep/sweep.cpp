@@ -152,7 +152,8 @@ class Progress {
 class CellJob final : public GridJob {
  public:
   CellJob(const Config& config, const SweepOptions& options, int ranks)
-      : GridJob(CubeSchema::two_modality(config.run.diagnose.has_value() && !options.theory_only),
+      : GridJob(CubeSchema::two_modality(config.run.diagnose.has_value() && !options.theory_only,
+                                         config.run.methods),
                 run_info(config, options, ranks), config.run, options),
         config_(config),
         grid_(config) {}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# [run] methods = ...: a run computes and stores only the selected two-modality methods.
+#  - the cube holds exactly the closed forms, the selected methods' variables and the counters
+#    (empirical_regime only with both ca and cp) and a root attribute `methods`;
+#  - every variable it holds is bitwise the full run's, serial and under mpirun -np 2;
+#  - without the key the resolved config has no `methods` line (today's cubes unchanged);
+#  - bad lists, a binding run, a --resume with other methods, validate without ca and cp are
+#    refused with one line (exit 2, nothing touched); inspect says there is no regime.
+# Usage: check_methods.sh <phasecube-exe> <source-dir>
+set -uo pipefail
+EXE=$(realpath "$1")
+src=$2
+py=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
+"$py" -c "import h5py, numpy" 2>/dev/null || skip "$py lacks h5py/numpy"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+tmp=$(mktemp -d)
+IO=$(mktemp -d)
+trap 'rm -rf "$tmp" "$IO"' EXIT
+cd "$tmp"
+printf '%s\n' '[model]' 'd = 6' 'k = 2' 'n = 200' 'lambda = 0.5' '[axes]' 'nu = 0.1, 0.5, 0.9' \
+  '[run]' 'trials = 6' >c.ini
+
+"$EXE" run --config c.ini --output full.h5 2>/dev/null || fail "full run"
+"$EXE" run --config c.ini --output sub.h5 --run.methods=cp,joint 2>/dev/null || fail "cp,joint"
+"$EXE" run --config c.ini --output ca.h5 '--run.methods= ca , cp ' 2>/dev/null || fail "ca, cp"
+command -v mpirun >/dev/null || skip "mpirun not found"
+mpirun -np 2 "$EXE" run --config c.ini --output sub_mpi.h5 --run.methods=cp,joint 2>/dev/null ||
+  fail "mpirun -np 2"
+"$py" "$src/tools/compare_cubes.py" --quiet sub.h5 sub_mpi.h5 || fail "mpirun -np 2 differs"
+cases=$((cases + 1))
+"$py" - <<'PY' || fail "cube contents"
+import h5py, numpy as np
+full, sub, both = (h5py.File(p, "r") for p in ("full.h5", "sub.h5", "ca.h5"))
+axes = {"nu"}
+names = set(sub.keys()) - axes
+theory = {k for k in full.keys() if k.startswith("theory_")}
+want = theory | {k for k in full.keys() if k.startswith(("cp_", "joint_"))
+                 and not k.startswith("cp_rev_")} | {"trials_done", "done"}
+assert names == want, sorted(names ^ want)
+assert sub.attrs["methods"] == b"cp,joint", sub.attrs["methods"]
+assert full.attrs["methods"] == b"ca,cp,cp_rev,probe,joint"
+assert "empirical_regime" in both and "cp_rev_distance_mean" not in both
+assert "ca_probe_risk_mean" not in both and "ca_encoder_norm_mean" in both
+for f in (sub, both):
+    for k in set(f.keys()) - axes:
+        assert np.array_equal(f[k][()], full[k][()], equal_nan=True), k
+for f, has in ((full, False), (sub, True)):
+    text = f.attrs["config"].decode()
+    assert ("methods =" in text) == has, text
+assert "methods = cp,joint" in sub.attrs["config"].decode()
+PY
+cases=$((cases + 1))
+"$EXE" inspect sub.h5 | grep -q "no simulated regime: methods = cp,joint" || fail "inspect sub.h5"
+cases=$((cases + 1))
+
+expect_error "run.methods = ca,foo: unknown method 'foo' (methods: ca, cp, cp_rev, probe, joint)" \
+  -- run --config c.ini --output x.h5 --run.methods=ca,foo
+expect_error "'ca' is listed twice" -- run --config c.ini --output x.h5 --run.methods=ca,ca
+expect_error "an empty name" -- run --config c.ini --output x.h5 --run.methods=ca,,cp
+# --resume with other methods: refused after the output's lock is taken (the hidden lock file
+# comes and goes), the cube itself untouched.
+sum=$(md5sum sub.h5)
+"$EXE" run --config c.ini --output sub.h5 --resume --run.methods=cp 2>"$IO/err"
+rc=$?
+cases=$((cases + 1))
+[[ $rc -eq 2 ]] && grep -qF "run.methods = cp here, cp,joint" "$IO/err" ||
+  fail "--resume with other methods: exit $rc: $(cat "$IO/err")"
+[[ $(md5sum sub.h5) == "$sum" ]] || fail "--resume with other methods changed sub.h5"
+expect_error "needs both" -- validate sub.h5
+printf '%s\n' '[model]' 'modalities = 3' 'd = 4' 'k = 1' 'n = 50' '[run]' 'trials = 2' \
+  'methods = ca' >b.ini
+expect_error "selects two-modality estimators" -- run --config b.ini --output x.h5
+
+[[ $failures -eq 0 ]] || { echo "check_methods: $failures of $cases checks failed" >&2; exit 1; }
+echo "check_methods: $cases checks OK"
