@@ -171,19 +171,8 @@ std::string binding_axis_long_name(const std::string& name) {
 }
 
 RunInfo binding_info(const BindingConfig& config, const SweepOptions& options, int ranks) {
-  RunInfo info;
-  info.axes = config.axes;
-  for (const Axis& a : config.axes) info.axis_long_names.push_back(binding_axis_long_name(a.name));
-  info.fixed = config.fixed;
-  info.config_text = config.resolved_text();
-  info.seed = config.run.seed;
-  info.trials = options.theory_only ? 0 : config.run.trials;
-  info.sampler = sampler_name(config.run.sampler);
-  info.command_line = options.command_line;
-  info.mpi_ranks = ranks;
-  info.threads = omp_get_max_threads();
-  info.theory_only = options.theory_only;
-  return info;
+  return make_run_info(config.axes, config.fixed, config.resolved_text(), config.run, options,
+                       ranks, binding_axis_long_name);
 }
 
 // The many-modality model as a job of the sweep driver (sweep.hpp).

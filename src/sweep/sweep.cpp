@@ -45,19 +45,8 @@ std::string axis_long_name(const std::string& name) {
 }
 
 RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
-  RunInfo info;
-  info.axes = config.axes;
-  info.fixed = config.fixed;
-  info.config_text = config.resolved_text();
-  info.seed = config.run.seed;
-  info.trials = options.theory_only ? 0 : config.run.trials;
-  info.sampler = sampler_name(config.run.sampler);
-  info.command_line = options.command_line;
-  info.mpi_ranks = ranks;
-  info.threads = omp_get_max_threads();
-  info.theory_only = options.theory_only;
-  for (const Axis& a : config.axes) info.axis_long_names.push_back(axis_long_name(a.name));
-  return info;
+  return make_run_info(config.axes, config.fixed, config.resolved_text(), config.run, options,
+                       ranks, axis_long_name);
 }
 
 using Chunk = std::vector<std::size_t>;
@@ -512,6 +501,24 @@ int run_worker(const SweepJob& job) {
 }
 
 }  // namespace
+
+RunInfo make_run_info(const std::vector<Axis>& axes, const ParamValues& fixed,
+                      std::string config_text, const RunSettings& run, const SweepOptions& options,
+                      int ranks, std::string (*axis_long_name)(const std::string&)) {
+  RunInfo info;
+  info.axes = axes;
+  for (const Axis& a : axes) info.axis_long_names.push_back(axis_long_name(a.name));
+  info.fixed = fixed;
+  info.config_text = std::move(config_text);
+  info.seed = run.seed;
+  info.trials = options.theory_only ? 0 : run.trials;
+  info.sampler = sampler_name(run.sampler);
+  info.command_line = options.command_line;
+  info.mpi_ranks = ranks;
+  info.threads = omp_get_max_threads();
+  info.theory_only = options.theory_only;
+  return info;
+}
 
 void GridJob::init_records() {
   const std::size_t size = record_size();

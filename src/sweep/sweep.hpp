@@ -67,6 +67,12 @@ class SweepJob {
   virtual MemoryNeed memory_need(int threads) const = 0;
 };
 
+// What a cube's root attributes record about a run of either model (`axis_long_name`: the
+// model's text for an axis).
+RunInfo make_run_info(const std::vector<Axis>& axes, const ParamValues& fixed,
+                      std::string config_text, const RunSettings& run, const SweepOptions& options,
+                      int ranks, std::string (*axis_long_name)(const std::string&));
+
 // The one job of both models: every cell's record in one flat vector, the cube written by the
 // one writer with the job's schema, --resume by the one reader. A model provides its cells
 // (count, cost, closed forms, simulation) and the comparison of configs.
