@@ -1,6 +1,6 @@
 #pragma once
-// Internal helpers shared by the cube writers/readers (cube.cpp, binding_cube.cpp): the parts
-// of the CF layout both cubes have in common. Only the cube layer includes this header.
+// Internal helpers of the one cube writer/reader (cube.cpp): the parts of the CF layout and the
+// checks of what is read. Only the cube layer includes this header.
 #include <hdf5.h>
 
 #include <cmath>

@@ -1,7 +1,7 @@
 #pragma once
-// Binding runs (issue 6): config, Monte Carlo cells, the binding cube and its driver.
-// A config is a binding run when it sets `modalities` in [model] or [axes]; the two-modality
-// path (config.hpp, cell.hpp, cube.hpp) is untouched by it.
+// Binding runs (issue 6): config, Monte Carlo cells and the job of the one sweep driver.
+// A config is a binding run when it sets `modalities` in [model] or [axes]; it shares the
+// config grammar, the cube schema, writer and reader, and GridJob with two-modality runs.
 #include <atomic>
 #include <cstdint>
 #include <iosfwd>

@@ -38,8 +38,8 @@ void run_theory(const Config& config, const SweepOptions& options, std::ostream&
 
 // What the master/worker driver distributes: a grid of cells, each computed into a record of
 // record_size() doubles. Every rank holds a job; only rank 0 calls the master-side members
-// (init_records, store, take_previous, write_snapshot). The two-modality cube (below) and the
-// binding cube (binding_run.hpp) are the two jobs.
+// (init_records, store, take_previous, write_snapshot). GridJob (below) implements those for
+// both models; CellJob (sweep.cpp) and BindingJob (binding_run.cpp) add their cells.
 class SweepJob {
  public:
   virtual ~SweepJob() = default;
