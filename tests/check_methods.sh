@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# [run] methods = ...: a run computes and stores only the selected two-modality methods.
-#  - the cube holds exactly the closed forms, the selected methods' variables and the counters
-#    (empirical_regime only with both ca and cp) and a root attribute `methods`;
+# [run] methods = ...: a run computes and stores only the selected methods (method plug-ins,
+# src/sweep/methods), for both models.
+#  - the cube holds exactly the selected methods' variables, closed forms included, and the
+#    counters (the regime only with both ca and cp, the winner only with all four binding
+#    methods) and a root attribute `methods`;
 #  - every variable it holds is bitwise the full run's, serial and under mpirun -np 2;
 #  - without the key the resolved config has no `methods` line (today's cubes unchanged);
-#  - bad lists, a binding run, a --resume with other methods, validate without ca and cp are
-#    refused with one line (exit 2, nothing touched); inspect says there is no regime.
+#  - bad lists (also another model's names), a --resume with other methods, validate without
+#    ca and cp are refused with one line (exit 2, nothing touched); inspect says there is no
+#    regime (no winner).
 # Usage: check_methods.sh <phasecube-exe> <source-dir>
 set -uo pipefail
 EXE=$(realpath "$1")
@@ -36,14 +39,15 @@ import h5py, numpy as np
 full, sub, both = (h5py.File(p, "r") for p in ("full.h5", "sub.h5", "ca.h5"))
 axes = {"nu"}
 names = set(sub.keys()) - axes
-theory = {k for k in full.keys() if k.startswith("theory_")}
-want = theory | {k for k in full.keys() if k.startswith(("cp_", "joint_"))
-                 and not k.startswith("cp_rev_")} | {"trials_done", "done"}
+want = {"theory_delta_cp", "theory_r_cp"} | {k for k in full.keys()
+        if k.startswith(("cp_", "joint_")) and not k.startswith("cp_rev_")} | {"trials_done", "done"}
 assert names == want, sorted(names ^ want)
 assert sub.attrs["methods"] == b"cp,joint", sub.attrs["methods"]
 assert full.attrs["methods"] == b"ca,cp,cp_rev,probe,joint"
 assert "empirical_regime" in both and "cp_rev_distance_mean" not in both
 assert "ca_probe_risk_mean" not in both and "ca_encoder_norm_mean" in both
+assert {"theory_regime", "theory_delta_ca", "theory_r_ca"} <= set(both.keys())
+assert "theory_delta_cp_rev" not in both and "theory_regime" not in sub
 for f in (sub, both):
     for k in set(f.keys()) - axes:
         assert np.array_equal(f[k][()], full[k][()], equal_nan=True), k
@@ -70,9 +74,31 @@ cases=$((cases + 1))
   fail "--resume with other methods: exit $rc: $(cat "$IO/err")"
 [[ $(md5sum sub.h5) == "$sum" ]] || fail "--resume with other methods changed sub.h5"
 expect_error "needs both" -- validate sub.h5
-printf '%s\n' '[model]' 'modalities = 3' 'd = 4' 'k = 1' 'n = 50' '[run]' 'trials = 2' \
-  'methods = ca' >b.ini
-expect_error "selects two-modality estimators" -- run --config b.ini --output x.h5
+printf '%s\n' '[model]' 'modalities = 3' 'd = 4' 'k = 1' 'n = 50' '[axes]' 'nu = 0.2, 0.6' \
+  '[run]' 'trials = 3' >b.ini
+expect_error "run.methods = ca: unknown method 'ca' (methods: anchor, centroid, best_pair, all_pairs)" \
+  -- run --config b.ini --output x.h5 --run.methods=ca
+expect_error "unknown method 'winner'" -- run --config b.ini --output x.h5 --run.methods=winner
+"$EXE" run --config b.ini --output bfull.h5 2>/dev/null || fail "binding full run"
+"$EXE" run --config b.ini --output bsub.h5 --run.methods=centroid,anchor 2>/dev/null ||
+  fail "binding centroid,anchor"
+cases=$((cases + 1))
+"$py" - <<'PY' || fail "binding cube contents"
+import h5py, numpy as np
+full, sub = h5py.File("bfull.h5", "r"), h5py.File("bsub.h5", "r")
+assert sub.attrs["methods"] == b"anchor,centroid", sub.attrs["methods"]
+assert full.attrs["methods"] == b"anchor,centroid,best_pair,all_pairs"
+names = set(sub.keys()) - {"nu", "modality"}
+want = {k for k in full.keys() if k.startswith(("anchor_", "centroid_"))} | {
+    "theory_delta_anchor", "theory_delta_centroid", "trials_done", "done"}
+assert names == want, sorted(names ^ want)
+for k in names:
+    assert np.array_equal(sub[k][()], full[k][()], equal_nan=True), k
+assert "methods = anchor,centroid" in sub.attrs["config"].decode()
+PY
+"$EXE" inspect bsub.h5 | grep -q "no simulated winner: methods = anchor,centroid" ||
+  fail "inspect bsub.h5"
+cases=$((cases + 1))
 
 [[ $failures -eq 0 ]] || { echo "check_methods: $failures of $cases checks failed" >&2; exit 1; }
 echo "check_methods: $cases checks OK"

@@ -11,8 +11,9 @@
 #include "phasecube/metrics.hpp"
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
-#include "sweep/binding_run.hpp"
+#include "sweep/binding_config.hpp"
 #include "sweep/cell.hpp"
+#include "sweep/grid.hpp"
 
 namespace phasecube {
 namespace {
@@ -265,7 +266,7 @@ namespace {
 // the fill beyond a cell's M, and the record is thread-independent by construction (trial
 // order reduction) and reproducible from the seed.
 TEST(BindingCube, RoundTrip) {
-  const BindingConfig c = binding_config_from_text(R"([model]
+  const Config c = config_from_text(R"([model]
 d = 4
 k = 1
 n = 200
@@ -276,16 +277,20 @@ modalities = 2, 3
 trials = 3
 seed = 11
 )",
-                                                   "round trip");
+                                    "round trip");
   ASSERT_EQ(c.max_modalities, 3);
-  const BindingLayout layout(c.max_modalities);
+  const MethodPlan<BindingModel> plan(c.run.methods, SectionUse::Off, c.max_modalities);
+  const CubeSchema& schema = plan.schema();
+  auto simulate = [&](std::size_t cell) {
+    std::vector<double> r(schema.record_size());
+    simulate_cell<BindingModel>(make_binding_cell(Grid(c.fixed, c.axes).values(cell)), c.run, cell,
+                                plan, nullptr, r.data());
+    return r;
+  };
   std::vector<std::vector<double>> records;
-  for (std::size_t cell = 0; cell < 2; ++cell)
-    records.push_back(simulate_binding_cell(make_binding_cell(binding_cell_values(c, cell)), c.run,
-                                            cell, layout));
+  for (std::size_t cell = 0; cell < 2; ++cell) records.push_back(simulate(cell));
   // Reproducible from the seed, bit for bit (NaN fills included).
-  const auto again_record =
-      simulate_binding_cell(make_binding_cell(binding_cell_values(c, 1)), c.run, 1, layout);
+  const auto again_record = simulate(1);
   ASSERT_EQ(again_record.size(), records[1].size());
   EXPECT_EQ(std::memcmp(again_record.data(), records[1].data(), records[1].size() * sizeof(double)),
             0);
@@ -300,34 +305,34 @@ seed = 11
   info.sampler = sampler_name(c.run.sampler);
   std::vector<double> flat;  // the one writer takes every record in one array
   for (const auto& r : records) flat.insert(flat.end(), r.begin(), r.end());
-  write_cube_snapshot(path, info, CubeSchema::binding(3), flat, true, 1.5);
+  write_cube_snapshot(path, info, schema, flat, true, 1.5);
   const CubeContents back = read_cube(path);
   EXPECT_EQ(back.kind, "binding");
   EXPECT_EQ(back.modalities, 3);
   ASSERT_EQ(back.axes.size(), 1u);
   EXPECT_EQ(back.axes[0].values, (std::vector<double>{2, 3}));
   EXPECT_EQ(back.string_attributes.at("schema"), "binding");
-  for (std::size_t v = 0; v < kNumBindingVariables; ++v) {
-    const auto& values = back.variables.at(std::string(kBindingVariables[v].name));
-    const std::size_t w = layout.width(v);
+  EXPECT_EQ(back.variables.size(), schema.variables().size());
+  for (const CubeVariable& v : schema.variables()) {
+    const std::string name(v.spec.name);
+    const auto& values = back.variables.at(name);
+    const std::size_t w = v.width;
     ASSERT_EQ(values.size(), 2 * w);
     for (std::size_t cell = 0; cell < 2; ++cell)
       for (std::size_t i = 0; i < w; ++i) {
-        const double want = records[cell][layout.offset(v) + i];
+        const double want = records[cell][v.offset + i];
         const double got = values[cell * w + i];
         if (std::isnan(want))
-          EXPECT_TRUE(std::isnan(got) || got == fill_value(kBindingVariables[v].type))
-              << kBindingVariables[v].name;
+          EXPECT_TRUE(std::isnan(got) || got == fill_value(v.spec.type)) << name;
         else
-          EXPECT_EQ(got, want) << kBindingVariables[v].name << " cell " << cell << " slot " << i;
+          EXPECT_EQ(got, want) << name << " cell " << cell << " slot " << i;
       }
   }
   // The M = 2 cell leaves modality 2 at the fill value.
   EXPECT_TRUE(std::isnan(back.variables.at("centroid_distance_mean")[2]));
   EXPECT_TRUE(std::isfinite(back.variables.at("centroid_distance_mean")[5]));
   // The stored config reads back to the same grid.
-  const BindingConfig again =
-      binding_config_from_text(back.string_attributes.at("config"), "stored");
+  const Config again = config_from_text(back.string_attributes.at("config"), "stored");
   EXPECT_EQ(again.resolved_text(), c.resolved_text());
   std::remove(path.c_str());
 }
@@ -335,7 +340,7 @@ seed = 11
 // The message of the InputError a binding config gives, or "no error".
 std::string message(const std::string& text) {
   try {
-    binding_config_from_text(text, "t.ini");
+    config_from_text(text, "t.ini");
   } catch (const InputError& e) {
     return std::string(e.what());
   }

@@ -19,7 +19,7 @@
 #include "io/schema.hpp"
 #include "phasecube/model.hpp"
 #include "support/text.hpp"
-#include "sweep/binding_run.hpp"
+#include "sweep/binding_config.hpp"
 #include "sweep/config.hpp"
 #include "sweep/cost.hpp"
 #include "sweep/grid.hpp"
@@ -447,13 +447,13 @@ std::string PlainError(const std::string& text) {
   return ErrorOf([&] { config_from_text(text, "t.ini"); });
 }
 std::string BindingError(const std::string& text) {
-  return ErrorOf([&] { binding_config_from_text("[model]\nmodalities = 3\n" + text, "t.ini"); });
+  return ErrorOf([&] { config_from_text("[model]\nmodalities = 3\n" + text, "t.ini"); });
 }
 
 TEST_F(ConfigTest, SemicolonCommentsInBothKinds) {
   const std::string text = "; comment\n  ; indented\n[run]\n;trials = 7\ntrials = 3 # three\n";
   EXPECT_EQ(Load(text).run.trials, 3);
-  EXPECT_EQ(binding_config_from_text("[model]\nmodalities = 3\n" + text, "b").run.trials, 3);
+  EXPECT_EQ(config_from_text("[model]\nmodalities = 3\n" + text, "b").run.trials, 3);
   // ';' after a value is part of it, in both.
   EXPECT_NE(PlainError("[run]\ntrials = 3 ; three\n").find("'3 ; three' is not a number"),
             std::string::npos);
@@ -465,7 +465,7 @@ TEST_F(ConfigTest, OneNumberSyntaxInBothKinds) {
     const std::string run =
         "[run]\ntrials = " + n + "\nseed = " + n + "\nchunk_cells = " + n + "\n";
     const Config c = Load(run);
-    const BindingConfig b = binding_config_from_text("[model]\nmodalities = 3\n" + run, "b");
+    const Config b = config_from_text("[model]\nmodalities = 3\n" + run, "b");
     for (const RunSettings* r : {&c.run, &b.run}) {
       EXPECT_EQ(r->trials, 100) << n;
       EXPECT_EQ(r->seed, 100u) << n;
@@ -528,19 +528,18 @@ TEST_F(ConfigTest, OneCellLimitInBothKinds) {
 TEST_F(ConfigTest, RunKindFollowsTheModalitiesKeyNeverAValue) {
   const auto path = Write("[model]\nd = 6\nk = 1\n");
   const std::vector<std::string> value = {"--run.output=/tmp/x/model.modalities.h5"};
-  EXPECT_FALSE(is_binding_config(path, value));
-  EXPECT_TRUE(std::holds_alternative<Config>(load_any_config(path, value)));
+  EXPECT_FALSE(read_config_source(path, value).sets_modalities());
+  EXPECT_FALSE(load_config(path, value).binding());
   const auto commented = Write("[run]\noutput = a.h5 # model.modalities = 3\n", "c.ini");
-  EXPECT_FALSE(is_binding_config(commented, {}));
+  EXPECT_FALSE(read_config_source(commented, {}).sets_modalities());
   for (const std::string key : {"--model.modalities=3", "axes.modalities=3"}) {
-    const AnyConfig any = load_any_config(path, {key});
-    ASSERT_TRUE(std::holds_alternative<BindingConfig>(any)) << key;
-    EXPECT_EQ(std::get<BindingConfig>(any).max_modalities, 3) << key;
+    const Config any = load_config(path, {key});
+    ASSERT_TRUE(any.binding()) << key;
+    EXPECT_EQ(any.max_modalities, 3) << key;
   }
-  EXPECT_TRUE(std::holds_alternative<BindingConfig>(
-      load_any_config(Write("[axes]\nmodalities = 2, 3\n", "b.ini"), {})));
+  EXPECT_TRUE(load_config(Write("[axes]\nmodalities = 2, 3\n", "b.ini"), {}).binding());
   EXPECT_NE(ErrorOf([&] {
-              load_any_config(path, {"--run.modalities=3"});
+              load_config(path, {"--run.modalities=3"});
             }).find("command line: unknown key 'run.modalities'"),
             std::string::npos);
 }
@@ -686,9 +685,9 @@ TEST_F(ConfigTest, ByteOrderMarkAndCrlfReadLikeThePlainFile) {
   EXPECT_EQ(Load("\xEF\xBB\xBF" + crlf).resolved_text(), expected);
   const std::string binding = "[model]\nmodalities = 3\nd = 6\n[axes]\nkappa = 1, 2\n";
   const auto bom_path = Write("\xEF\xBB\xBF" + binding, "bom.ini");
-  EXPECT_TRUE(is_binding_config(bom_path, {}));
-  EXPECT_EQ(load_binding_config(bom_path, {}).resolved_text(),
-            load_binding_config(Write(binding, "plain.ini"), {}).resolved_text());
+  EXPECT_TRUE(read_config_source(bom_path, {}).sets_modalities());
+  EXPECT_EQ(load_config(bom_path, {}).resolved_text(),
+            load_config(Write(binding, "plain.ini"), {}).resolved_text());
 }
 
 // The message keeps every byte of the input it quotes; the printed line escapes them.
@@ -756,13 +755,11 @@ TEST_F(ConfigTest, TrialsLimitIsInt32) {
   EXPECT_TRUE(Rejects("[run]\ntrials = 2147483648\n",
                       {"run.trials = 2147483648", "must be <= 2147483647", "32-bit"}));
   EXPECT_TRUE(Rejects("[run]\ntrials = 1e12\n", {"run.trials = 1e12", "<= 2147483647"}));
-  EXPECT_EQ(binding_config_from_text("[model]\nmodalities = 3\n[run]\ntrials = 2147483647\n", "b")
-                .run.trials,
-            2147483647L);
+  EXPECT_EQ(
+      config_from_text("[model]\nmodalities = 3\n[run]\ntrials = 2147483647\n", "b").run.trials,
+      2147483647L);
   EXPECT_TRUE(ThrowsInputError(
-      [] {
-        binding_config_from_text("[model]\nmodalities = 3\n[run]\ntrials = 2147483648\n", "b");
-      },
+      [] { config_from_text("[model]\nmodalities = 3\n[run]\ntrials = 2147483648\n", "b"); },
       {"run.trials = 2147483648", "must be <= 2147483647"}));
 }
 
@@ -774,12 +771,10 @@ TEST_F(ConfigTest, IntegerLimitsAreNamed) {
   EXPECT_TRUE(Rejects("[model]\nn = 1e10\n", {"model.n = 1e+10", "<= 1000000000"}));
   EXPECT_TRUE(Rejects("[axes]\nd = 10, 1e20\n", {"axes.d value 1e+20", "<= 1000000000"}));
   EXPECT_TRUE(Rejects("[model]\nd = 1e9\n", {"needs about", "memory"}));
-  EXPECT_TRUE(
-      ThrowsInputError([] { binding_config_from_text("[model]\nmodalities = 3\nd = 1e20\n", "b"); },
-                       {"model.d = 1e+20", "must be <= 100000"}));
-  EXPECT_TRUE(
-      ThrowsInputError([] { binding_config_from_text("[model]\nmodalities = 3\nd = 5e8\n", "b"); },
-                       {"model.d = 5e+08", "must be <= 100000"}));
+  EXPECT_TRUE(ThrowsInputError([] { config_from_text("[model]\nmodalities = 3\nd = 1e20\n", "b"); },
+                               {"model.d = 1e+20", "must be <= 100000"}));
+  EXPECT_TRUE(ThrowsInputError([] { config_from_text("[model]\nmodalities = 3\nd = 5e8\n", "b"); },
+                               {"model.d = 5e+08", "must be <= 100000"}));
 }
 
 TEST(Memory, RefusedExactlyAboveTheLimit) {
@@ -800,7 +795,8 @@ TEST(Memory, NeedGrowsWithGridThreadsAndTrials) {
   c.axes = {Axis{"kappa", "", std::vector<double>(1000, 1.0)}};
   c.run.trials = 1000;
   const MemoryNeed theory = memory_need(c, 0);
-  EXPECT_EQ(theory.records, 1000.0 * sizeof(CellRecord));
+  // 33 slots per cell: the default methods' 31 variables and the two counters.
+  EXPECT_EQ(theory.records, 1000.0 * 33 * sizeof(double));
   EXPECT_EQ(theory.snapshot, theory.records);
   EXPECT_EQ(theory.workspaces + theory.outcomes, 0.0);
   const MemoryNeed one = memory_need(c, 1), two = memory_need(c, 2);
@@ -829,7 +825,7 @@ TEST(MemoryDeathTest, GridJustOverTheAddressSpaceLimitIsRefused) {
              format_number(cells) + ")\n";
     };
     Config probe = config_from_text(config(1), "t");
-    const double cell = memory_need(probe, 0).cell, record = 2.0 * sizeof(CellRecord);
+    const double cell = memory_need(probe, 0).cell, record = 2.0 * 33 * sizeof(double);
     const double fits = std::floor((limit - cell) / record);
     config_from_text(config(fits), "t");  // fits exactly
     try {
@@ -941,18 +937,18 @@ TEST_F(ConfigTest, IndexedNameErrorsNameKeyIndexAndCell) {
 
 TEST_F(ConfigTest, IndexedNamesAreOneMechanismInBothKinds) {
   // kappa[i] indexes signal coordinates in a binding run too; gamma[m] still modalities.
-  const BindingConfig c = binding_config_from_text(
+  const Config c = config_from_text(
       "[model]\nmodalities = 3\nd = 6\nk = 3\nkappa = 2\ngamma[1] = 5\n[axes]\nkappa[2] = "
       "0.5, 4\n",
       "b");
-  const BindingParams p0 = make_binding_cell(binding_cell_values(c, 0));
-  const BindingParams p1 = make_binding_cell(binding_cell_values(c, 1));
+  const BindingParams p0 = make_binding_cell(Grid(c.fixed, c.axes).values(0));
+  const BindingParams p1 = make_binding_cell(Grid(c.fixed, c.axes).values(1));
   EXPECT_EQ(p0.kappa, Vec({2, 2, 0.5}));
   EXPECT_EQ(p1.kappa, Vec({2, 2, 4}));
   EXPECT_EQ(p1.gamma, Vec({1, 5, 1}));
-  const BindingConfig fixed = binding_config_from_text(
+  const Config fixed = config_from_text(
       "[model]\nmodalities = 3\nk = 3\nkappa = 1\nkappa_decay = 0.5\nkappa[0] = 4\n", "b");
-  EXPECT_EQ(make_binding_cell(binding_cell_values(fixed, 0)).kappa, Vec({4, 0.5, 0.25}));
+  EXPECT_EQ(make_binding_cell(Grid(fixed.fixed, fixed.axes).values(0)).kappa, Vec({4, 0.5, 0.25}));
   // The same messages as the two-modality run (line numbers shifted by the modalities line).
   EXPECT_EQ(BindingError("k = 2\nkappa[2] = 1\n"),
             "model.kappa[2] = 1: addresses signal coordinate 2 but k = 2 (signal coordinates "

@@ -18,31 +18,53 @@
 #include "io/cube_io.hpp"
 #include "io/hdf5.hpp"
 #include "phasecube/version.hpp"
+#include "sweep/methods/registry.hpp"
 
 namespace phasecube {
 namespace {
 
 namespace fs = std::filesystem;
 
+// The two-modality schema without [diagnose] (every default method): its variables sit one
+// slot each, in order, so slot v is variable v.
+const CubeSchema& two() {
+  static const CubeSchema schema = MethodPlan<TwoModalityModel>({}, SectionUse::Off, 0).schema();
+  return schema;
+}
+const std::size_t kNumVariables = two().variables().size();
+std::vector<VariableSpec> specs() {
+  std::vector<VariableSpec> out;
+  for (const CubeVariable& v : two().variables()) out.push_back(v.spec);
+  return out;
+}
+const std::vector<VariableSpec> kVariables = specs();
+using Record = std::vector<double>;
+std::size_t slot(std::string_view name) {
+  return two().find(name)->offset;
+}
+double& at(Record& r, std::string_view name) {
+  return r[slot(name)];
+}
+Record blank() {
+  return Record(two().record_size());
+}
+
 // Distinct, exactly representable values per (cell, variable); integer variables get codes.
-CellRecord record_for(std::size_t cell) {
-  CellRecord r{};
+Record record_for(std::size_t cell) {
+  Record r = blank();
   for (std::size_t v = 0; v < kNumVariables; ++v)
     r[v] = static_cast<double>(cell) * 100 + static_cast<double>(v) + 0.25;
-  at(r, Var::theory_regime) = static_cast<double>(cell % 4);
-  at(r, Var::empirical_regime) = static_cast<double>((cell + 1) % 4);
-  at(r, Var::trials_done) = static_cast<double>(1000 + cell);
-  at(r, Var::done) = 1;
+  at(r, "theory_regime") = static_cast<double>(cell % 4);
+  at(r, "empirical_regime") = static_cast<double>((cell + 1) % 4);
+  at(r, "trials_done") = static_cast<double>(1000 + cell);
+  at(r, "done") = 1;
   return r;
 }
 
-// The two-modality schema without [diagnose] and records as the one writer takes them.
-CubeSchema two() {
-  return CubeSchema::two_modality(false);
-}
-std::vector<double> flat(const std::vector<CellRecord>& records) {
+// Records as the one writer takes them.
+std::vector<double> flat(const std::vector<Record>& records) {
   std::vector<double> out;
-  for (const CellRecord& r : records) out.insert(out.end(), r.begin(), r.end());
+  for (const Record& r : records) out.insert(out.end(), r.begin(), r.end());
   return out;
 }
 
@@ -103,12 +125,12 @@ class CubeTest : public testing::Test {
     for (const std::vector<std::size_t>& cells :
          {std::vector<std::size_t>{0, 5, 11}, std::vector<std::size_t>{7, 3},
           std::vector<std::size_t>{1}}) {
-      std::vector<CellRecord> recs;
+      std::vector<Record> recs;
       for (std::size_t c : cells) recs.push_back(record_for(c));
       for (std::size_t i = 0; i < cells.size(); ++i)
         if (cells[i] == 7) {
-          at(recs[i], Var::empirical_regime) = NAN;
-          at(recs[i], Var::done) = 0;
+          at(recs[i], "empirical_regime") = NAN;
+          at(recs[i], "done") = 0;
         }
       w.write_cells(cells, flat(recs));
     }
@@ -204,7 +226,7 @@ TEST_F(CubeTest, ManyCellsInShuffledBatchesOnThreeAxes) {
     CubeWriter w(path, info, two(), false);
     for (std::size_t b = 0; b < cells.size(); b += 2500) {
       const std::span<const std::size_t> batch(cells.data() + b, 2500);
-      std::vector<CellRecord> recs;
+      std::vector<Record> recs;
       for (std::size_t c : batch) recs.push_back(record_for(c));
       w.write_cells(batch, flat(recs));
     }
@@ -214,7 +236,7 @@ TEST_F(CubeTest, ManyCellsInShuffledBatchesOnThreeAxes) {
   const auto& gap = c.variables.at("cp_gap_mean");
   const auto& trials = c.variables.at("trials_done");
   ASSERT_EQ(gap.size(), cells.size());
-  const auto gap_index = static_cast<std::size_t>(Var::cp_gap_mean);
+  const auto gap_index = slot("cp_gap_mean");
   for (std::size_t i = 0; i < cells.size(); ++i) {
     ASSERT_EQ(gap[i], record_for(i)[gap_index]) << i;
     ASSERT_EQ(trials[i], static_cast<double>(1000 + i)) << i;
@@ -284,7 +306,7 @@ TEST_F(CubeTest, XarrayOpensWithNamedDimensionsAndCoordinates) {
   EXPECT_NE(out.find("AXIS nu 0.0 0.25 0.5 0.75\n"), std::string::npos) << out;
   EXPECT_NE(out.find("STATUS complete\n"), std::string::npos) << out;
   // Cell (kappa=1, nu=0.25) is linear cell 5.
-  const double v = record_for(5)[static_cast<std::size_t>(Var::ca_gap_mean)];
+  const double v = record_for(5)[slot("ca_gap_mean")];
   char expected[64];
   std::snprintf(expected, sizeof expected, "VALUE %.2f\n", v);
   EXPECT_NE(out.find(expected), std::string::npos) << expected << out;
@@ -322,8 +344,7 @@ TEST_F(CubeTest, CubeWithoutAxesHasScalarVariables) {
     for (const VariableSpec& v : kVariables)
       EXPECT_NE(out.find("VAR " + std::string(v.name) + " \n"), std::string::npos) << out;
     char expected[64];
-    std::snprintf(expected, sizeof expected, "VALUE %.2f\n",
-                  record_for(0)[static_cast<std::size_t>(Var::ca_gap_mean)]);
+    std::snprintf(expected, sizeof expected, "VALUE %.2f\n", record_for(0)[slot("ca_gap_mean")]);
     EXPECT_NE(out.find(expected), std::string::npos) << out;
   }
 }
@@ -416,14 +437,14 @@ TEST_F(CubeTest, TrialsDoneAtInt32MaxRoundTripsExactly) {
   info.axes = {{"nu", "", {0.1, 0.5}}};
   info.trials = 2147483647;
   const std::string path = (dir_ / "int32max.h5").string();
-  std::vector<CellRecord> recs = {record_for(0), record_for(1)};
-  at(recs[0], Var::trials_done) = 2147483647;
-  at(recs[1], Var::trials_done) = 2147483646;
+  std::vector<Record> recs = {record_for(0), record_for(1)};
+  at(recs[0], "trials_done") = 2147483647;
+  at(recs[1], "trials_done") = 2147483646;
   write_cube_snapshot(path, info, two(), flat(recs), true, 1);
   const CubeContents c = read_cube(path);
   EXPECT_EQ(c.variables.at("trials_done"), (std::vector<double>{2147483647, 2147483646}));
   EXPECT_EQ(c.number_attributes.at("trials"), std::vector<double>{2147483647});
-  at(recs[1], Var::trials_done) = 2147483648.0;  // one more does not fit int32: refused
+  at(recs[1], "trials_done") = 2147483648.0;  // one more does not fit int32: refused
   EXPECT_THROW(write_cube_snapshot(path, info, two(), flat(recs), true, 1), std::range_error);
   EXPECT_EQ(read_cube(path).variables.at("trials_done")[0], 2147483647);  // old cube kept
 }
@@ -432,17 +453,17 @@ TEST_F(CubeTest, TrialsDoneAtInt32MaxRoundTripsExactly) {
 // inspect, validate and --resume can index tables by what they read.
 TEST_F(CubeTest, ReadCubeRefusesValuesOutOfRange) {
   struct Bad {
-    Var var;
+    const char* var;
     double value;
     const char* message;
   };
   for (const Bad& bad :
-       {Bad{Var::empirical_regime, 7, "variable 'empirical_regime' holds 7 at cell 1, outside"},
-        Bad{Var::theory_regime, -2, "variable 'theory_regime' holds -2 at cell 1"},
-        Bad{Var::empirical_regime, NAN, "cell 1 is done but its 'empirical_regime' is -1"},
-        Bad{Var::done, 2, "variable 'done' holds 2 at cell 1, outside 0 .. 1"},
-        Bad{Var::trials_done, 100001, "variable 'trials_done' holds 100001 at cell 1"}}) {
-    std::vector<CellRecord> recs = {record_for(0), record_for(1)};
+       {Bad{"empirical_regime", 7, "variable 'empirical_regime' holds 7 at cell 1, outside"},
+        Bad{"theory_regime", -2, "variable 'theory_regime' holds -2 at cell 1"},
+        Bad{"empirical_regime", NAN, "cell 1 is done but its 'empirical_regime' is -1"},
+        Bad{"done", 2, "variable 'done' holds 2 at cell 1, outside 0 .. 1"},
+        Bad{"trials_done", 100001, "variable 'trials_done' holds 100001 at cell 1"}}) {
+    std::vector<Record> recs = {record_for(0), record_for(1)};
     at(recs[1], bad.var) = bad.value;
     RunInfo info = info_2d();
     info.axes = {{"nu", "", {0.1, 0.5}}};
@@ -468,13 +489,13 @@ TEST_F(CubeTest, InspectPrintsConfusionTableAndAgreement) {
     const double theory[] = {0, 1, 2, 3, 3, 0};
     const double empirical[] = {0, 1, 2, 3, 1, NAN};
     std::vector<std::size_t> cells = {0, 1, 2, 3, 4, 5};
-    std::vector<CellRecord> recs(6);
+    std::vector<Record> recs(6, blank());
     for (std::size_t i = 0; i < 6; ++i) {
-      recs[i].fill(0.5);
-      at(recs[i], Var::theory_regime) = theory[i];
-      at(recs[i], Var::empirical_regime) = empirical[i];
-      at(recs[i], Var::trials_done) = i < 5 ? 50 : 20;
-      at(recs[i], Var::done) = i < 5 ? 1 : 0;
+      std::fill(recs[i].begin(), recs[i].end(), 0.5);
+      at(recs[i], "theory_regime") = theory[i];
+      at(recs[i], "empirical_regime") = empirical[i];
+      at(recs[i], "trials_done") = i < 5 ? 50 : 20;
+      at(recs[i], "done") = i < 5 ? 1 : 0;
     }
     w.write_cells(cells, flat(recs));
     w.finish(false, 4.5);
@@ -515,11 +536,11 @@ TEST_F(CubeTest, InspectTheoryOnlyCube) {
   const std::string path = (dir_ / "theory.h5").string();
   {
     CubeWriter w(path, info, two(), false);
-    std::vector<CellRecord> recs(3);
+    std::vector<Record> recs(3, blank());
     const double regimes[] = {3, 1, 1};
     for (std::size_t i = 0; i < 3; ++i) {
       for (std::size_t v = 0; v < kNumVariables; ++v) recs[i][v] = fill_value(kVariables[v].type);
-      at(recs[i], Var::theory_regime) = regimes[i];
+      at(recs[i], "theory_regime") = regimes[i];
     }
     w.write_cells(std::vector<std::size_t>{0, 1, 2}, flat(recs));
     w.finish(true, 0.1);

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdlib>
 
-#include "sweep/binding_run.hpp"
+#include "sweep/binding_config.hpp"
 #include "sweep/cell.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -78,18 +78,21 @@ void require_counting_allocator() {
 // a first trial would depend on the schedule).
 long cell_allocations(const CellParams& p, RunSettings run, long trials) {
   run.trials = trials;
-  CellRecord r;
-  const long n = allocations_of([&] { r = simulate_cell(p, run, 5); });
-  EXPECT_EQ(at(r, Var::trials_done), static_cast<double>(trials));
+  const MethodPlan<TwoModalityModel> plan(run.methods, SectionUse::Off, 0);
+  std::vector<double> r(plan.schema().record_size());
+  const long n =
+      allocations_of([&] { simulate_cell<TwoModalityModel>(p, run, 5, plan, nullptr, r.data()); });
+  EXPECT_EQ(r[plan.schema().find("trials_done")->offset], static_cast<double>(trials));
   return n;
 }
 
 long binding_allocations(const BindingParams& p, RunSettings run, long trials) {
   run.trials = trials;
-  const BindingLayout layout(p.m);
-  std::vector<double> r;
-  const long n = allocations_of([&] { r = simulate_binding_cell(p, run, 5, layout); });
-  EXPECT_EQ(r.at(layout.offset(BVar::trials_done)), static_cast<double>(trials));
+  const MethodPlan<BindingModel> plan(run.methods, SectionUse::Off, p.m);
+  std::vector<double> r(plan.schema().record_size());
+  const long n =
+      allocations_of([&] { simulate_cell<BindingModel>(p, run, 5, plan, nullptr, r.data()); });
+  EXPECT_EQ(r[plan.schema().find("trials_done")->offset], static_cast<double>(trials));
   return n;
 }
 

@@ -42,7 +42,7 @@ def module_of_header(path):
     parts = path.split("/")
     if len(parts) == 2 and parts[0] == "phasecube":
         return PUBLIC_MODULE.get(parts[1].rsplit(".", 1)[0], "core")
-    if len(parts) == 2 and parts[0] in ALLOWED:
+    if len(parts) >= 2 and parts[0] in ALLOWED:  # "sweep/cell.hpp", "sweep/methods/method.hpp"
         return parts[0]
     return None
 
@@ -51,7 +51,7 @@ def sources():
     for f in sorted((ROOT / "include" / "phasecube").glob("*.hpp")):
         yield f, module_of_header("phasecube/" + f.name), True
     for mod in ALLOWED:
-        for f in sorted((ROOT / "src" / mod).glob("*")):
+        for f in sorted((ROOT / "src" / mod).rglob("*")):  # with sub-folders (sweep/methods)
             if f.suffix in (".cpp", ".hpp") or f.name.endswith(".hpp.in"):
                 yield f, mod, False
 

@@ -39,6 +39,7 @@ void print_method_agreement(const CubeContents& c, std::ostream& out) {
          "(cell, modality) bound:\n";
   for (int meth = 0; meth < kBindingMethods; ++meth) {
     const std::string name = binding_method_name(static_cast<BindingMethod>(meth));
+    if (!c.variables.contains(name + "_recovery_rate")) continue;  // not in [run] methods
     const auto& rate = c.variables.at(name + "_recovery_rate");
     const auto& delta = c.variables.at("theory_delta_" + name);  // per modality or per cell
     const bool per_modality = delta.size() == cells * mm;
@@ -114,7 +115,11 @@ int inspect_binding_cube(const CubeContents& c, const std::string& path, std::os
     return 0;
   }
   print_method_agreement(c, out);
-  print_winners(c, out);
+  if (c.variables.contains("empirical_winner"))
+    print_winners(c, out);
+  else
+    out << "no simulated winner: methods = " << attribute_text(c.string_attributes, "methods")
+        << " (it needs anchor, centroid, best_pair and all_pairs)\n";
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "io/cube.hpp"
 #include "phasecube/theory.hpp"
 #include "support/text.hpp"
+#include "sweep/methods/registry.hpp"
 
 namespace phasecube {
 
@@ -175,7 +176,11 @@ int inspect_cube(const std::string& path, std::ostream& out) {
   // A theory cube says so (and stores trials = 0); a sweep that has just started has no
   // trials done yet but is not theory-only.
   if (num("theory_only") == 1 || num("trials") == 0) {
-    print_theory_regimes(c.variables.at("theory_regime"), cells, out);
+    if (c.schema.theory_code().empty())
+      out << "\nno closed-form regime: methods = " << methods_text<TwoModalityModel>(c.methods)
+          << " (it needs ca and cp)\n";
+    else
+      print_theory_regimes(c.variables.at("theory_regime"), cells, out);
     return 0;
   }
   const auto& done = c.variables.at("done");
@@ -192,10 +197,11 @@ int inspect_cube(const std::string& path, std::ostream& out) {
                            << percent_text(done_cells, cells) << ")\n";
   field(out, "trials done") << integer_text(trials_sum) << " / " << integer_text(trials_total)
                             << " (" << percent_text(trials_sum, trials_total) << ")\n";
-  if (c.methods.has_regime())
+  if (!c.schema.empirical_code().empty())
     print_regime_table(regime_table(c), done_cells, out);
   else
-    out << "\nno simulated regime: methods = " << c.methods.text() << " (it needs ca and cp)\n";
+    out << "\nno simulated regime: methods = " << methods_text<TwoModalityModel>(c.methods)
+        << " (it needs ca and cp)\n";
   return 0;
 }
 

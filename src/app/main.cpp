@@ -23,7 +23,7 @@
 #include "io/output.hpp"
 #include "phasecube/version.hpp"
 #include "support/text.hpp"
-#include "sweep/binding_run.hpp"
+#include "sweep/binding_config.hpp"
 #include "sweep/config.hpp"
 #include "sweep/mpi.hpp"
 #include "sweep/sweep.hpp"
@@ -296,21 +296,20 @@ phasecube::SweepOptions sweep_options(const po::variables_map& vm, bool theory,
 }
 
 // `theory` (closed forms, this process) or `run` (every rank) of a loaded config of either
-// kind, with the options from the command line.
-template <class SweepConfig, class Theory, class Run>
-int run_or_theory(SweepConfig& config, const po::variables_map& vm, bool theory,
-                  const std::string& command_line, Theory run_theory, Run run) {
+// model, with the options from the command line.
+int run_or_theory(phasecube::Config& config, const po::variables_map& vm, bool theory,
+                  const std::string& command_line) {
   const phasecube::SweepOptions options =
       sweep_options(vm, theory, command_line, config.run.output, config.source_path);
   config.run.output = options.output;  // the cube's resolved config says where it went
   if (theory) {
     check_output(options.output, options.overwrite, false);
     const phasecube::OutputLock lock(options.output);
-    run_theory(config, options, std::cerr);
+    phasecube::run_theory(config, options, std::cerr);
     return 0;
   }
   return distributed_run(options, [&](const phasecube::mpi::Session& mpi) {
-    return run(config, options, mpi, std::cerr);
+    return phasecube::run_sweep(config, options, mpi, std::cerr);
   });
 }
 
@@ -340,14 +339,10 @@ int sweep_command(const std::vector<std::string>& args, bool theory,
   const po::variables_map& vm = cl.options;
   const auto overrides = config_overrides(cl.rest, command);
 
-  // The file is read once; its keys say which run: binding (`modalities`, issue 6) or two
-  // modalities. The same driver either way, one process or MPI.
-  auto loaded = phasecube::load_any_config(vm["config"].as<std::string>(), overrides);
-  if (auto* binding = std::get_if<phasecube::BindingConfig>(&loaded))
-    return run_or_theory(*binding, vm, theory, command_line, phasecube::run_binding_theory,
-                         phasecube::run_binding);
-  return run_or_theory(std::get<phasecube::Config>(loaded), vm, theory, command_line,
-                       phasecube::run_theory, phasecube::run_sweep);
+  // The file is read once; its keys say which model: binding (`modalities`, issue 6) or two
+  // modalities. The same config, job and driver either way, one process or MPI.
+  phasecube::Config config = phasecube::load_config(vm["config"].as<std::string>(), overrides);
+  return run_or_theory(config, vm, theory, command_line);
 }
 
 // `inspect` and `validate`: one cube as the positional argument, plus `opts`. Returns nullopt

@@ -342,8 +342,9 @@ ValidationReport validate_cube(const std::string& path, const ValidateOptions& o
   if (!cube.kind.empty())
     throw InputError(path + " is a " + cube.kind + " cube (schema " + cube.kind +
                      "): validate supports two-modality cubes; use phasecube inspect");
-  if (!cube.methods.has_regime())
-    throw InputError(path + " was made with methods = " + cube.methods.text() +
+  if (cube.schema.empirical_code().empty())
+    throw InputError(path +
+                     " was made with methods = " + methods_text<TwoModalityModel>(cube.methods) +
                      ": validate compares CA and CP with their closed forms and needs both");
   const Grid grid = stored_grid(cube, path);
   ValidationReport r;

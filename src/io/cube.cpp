@@ -183,8 +183,8 @@ void CubeWriter::Impl::create_variable(const CubeVariable& v,
     if (v.spec.type != VarType::Int32 && v.spec.type != VarType::UInt8)
       h5::write_attribute<T>(ds.get(), "_FillValue", fill);
   });
-  if (!v.flag_meanings.empty())
-    h5::write_string_attribute(ds.get(), "flag_meanings", v.flag_meanings);
+  if (!v.spec.flag_meanings.empty())
+    h5::write_string_attribute(ds.get(), "flag_meanings", v.spec.flag_meanings);
   for (std::size_t i = 0; i < info.axes.size(); ++i)
     h5::check(H5DSattach_scale(ds.get(), scales[i].get(), static_cast<unsigned>(i)),
               "attaching " + info.axes[i].name + " to " + name);
@@ -278,29 +278,19 @@ void write_cube_snapshot(const std::string& path, const RunInfo& info, const Cub
 
 namespace {
 
-// The methods a two-modality cube was made with (root `methods`; absent: every method, as
-// cubes made before the attribute existed have).
-MethodSet stored_methods(const cube_io::Attributes& attrs) {
-  const auto it = attrs.strings.find("methods");
-  if (it == attrs.strings.end()) return MethodSet::all();
-  MethodSet set = MethodSet::none();
-  for (const std::string& name : cube_io::split_axis_names(it->second)) {
-    const auto m = find_method(name);
-    if (!m) throw cube_io::Malformed("attribute 'methods' names an unknown method '" + name + "'");
-    set.add(*m);
-  }
-  return set;
-}
-
-// The kind of cube at root `r` and its schema as a reader checks it: the root `schema`
-// attribute names the kind (none: two-modality), the `modality` scale its modality count.
-CubeSchema schema_of(hid_t r, const cube_io::Attributes& attrs, int& modalities) {
+// What the cube at root `r` says of its kind: root `schema` (none: two-modality), `methods`
+// and, for a kind with a `modality` dimension, that scale's length.
+StoredKind stored_kind(hid_t r, const cube_io::Attributes& attrs) {
   if (attrs.numbers.contains("schema")) throw cube_io::Malformed("attribute 'schema' is a number");
-  const auto s = attrs.strings.find("schema");
-  if (s == attrs.strings.end()) return CubeSchema::two_modality(true, stored_methods(attrs));
-  if (s->second != kBindingSchema)
-    throw cube_io::Malformed("attribute 'schema' = '" + s->second + "' is no kind of cube (" +
-                             std::string(kBindingSchema) + ", or none for two modalities)");
+  if (attrs.numbers.contains("methods"))
+    throw cube_io::Malformed("attribute 'methods' is a number");
+  StoredKind k;
+  if (const auto s = attrs.strings.find("schema"); s != attrs.strings.end()) k.kind = s->second;
+  if (const auto m = attrs.strings.find("methods"); m != attrs.strings.end()) {
+    k.methods_given = true;
+    k.methods = cube_io::split_axis_names(m->second);
+  }
+  if (k.kind != kBindingSchema) return k;
   const std::string modality(kModalityDimension);
   if (!h5::has_link(r, modality)) throw cube_io::Malformed("dataset 'modality' missing");
   const std::vector<hsize_t> mdims = h5::dims_of(h5::open_dataset(r, modality).get());
@@ -312,8 +302,8 @@ CubeSchema schema_of(hid_t r, const cube_io::Attributes& attrs, int& modalities)
   for (std::size_t i = 0; i < m.size(); ++i)
     if (m[i] != static_cast<double>(i))
       throw cube_io::Malformed("dataset 'modality' is not 0 .. " + std::to_string(m.size() - 1));
-  modalities = static_cast<int>(m.size());
-  return CubeSchema::binding(modalities);
+  k.modalities = static_cast<int>(m.size());
+  return k;
 }
 
 // Every variable of `schema` the cube has (the required ones must be there), values checked,
@@ -327,10 +317,11 @@ void read_variables(hid_t r, const CubeSchema& schema, const std::vector<hsize_t
     if (v.spec.per_modality) want.push_back(static_cast<hsize_t>(schema.modalities()));
     std::vector<double> values = cube_io::read_variable(r, name, v.spec.type, want);
     cube_io::check_values(name, v.spec.type, values,
-                          v.spec.type == VarType::Int8 ? v.code_max : trials, v.width);
+                          v.spec.type == VarType::Int8 ? v.spec.code_max : trials, v.width);
     c.variables[name] = std::move(values);
   }
   const std::string theory(schema.theory_code()), empirical(schema.empirical_code());
+  if (theory.empty()) return;  // no code variable (e.g. methods without ca and cp)
   const bool theory_only = c.number_attributes.at("theory_only").at(0) == 1;
   // Without a simulated code (methods without both ca and cp) only the closed form is checked.
   const std::vector<double>& codes =
@@ -341,11 +332,7 @@ void read_variables(hid_t r, const CubeSchema& schema, const std::vector<hsize_t
 
 }  // namespace
 
-CubeSchema CubeContents::schema() const {
-  return kind.empty() ? CubeSchema::two_modality(true, methods) : CubeSchema::binding(modalities);
-}
-
-CubeContents read_cube(const std::string& path) {
+CubeContents read_cube(const std::string& path, SchemaResolver resolve) {
   auto not_cube = [&](const std::string& why) {
     return InputError(path + ": not a phasecube cube (" + why + ")");
   };
@@ -359,9 +346,12 @@ CubeContents read_cube(const std::string& path) {
     if (!h5::has_attribute(r, "axes")) throw not_cube("no 'axes' attribute");
     cube_io::Attributes attrs = cube_io::read_attributes(r);
     CubeContents c;
-    const CubeSchema schema = schema_of(r, attrs, c.modalities);
-    c.kind = std::string(schema.kind());
-    if (c.kind.empty()) c.methods = stored_methods(attrs);
+    StoredKind stored = stored_kind(r, attrs);
+    c.schema = resolve(stored);
+    const CubeSchema& schema = c.schema;
+    c.kind = std::move(stored.kind);
+    c.modalities = stored.modalities;
+    c.methods = std::move(stored.methods);
     const double trials = cube_io::check_common_attributes(attrs);
     c.axes = cube_io::read_axes(r, attrs, [&](const std::string& name) {
       return schema.find(name) != nullptr ||
@@ -376,6 +366,8 @@ CubeContents read_cube(const std::string& path) {
   } catch (const h5::Error& e) {
     throw not_cube(e.what());
   } catch (const cube_io::Malformed& e) {
+    throw not_cube(e.what());
+  } catch (const SchemaError& e) {
     throw not_cube(e.what());
   }
 }

@@ -74,13 +74,14 @@ struct CubeContents {
   std::map<std::string, std::vector<double>> variables;
   std::map<std::string, std::string> string_attributes;          // root string attributes
   std::map<std::string, std::vector<double>> number_attributes;  // root numeric attributes
-  MethodSet methods = MethodSet::all();  // two-modality cubes: the methods it was made with
-  // The schema of this cube (variables it may have, record layout).
-  CubeSchema schema() const;
+  std::vector<std::string> methods;  // root `methods` as stored (empty when absent)
+  CubeSchema schema;                 // what the resolver made of its kind: variables, codes
 };
 // Throws InputError if the file is missing or is not a phasecube cube, naming what is wrong:
-// every attribute, shape, type and code the readers rely on is checked (cube_io.hpp).
-CubeContents read_cube(const std::string& path);
+// every attribute, shape, type and code the readers rely on is checked (cube_io.hpp), the
+// variables against the schema `resolve` gives for the stored kind (the sweep layer's
+// read_cube(path) passes the method registry's).
+CubeContents read_cube(const std::string& path, SchemaResolver resolve);
 
 // The first difference between the axes read from a cube and a grid's (names, counts,
 // values), or "" when they agree: a cube's arrays are only meaningful for its config's grid.

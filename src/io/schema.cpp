@@ -2,9 +2,6 @@
 
 #include <limits>
 
-#include "io/binding_schema.hpp"
-#include "phasecube/binding.hpp"
-
 namespace phasecube {
 
 double fill_value(VarType t) {
@@ -20,82 +17,33 @@ double fill_value(VarType t) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-std::string MethodSet::text() const {
-  std::string s;
-  for (std::size_t i = 0; i < kMethodNames.size(); ++i)
-    if (has(static_cast<Method>(i))) {
-      if (!s.empty()) s += ',';  // appended, not `"," + name`: GCC 12's false -Wrestrict
-      s += kMethodNames[i];
-    }
-  return s;
+void CubeSchema::add(const VariableSpec& spec, bool required) {
+  CubeVariable v;
+  v.spec = spec;
+  if (spec.code_max == kModalityCode) v.spec.code_max = modalities_ - 1;
+  v.offset = record_size_;
+  v.width = spec.per_modality ? static_cast<std::size_t>(modalities_) : 1;
+  v.required = required;
+  record_size_ += v.width;
+  variables_.push_back(v);
 }
 
-std::optional<Method> find_method(std::string_view name) {
-  for (std::size_t i = 0; i < kMethodNames.size(); ++i)
-    if (kMethodNames[i] == name) return static_cast<Method>(i);
-  return std::nullopt;
-}
-
-std::optional<Method> method_of(const VariableSpec& spec) {
-  const std::string_view n = spec.name;
-  if (n.starts_with("ca_probe_")) return Method::probe;
-  if (n.starts_with("ca_")) return Method::ca;
-  if (n.starts_with("cp_rev_")) return Method::cp_rev;
-  if (n.starts_with("cp_")) return Method::cp;
-  if (n.starts_with("joint_")) return Method::joint;
-  return std::nullopt;
-}
-
-CubeSchema CubeSchema::two_modality(bool diagnose, MethodSet methods) {
-  CubeSchema s;
-  s.theory_code_ = "theory_regime";
-  s.empirical_code_ = methods.has_regime() ? "empirical_regime" : "";
-  s.root_attributes_ = {{"methods", methods.text()}};
-  s.record_size_ = kRecordSize;  // the diagnose slots exist (at their fill) without [diagnose]
-  const std::size_t count = diagnose ? kRecordSize : kNumVariables;
-  for (std::size_t i = 0; i < count; ++i) {
-    const VariableSpec& spec = record_spec(i);
-    if (const auto m = method_of(spec); m && !methods.has(*m)) continue;
-    if (spec.name == "empirical_regime" && !methods.has_regime()) continue;
-    CubeVariable var;
-    var.spec = record_spec(i);
-    var.offset = i;
-    var.required = i < kNumVariables;  // the diagnose ones only with [diagnose]
-    s.variables_.push_back(var);
-  }
-  return s;
-}
-
-CubeSchema CubeSchema::binding(int modalities) {
-  CubeSchema s;
-  s.kind_ = kBindingSchema;
-  s.theory_code_ = "theory_winner";
-  s.empirical_code_ = "empirical_winner";
-  s.modalities_ = modalities;
-  s.root_attributes_ = {{"methods", std::string(kBindingMethodList)},
-                        {"winner_codes", std::string(kWinnerCodes)}};
-  const BindingLayout layout(modalities);
-  s.record_size_ = layout.size();
-  for (std::size_t v = 0; v < kNumBindingVariables; ++v) {
-    CubeVariable var;
-    var.spec = kBindingVariables[v];
-    var.offset = layout.offset(v);
-    var.width = layout.width(v);
-    const std::string_view name = var.spec.name;
-    if (name == "best_pair_first" || name == "best_pair_second")
-      var.code_max = modalities - 1;
-    else
-      var.code_max = kNoWinner;
-    if (name == "theory_winner" || name == "empirical_winner") var.flag_meanings = kWinnerCodes;
-    s.variables_.push_back(var);
-  }
-  return s;
+void CubeSchema::set_codes(std::string_view theory, std::string_view empirical) {
+  theory_code_ = theory;
+  empirical_code_ = empirical;
 }
 
 const CubeVariable* CubeSchema::find(std::string_view name) const {
   for (const CubeVariable& v : variables_)
     if (v.spec.name == name) return &v;
   return nullptr;
+}
+
+std::vector<double> CubeSchema::fill_record() const {
+  std::vector<double> r(record_size_);
+  for (const CubeVariable& v : variables_)
+    for (std::size_t i = 0; i < v.width; ++i) r[v.offset + i] = fill_value(v.spec.type);
+  return r;
 }
 
 }  // namespace phasecube

@@ -1,14 +1,16 @@
 // Config of a binding run: the one grammar and override rules of every run (config_text.hpp),
 // with the binding parameters (binding.hpp) as keys.
+#include "sweep/binding_config.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "support/stop.hpp"
-#include "sweep/binding_run.hpp"
 #include "sweep/config_text.hpp"
 #include "sweep/cost.hpp"
 #include "sweep/grid.hpp"
+#include "sweep/methods/registry.hpp"
 
 namespace phasecube {
 
@@ -44,9 +46,10 @@ const config_text::ConfigKeys& binding_keys() {
   return keys;
 }
 
-BindingConfig build(const std::vector<ConfigEntry>& entries, const std::string& path) {
-  BindingConfig c;
+Config build(const std::vector<ConfigEntry>& entries, const std::string& path) {
+  Config c;
   c.source_path = path;
+  c.max_modalities = 2;  // the binding model; every cell has M >= 2, the loop below raises it
   c.fixed = default_binding_values();
   std::set<std::string> given;
   for (const auto& e : entries) {
@@ -56,11 +59,7 @@ BindingConfig build(const std::vector<ConfigEntry>& entries, const std::string& 
     } else if (e.section == "axes") {
       c.axes.push_back(Axis{e.name, e.text, parse_axis(e.key(), e.text)});
     } else {
-      config_text::parse_run_entry(e, c.run);
-      if (e.name == "methods")
-        throw InputError(e.key() + " = " + e.text +
-                         ": selects two-modality estimators; a binding run computes every "
-                         "binding method (anchor, centroid, best_pair, all_pairs)");
+      config_text::parse_run_entry(e, c.run, parse_methods<BindingModel>);
     }
   }
   for (const auto& a : c.axes) c.fixed.erase(a.name);
@@ -98,40 +97,27 @@ BindingConfig build(const std::vector<ConfigEntry>& entries, const std::string& 
 
 }  // namespace
 
-bool is_binding_config(const std::string& path, const std::vector<std::string>& overrides) {
-  try {
-    return read_config_source(path, overrides).sets_modalities();
-  } catch (const InputError&) {
-    return false;
-  }
-}
-
-BindingConfig load_binding_config(const ConfigSource& source) {
+Config load_binding_config(const ConfigSource& source) {
   return build(config_text::resolve_entries(source, binding_keys()), source.path);
 }
 
-BindingConfig load_binding_config(const std::string& path,
-                                  const std::vector<std::string>& overrides) {
-  return load_binding_config(read_config_source(path, overrides));
+std::string binding_resolved_text(const Config& c) {
+  return config_text::resolved_text("phasecube binding config", {c.fixed.begin(), c.fixed.end()},
+                                    c.axes, c.run);
 }
 
-AnyConfig load_any_config(const std::string& path, const std::vector<std::string>& overrides) {
-  const ConfigSource source = read_config_source(path, overrides);
-  if (source.sets_modalities()) return load_binding_config(source);
-  return load_config(source);
-}
-
-BindingConfig binding_config_from_text(const std::string& text, const std::string& source) {
-  return load_binding_config(config_source_from_text(text, source));
-}
-
-ParamValues binding_cell_values(const BindingConfig& c, std::size_t cell) {
-  return Grid(c.fixed, c.axes).values(cell);
-}
-
-std::string BindingConfig::resolved_text() const {
-  return config_text::resolved_text("phasecube binding config", {fixed.begin(), fixed.end()}, axes,
-                                    run);
+std::string binding_results_mismatch(const Config& a, const Config& b) {
+  if (a.fixed != b.fixed) return "the fixed [model] values differ";
+  if (a.axes.size() != b.axes.size()) return "the number of axes differs";
+  for (std::size_t i = 0; i < a.axes.size(); ++i)
+    if (a.axes[i].name != b.axes[i].name || a.axes[i].values != b.axes[i].values)
+      return "axis " + a.axes[i].name + " differs";
+  if (a.run.trials != b.run.trials || a.run.seed != b.run.seed || a.run.sampler != b.run.sampler)
+    return "run.trials, run.seed or run.sampler differs";
+  if (a.run.methods != b.run.methods)
+    return "run.methods = " + methods_text<BindingModel>(a.run.methods) + " here, " +
+           methods_text<BindingModel>(b.run.methods);
+  return "";
 }
 
 }  // namespace phasecube

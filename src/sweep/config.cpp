@@ -7,9 +7,11 @@
 #include <string_view>
 
 #include "support/stop.hpp"
+#include "sweep/binding_config.hpp"
 #include "sweep/config_text.hpp"
 #include "sweep/cost.hpp"
 #include "sweep/grid.hpp"
+#include "sweep/methods/registry.hpp"
 
 namespace phasecube {
 
@@ -282,6 +284,7 @@ Config build_config(const std::vector<Entry>& entries, const std::string& path);
 }  // namespace
 
 Config load_config(const ConfigSource& source) {
+  if (source.sets_modalities()) return load_binding_config(source);
   return build_config(config_text::resolve_entries(source, kKeys), source.path);
 }
 
@@ -294,6 +297,10 @@ Config config_from_text(const std::string& text, const std::string& source) {
 }
 
 std::string results_mismatch(const Config& a, const Config& b) {
+  if (a.binding() != b.binding())
+    return a.binding() ? "a binding config here, a two-modality one"
+                       : "a two-modality config here, a binding one";
+  if (a.binding()) return binding_results_mismatch(a, b);
   for (const auto& spec : kModelParams) {
     std::vector<std::string> names{std::string(spec.name)};
     for (const Config* c : {&a, &b})
@@ -325,7 +332,8 @@ std::string results_mismatch(const Config& a, const Config& b) {
   if (a.run.seed != b.run.seed)
     return "run.seed = " + std::to_string(a.run.seed) + " here, " + std::to_string(b.run.seed);
   if (!(a.run.methods == b.run.methods))
-    return "run.methods = " + a.run.methods.text() + " here, " + b.run.methods.text();
+    return "run.methods = " + methods_text<TwoModalityModel>(a.run.methods) + " here, " +
+           methods_text<TwoModalityModel>(b.run.methods);
   if (a.run.sampler != b.run.sampler)
     return std::string("run.sampler = ") + sampler_name(a.run.sampler) + " here, " +
            sampler_name(b.run.sampler);
@@ -351,7 +359,7 @@ Config build_config(const std::vector<Entry>& entries, const std::string& path) 
       if (!c.run.diagnose) c.run.diagnose.emplace();
       parse_diagnose_entry(e.name, e.text, *c.run.diagnose);
     } else {
-      config_text::parse_run_entry(e, c.run);
+      config_text::parse_run_entry(e, c.run, parse_methods<TwoModalityModel>);
     }
   }
   for (const auto& a : c.axes) c.fixed.erase(a.name);
@@ -376,6 +384,7 @@ Config build_config(const std::vector<Entry>& entries, const std::string& path) 
 }  // namespace
 
 std::string Config::resolved_text() const {
+  if (binding()) return binding_resolved_text(*this);
   std::vector<std::pair<std::string, std::vector<double>>> model;  // in table order
   for (const auto& spec : kModelParams) {
     if (auto it = fixed.find(spec.name); it != fixed.end())

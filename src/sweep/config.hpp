@@ -26,17 +26,26 @@ struct RunSettings {
   // Cells per chunk handed to an MPI rank; 0: chosen from a cost estimate. Results do not
   // depend on it.
   std::uint64_t chunk_cells = 0;
-  // [run] methods: the two-modality estimators computed (and their cube variables).
-  MethodSet methods = MethodSet::all();
+  // [run] methods: the estimators computed (and their cube variables), names in registry
+  // order (sweep/methods/registry.hpp); empty: every estimator of the model.
+  std::vector<std::string> methods;
   // [diagnose]: also evaluate the diagnose procedure in every trial (absent: not run).
   std::optional<DiagnoseSettings> diagnose;
 };
 
+// A loaded, validated config of either model. Which model follows from the keys, never from
+// values or file names: a config that sets `modalities` (in [model] or [axes], file or
+// override) is the many-modality (binding) model, with its parameter table kBindingParams;
+// any other is the two-modality model (kModelParams).
 struct Config {
   ParamValues fixed;       // every model parameter that is not swept (defaults filled in)
   std::vector<Axis> axes;  // swept parameters, in file order (= cube dimension order)
   RunSettings run;
   std::string source_path;  // the config file
+  // 0: the two-modality model; else the binding model, and the largest M over the grid (the
+  // cube's `modality` dimension).
+  int max_modalities = 0;
+  bool binding() const { return max_modalities > 0; }
   // The resolved config as INI text (every key, overrides applied): stored in the cube and
   // enough to rerun the sweep.
   std::string resolved_text() const;
@@ -60,7 +69,7 @@ struct ConfigSource {
   std::vector<ConfigEntry> file;       // file order
   std::vector<ConfigEntry> overrides;  // command-line order
   // `modalities` is a key of [model] or [axes] (file or override): a binding run
-  // (binding_run.hpp), else a two-modality one. Decided on keys, never on values.
+  // (binding_config.hpp), else a two-modality one. Decided on keys, never on values.
   bool sets_modalities() const;
 };
 ConfigSource read_config_source(const std::string& path, const std::vector<std::string>& overrides);
@@ -72,14 +81,16 @@ std::vector<double> parse_axis(const std::string& key, const std::string& spec);
 // Parses one number or a comma-separated list. Throws InputError naming `key`.
 std::vector<double> parse_number_list(const std::string& key, const std::string& text);
 
-// Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), validates every
-// key, every value and every cell of the grid. Throws InputError on any bad input.
+// Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), decides the model
+// (ConfigSource::sets_modalities), validates every key, every value and every cell of the
+// grid. Throws InputError on any bad input.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
 Config load_config(const ConfigSource& source);
 // The same from INI text (e.g. the resolved config stored in a cube); `source` names it.
 Config config_from_text(const std::string& text, const std::string& source);
 // The first difference between two configs that changes results (model, axes, trials, seed,
-// sampler; not output or chunking), as "model.nu = 0.3 here, 0.4"; empty when none.
+// sampler, methods, [diagnose]; not output or chunking), as "model.nu = 0.3 here, 0.4";
+// empty when none.
 std::string results_mismatch(const Config& here, const Config& stored);
 
 }  // namespace phasecube

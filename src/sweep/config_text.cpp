@@ -244,7 +244,7 @@ std::uint64_t parse_integer(const std::string& key, const std::string& text, std
   return x;
 }
 
-void parse_run_entry(const ConfigEntry& e, RunSettings& run) {
+void parse_run_entry(const ConfigEntry& e, RunSettings& run, MethodsParser methods) {
   constexpr std::uint64_t kAny = UINT64_MAX;
   if (e.name == "trials") {
     run.trials = static_cast<long>(parse_integer(
@@ -258,32 +258,8 @@ void parse_run_entry(const ConfigEntry& e, RunSettings& run) {
   } else if (e.name == "chunk_cells") {
     run.chunk_cells = parse_integer(e.key(), e.text, 0, kAny);  // 0: from a cost estimate
   } else if (e.name == "methods") {
-    run.methods = parse_methods(e.key(), e.text);
+    run.methods = methods(e.key(), e.text);
   }
-}
-
-MethodSet parse_methods(const std::string& key, const std::string& text) {
-  std::string known;
-  for (const auto name : kMethodNames) {
-    if (!known.empty()) known += ", ";
-    known += name;
-  }
-  MethodSet set = MethodSet::none();
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string name = trim(std::string_view(text).substr(start, comma - start));
-    const auto m = find_method(name);
-    if (!m)
-      throw InputError(
-          key + " = " + text + ": " +
-          (name.empty() ? std::string("an empty name") : "unknown method '" + name + "'") +
-          " (methods: " + known + ")");
-    if (set.has(*m)) throw InputError(key + " = " + text + ": '" + name + "' is listed twice");
-    set.add(*m);
-    start = comma + 1;
-  }
-  return set;
 }
 
 void check_grid_size(const std::vector<Axis>& axes) {
@@ -315,7 +291,11 @@ std::string resolved_text(std::string_view title,
   out << "output =" << (run.output.empty() ? "" : " ") << run.output << "\n";
   out << "chunk_cells = " << run.chunk_cells << "\n";
   // Only when chosen: a config without the key keeps the resolved text it always had.
-  if (!(run.methods == MethodSet::all())) out << "methods = " << run.methods.text() << "\n";
+  if (!run.methods.empty()) {
+    out << "methods = ";
+    for (std::size_t i = 0; i < run.methods.size(); ++i) out << (i ? "," : "") << run.methods[i];
+    out << "\n";
+  }
   return out.str();
 }
 

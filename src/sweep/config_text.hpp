@@ -43,17 +43,15 @@ struct ConfigKeys {
 // fixes) and fixed-or-swept checked. Throws InputError naming the key and where it is.
 std::vector<ConfigEntry> resolve_entries(const ConfigSource& source, const ConfigKeys& keys);
 
-// `[run] methods = ca, cp, ...`: known names, each once, at least one. Throws InputError
-// naming `key` and listing the methods.
-MethodSet parse_methods(const std::string& key, const std::string& text);
-
 // The one integer syntax of every integer setting: the number syntax of parse_number_list
 // ("12", "+12", "1e4", "2.0"), an integer in [lo, hi]; digits are exact up to 2^64 - 1.
 // Else InputError "key = text: must be an integer" (or ">= lo", "<= hi" + `limit_note`).
 std::uint64_t parse_integer(const std::string& key, const std::string& text, std::uint64_t lo,
                             std::uint64_t hi, std::string_view limit_note = "");
-// One [run] entry (trials, seed, sampler, output, chunk_cells) of any run into `run`.
-void parse_run_entry(const ConfigEntry& e, RunSettings& run);
+// One [run] entry (trials, seed, sampler, output, chunk_cells, methods) of any run into
+// `run`; `methods` is the model's parse_methods (sweep/methods/registry.hpp).
+using MethodsParser = std::vector<std::string> (*)(const std::string& key, const std::string& text);
+void parse_run_entry(const ConfigEntry& e, RunSettings& run, MethodsParser methods);
 
 // A resolved config: a `# <title>, resolved: ...` line, [model] with `model` in order, then
 // [axes] and [run]. Stored in cubes: the bytes are part of the cube format.

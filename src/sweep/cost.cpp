@@ -5,7 +5,7 @@
 
 #include "io/binding_schema.hpp"
 #include "io/schema.hpp"
-#include "sweep/binding_run.hpp"
+#include "sweep/binding_config.hpp"
 #include "sweep/cell.hpp"
 
 namespace phasecube {
@@ -57,10 +57,17 @@ double diagnose_bytes(double n, double d, double labels) {
 
 }  // namespace
 
+namespace {
+MemoryNeed binding_memory_need(const Config& c, int threads);
+}  // namespace
+
 MemoryNeed memory_need(const Config& c, int threads) {
+  if (c.binding()) return binding_memory_need(c, threads);
   MemoryNeed need;
   const double cells = cell_count(c.axes);
-  need.records = cells * static_cast<double>(sizeof(CellRecord));
+  const MethodPlan<TwoModalityModel> plan(c.run.methods,
+                                          c.run.diagnose ? SectionUse::On : SectionUse::Off, 0);
+  need.records = cells * static_cast<double>(plan.schema().record_size()) * kDouble;
   need.snapshot = need.records;
   const double d = largest(c.fixed, c.axes, "d", kMaxModelInteger, 2);
   need.cell = cell_bytes(d, 2);
@@ -70,26 +77,32 @@ MemoryNeed memory_need(const Config& c, int threads) {
       need.workspaces +=
           threads *
           diagnose_bytes(largest(c.fixed, c.axes, "n", kMaxModelInteger, 1), d, dg->labels);
-    need.outcomes = static_cast<double>(c.run.trials) * static_cast<double>(trial_outcome_bytes());
+    need.outcomes =
+        static_cast<double>(c.run.trials) * static_cast<double>(trial_outcome_bytes(plan, 2));
   }
   return need;
 }
 
-MemoryNeed memory_need(const BindingConfig& c, int threads) {
+namespace {
+MemoryNeed binding_memory_need(const Config& c, int threads) {
   MemoryNeed need;
   const double cells = cell_count(c.axes);
   const double m = largest(c.fixed, c.axes, "modalities", kMaxModalities, 2);
-  const double record = static_cast<double>(BindingLayout(static_cast<int>(m)).size());
+  const MethodPlan<BindingModel> plan(c.run.methods, SectionUse::Off, static_cast<int>(m));
+  const double record = static_cast<double>(plan.schema().record_size());
   need.records = cells * record * kDouble;  // one flat array of every record
   need.snapshot = cells * record * kDouble;
   const double d = largest(c.fixed, c.axes, "d", kMaxBindingDimension, 2);
   need.cell = cell_bytes(d, m);
   if (threads > 0) {
     need.workspaces = threads * workspace_bytes(d, m);
-    need.outcomes = static_cast<double>(c.run.trials) * 3 * kBindingMethods * m * kDouble;
+    need.outcomes = static_cast<double>(c.run.trials) *
+                    static_cast<double>(trial_outcome_bytes(plan, static_cast<int>(m)));
   }
   return need;
 }
+
+}  // namespace
 
 double cell_cost(long trials, int modalities, int d, int n, bool wishart, double fit_pairs) {
   const double dd = d, md = static_cast<double>(modalities) * d;

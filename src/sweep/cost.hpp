@@ -5,8 +5,6 @@
 
 namespace phasecube {
 
-struct BindingConfig;
-
 // The relative cost of a cell, what the MPI chunking balances (results never depend on it):
 // trials x multiply-adds per trial, roughly. The sample is the (M d) x (M d) covariance of M
 // modalities, Bartlett's factor ((M d)^3 / 6 + 30 (M d)^2) or n rows of normals
@@ -18,6 +16,5 @@ double cell_cost(long trials, int modalities, int d, int n, bool wishart, double
 // (`theory`, and config validation before the thread count is known). Pure; invalid values
 // in the config are skipped (they are refused on their own).
 MemoryNeed memory_need(const Config& c, int threads);
-MemoryNeed memory_need(const BindingConfig& c, int threads);
 
 }  // namespace phasecube

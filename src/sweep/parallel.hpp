@@ -1,5 +1,5 @@
 #pragma once
-// The Monte Carlo trial loop of a cell on the OpenMP team (cell.cpp, binding_run.cpp).
+// The Monte Carlo trial loop of a cell on the OpenMP team (cell.cpp, for every model).
 //
 // No exception may leave an OpenMP region (it would call std::terminate: SIGABRT with a
 // half-written run). Every throw inside, also from building a thread's workspace, is caught;

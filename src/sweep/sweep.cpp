@@ -37,17 +37,38 @@ double seconds_since(Clock::time_point t0) {
 // and by the drivers.
 std::atomic<bool>& g_stop = stop_flag();
 
-std::string axis_long_name(const std::string& name) {
-  const IndexedName in = parse_indexed_name(name);
-  for (const ParamSpec& p : kModelParams)
-    if (p.name == in.base) return indexed_doc(p.doc, index_count(p.shape), in.index);
-  return name;
-}
+// What a job needs of a model beyond its methods: its cells from a grid's values, its cost
+// (cost.hpp) and its parameter table's text for an axis.
+template <class Model>
+struct JobModel;
 
-RunInfo run_info(const Config& config, const SweepOptions& options, int ranks) {
-  return make_run_info(config.axes, config.fixed, config.resolved_text(), config.run, options,
-                       ranks, axis_long_name);
-}
+template <>
+struct JobModel<TwoModalityModel> {
+  static CellParams cell(const ParamValues& values) { return make_cell(values); }
+  static int modalities(const CellParams&) { return 2; }
+  static double fit_pairs(int) { return 1; }  // CA/CP: one pair of d x d problems
+  static std::string axis_long_name(const std::string& name) {
+    const IndexedName in = parse_indexed_name(name);
+    for (const ParamSpec& p : kModelParams)
+      if (p.name == in.base) return indexed_doc(p.doc, index_count(p.shape), in.index);
+    return name;
+  }
+  static constexpr const char* kCells = "";
+};
+
+template <>
+struct JobModel<BindingModel> {
+  static BindingParams cell(const ParamValues& values) { return make_binding_cell(values); }
+  static int modalities(const BindingParams& p) { return p.m; }
+  static double fit_pairs(int m) { return static_cast<double>(m) * m; }
+  static std::string axis_long_name(const std::string& name) {
+    const IndexedName in = parse_indexed_name(name);
+    if (const auto* spec = find_binding_param(in.base))
+      return indexed_doc(spec->doc, index_count(spec->shape), in.index);
+    return name;
+  }
+  static constexpr const char* kCells = " binding";
+};
 
 using Chunk = std::vector<std::size_t>;
 
@@ -137,26 +158,29 @@ class Progress {
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
-// The two-modality model as a job of the driver.
-class CellJob final : public GridJob {
+// A model as a job of the driver: its grid's cells through the one cell driver, the
+// selected methods' plan laying out the records.
+template <class Model>
+class ModelJob final : public GridJob {
  public:
-  CellJob(const Config& config, const SweepOptions& options, int ranks)
-      : GridJob(CubeSchema::two_modality(config.run.diagnose.has_value() && !options.theory_only,
-                                         config.run.methods),
-                run_info(config, options, ranks), config.run, options),
-        config_(config),
-        grid_(config) {}
+  ModelJob(const Config& config, const SweepOptions& options, int ranks)
+      : ModelJob(config, options, ranks,
+                 MethodPlan<Model>(
+                     config.run.methods,
+                     config.run.diagnose && !options.theory_only ? SectionUse::On : SectionUse::Off,
+                     config.max_modalities)) {}
 
   std::size_t cell_count() const override { return grid_.cell_count(); }
   double cell_cost(std::size_t cell) const override {
-    const CellParams p = grid_.cell(cell);
-    return phasecube::cell_cost(config_.run.trials, 2, p.d, p.n,
-                                resolve_sampler(config_.run.sampler, p) == SamplerKind::Wishart, 1);
+    const auto p = JobModel<Model>::cell(grid_.values(cell));
+    const int m = JobModel<Model>::modalities(p);
+    const bool wishart = resolve_sampler(config_.run.sampler, p.n, m, p.d) == SamplerKind::Wishart;
+    return phasecube::cell_cost(config_.run.trials, m, p.d, p.n, wishart,
+                                JobModel<Model>::fit_pairs(m));
   }
   bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
-    const auto r = simulate_cell(grid_.cell(cell), config_.run, cell, cancel);
-    if (r) std::copy(r->begin(), r->end(), out);
-    return r.has_value();
+    return simulate_cell<Model>(JobModel<Model>::cell(grid_.values(cell)), config_.run, cell, plan_,
+                                &cancel, out);
   }
   MemoryNeed memory_need(int threads) const override {
     return phasecube::memory_need(config_, threads);
@@ -164,8 +188,8 @@ class CellJob final : public GridJob {
 
  protected:
   void theory_record(std::size_t cell, double* out) const override {
-    const CellRecord r = phasecube::theory_record(grid_.cell(cell));
-    std::copy(r.begin(), r.end(), out);
+    phasecube::theory_record<Model>(JobModel<Model>::cell(grid_.values(cell)), config_.run, plan_,
+                                    out);
   }
   std::string results_mismatch(const std::string& stored_text,
                                const std::string& source) const override {
@@ -173,7 +197,16 @@ class CellJob final : public GridJob {
   }
 
  private:
+  ModelJob(const Config& config, const SweepOptions& options, int ranks, MethodPlan<Model> plan)
+      : GridJob(plan.schema(),
+                make_run_info(config.axes, config.fixed, config.resolved_text(), config.run,
+                              options, ranks, JobModel<Model>::axis_long_name),
+                config.run, options),
+        config_(config),
+        plan_(std::move(plan)),
+        grid_(config.fixed, config.axes) {}
   const Config& config_;
+  MethodPlan<Model> plan_;
   Grid grid_;
 };
 
@@ -584,9 +617,23 @@ void run_theory_job(GridJob& job, const SweepOptions& options, std::ostream& log
       << " cells, closed forms only)\n";
 }
 
+namespace {
+template <class Model>
+void run_model_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
+  ModelJob<Model> job(config, options, 1);
+  run_theory_job(job, options, log, JobModel<Model>::kCells);
+}
+template <class Model>
+int run_model_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
+                    std::ostream& log) {
+  ModelJob<Model> job(config, options, session.size());
+  return run_sweep_job(job, options, session, log);
+}
+}  // namespace
+
 void run_theory(const Config& config, const SweepOptions& options, std::ostream& log) {
-  CellJob job(config, options, 1);
-  run_theory_job(job, options, log, "");
+  if (config.binding()) return run_model_theory<BindingModel>(config, options, log);
+  run_model_theory<TwoModalityModel>(config, options, log);
 }
 
 double resumable_wall_seconds(const std::map<std::string, std::vector<double>>& attributes,
@@ -635,8 +682,8 @@ const std::string& stored_config_text(const std::map<std::string, std::string>& 
 
 int run_sweep(const Config& config, const SweepOptions& options, const mpi::Session& session,
               std::ostream& log) {
-  CellJob job(config, options, session.size());
-  return run_sweep_job(job, options, session, log);
+  if (config.binding()) return run_model_sweep<BindingModel>(config, options, session, log);
+  return run_model_sweep<TwoModalityModel>(config, options, session, log);
 }
 
 namespace {

@@ -33,13 +33,13 @@ struct SweepOptions {
 // status "partial"; rerun with --resume to finish it.
 inline constexpr int kExitInterrupted = 3;
 
-// Closed forms for every cell, one process, no MPI.
+// Closed forms for every cell, one process, no MPI (either model: binding() picks the job).
 void run_theory(const Config& config, const SweepOptions& options, std::ostream& log);
 
 // What the master/worker driver distributes: a grid of cells, each computed into a record of
 // record_size() doubles. Every rank holds a job; only rank 0 calls the master-side members
 // (init_records, store, take_previous, write_snapshot). GridJob (below) implements those for
-// both models; CellJob (sweep.cpp) and BindingJob (binding_run.cpp) add their cells.
+// both models; ModelJob<Model> (sweep.cpp) adds a model's cells.
 class SweepJob {
  public:
   virtual ~SweepJob() = default;

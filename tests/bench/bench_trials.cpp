@@ -5,7 +5,6 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
-#include "sweep/binding_run.hpp"
 #include "sweep/cell.hpp"
 
 using namespace phasecube;
@@ -24,8 +23,14 @@ void trials(benchmark::State& state, SamplerKind sampler) {
   RunSettings run;
   run.trials = 64;
   run.sampler = sampler;
+  // As a job runs cells: one plan (the methods and their record layout), one record buffer.
+  const MethodPlan<TwoModalityModel> plan(run.methods, SectionUse::Off, 0);
+  std::vector<double> record(plan.schema().record_size());
   std::uint64_t cell = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(simulate_cell(p, run, cell++));
+  for (auto _ : state) {
+    simulate_cell<TwoModalityModel>(p, run, cell++, plan, nullptr, record.data());
+    benchmark::DoNotOptimize(record.data());
+  }
   state.SetItemsProcessed(state.iterations() * run.trials);
   state.counters["d"] = static_cast<double>(p.d);
   state.counters["n"] = p.n;
@@ -40,12 +45,16 @@ void binding(benchmark::State& state) {
   v["n"] = {1000};
   v["gamma"] = {4, 0.3};
   const BindingParams p = make_binding_cell(v);
-  const BindingLayout layout(p.m);
   RunSettings run;
   run.trials = 64;
   run.sampler = SamplerKind::Wishart;
+  const MethodPlan<BindingModel> plan(run.methods, SectionUse::Off, p.m);
+  std::vector<double> record(plan.schema().record_size());
   std::uint64_t cell = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(simulate_binding_cell(p, run, cell++, layout));
+  for (auto _ : state) {
+    simulate_cell<BindingModel>(p, run, cell++, plan, nullptr, record.data());
+    benchmark::DoNotOptimize(record.data());
+  }
   state.SetItemsProcessed(state.iterations() * run.trials);
   state.counters["M"] = p.m;
   state.counters["d"] = p.d;

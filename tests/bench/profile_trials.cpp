@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "sweep/binding_run.hpp"
 #include "sweep/cell.hpp"
 
 using namespace phasecube;
@@ -24,14 +23,12 @@ int binding(int m, double d, double n, long trials) {
   v["n"] = {n};
   v["gamma"] = {4, 0.3};
   const BindingParams p = make_binding_cell(v);
-  const BindingLayout layout(p.m);
   RunSettings run;
   run.trials = trials;
   run.sampler = SamplerKind::Wishart;
-  const std::vector<double> r = simulate_binding_cell(p, run, 0, layout);
+  const CellRecord r = simulate_cell(p, run, 0);
   std::printf("anchor_distance_mean[0] %.17g centroid_distance_mean[0] %.17g\n",
-              r[layout.offset(BVar::anchor_distance_mean)],
-              r[layout.offset(BVar::centroid_distance_mean)]);
+              r["anchor_distance_mean"], r["centroid_distance_mean"]);
   return 0;
 }
 
@@ -61,7 +58,7 @@ int main(int argc, char** argv) {
   run.trials = std::atoi(argv[4]);
   run.sampler = kind == "wishart" ? SamplerKind::Wishart : SamplerKind::Direct;
   const CellRecord r = simulate_cell(p, run, 0);
-  std::printf("ca_distance_mean %.17g cp_distance_mean %.17g\n", at(r, Var::ca_distance_mean),
-              at(r, Var::cp_distance_mean));
+  std::printf("ca_distance_mean %.17g cp_distance_mean %.17g\n", r["ca_distance_mean"],
+              r["cp_distance_mean"]);
   return 0;
 }

@@ -1,5 +1,5 @@
 // Fuzz target: config files and command-line overrides, exactly as `phasecube run` takes
-// them (is_binding_config, then load_config or load_binding_config), both grammars.
+// them (load_config, either model).
 // Input: the INI text, then NUL-separated overrides ("--model.nu=0.3").
 // Property: a config that loads has a resolved text that loads again to the same sweep (it
 // is what a cube stores and --resume and validate reread).
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "sweep/binding_run.hpp"
+#include "sweep/binding_config.hpp"
 
 namespace {
 
@@ -39,16 +39,9 @@ double estimated_cells(std::string_view text) {
   return cells;
 }
 
+// Either model: the one results_mismatch, and the same modality dimension.
 bool same_sweep(const Config& a, const Config& b) {
-  return results_mismatch(a, b).empty();
-}
-
-bool same_sweep(const BindingConfig& a, const BindingConfig& b) {
-  if (a.fixed != b.fixed || a.axes.size() != b.axes.size()) return false;
-  for (std::size_t i = 0; i < a.axes.size(); ++i)
-    if (a.axes[i].name != b.axes[i].name || a.axes[i].values != b.axes[i].values) return false;
-  return a.run.trials == b.run.trials && a.run.seed == b.run.seed &&
-         a.run.sampler == b.run.sampler && a.max_modalities == b.max_modalities;
+  return results_mismatch(a, b).empty() && a.max_modalities == b.max_modalities;
 }
 
 // `load()` the config; if it loads, `from_text` of its resolved text must give the same sweep.
@@ -82,12 +75,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (estimated_cells(input) > kMaxCells) return 0;
   const std::string& path = file.write(std::string_view(input).substr(0, nul));
-  bool binding = false;
-  fuzz::expect_input_errors([&] { binding = is_binding_config(path, overrides); });
-  if (binding)
-    check_round_trip([&] { return load_binding_config(path, overrides); },
-                     binding_config_from_text);
-  else
-    check_round_trip([&] { return load_config(path, overrides); }, config_from_text);
+  check_round_trip([&] { return load_config(path, overrides); }, config_from_text);
   return 0;
 }

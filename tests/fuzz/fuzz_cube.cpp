@@ -25,6 +25,7 @@
 #include "io/cube.hpp"
 #include "io/hdf5.hpp"
 #include "io/schema.hpp"
+#include "sweep/methods/registry.hpp"
 
 namespace {
 
@@ -191,15 +192,20 @@ bool build_cube(Bytes& in, const std::string& path) {
     std::vector<double> indices(m);
     for (hsize_t i = 0; i < m; ++i) indices[i] = static_cast<double>(i);
     b.dataset("modality", {m}, VarType::Int32, indices);
-    for (const auto& v : kBindingVariables) {
+    StoredKind kind;
+    kind.kind = "binding";
+    kind.modalities = static_cast<int>(m);
+    const CubeSchema schema = stored_schema(kind);
+    for (const auto& v : schema.variables()) {
       std::vector<hsize_t> dims = shape;
-      if (v.per_modality) dims.push_back(m);
-      b.dataset(std::string(v.name), dims, v.type);
+      if (v.spec.per_modality) dims.push_back(m);
+      b.dataset(std::string(v.spec.name), dims, v.spec.type);
     }
   } else {
-    for (const auto& v : kVariables) b.dataset(std::string(v.name), shape, v.type);
-    if (in.flag())
-      for (const auto& v : kDiagVariables) b.dataset(std::string(v.name), shape, v.type);
+    const bool diagnose = in.flag();  // the optional [diagnose] variables
+    const CubeSchema schema = stored_schema(StoredKind{});
+    for (const auto& v : schema.variables())
+      if (v.required || diagnose) b.dataset(std::string(v.spec.name), shape, v.spec.type);
   }
   H5Gclose(b.root);
   H5Fclose(file);

@@ -1,0 +1,130 @@
+// `[diagnose]` in `phasecube run`: the diagnose procedure on a fresh labelled draw of every
+// trial, scored against the cell's closed-form and simulated regimes. A Section entry: on
+// when the config has a [diagnose] section.
+#include "phasecube/diagnose.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "phasecube/rng.hpp"
+#include "phasecube/sampler.hpp"
+#include "sweep/methods/method.hpp"
+
+namespace phasecube::methods {
+namespace {
+
+constexpr VariableSpec kVariables[] = {
+    {"diag_regime_mode", VarType::Int8,
+     "diagnose: most frequent estimated regime over trials: 0 Neither, 1 CA only, 2 CP only, "
+     "3 Both"},
+    {"diag_accuracy_theory", VarType::Float64,
+     "diagnose: share of trials whose estimated regime equals the closed-form regime"},
+    {"diag_accuracy_empirical", VarType::Float64,
+     "diagnose: share of trials whose estimated regime equals the simulated regime"},
+    {"diag_delta_ca_mean", VarType::Float64, "diagnose: mean estimated Delta_CA"},
+    {"diag_delta_cp_mean", VarType::Float64, "diagnose: mean estimated Delta_CP (x->y)"},
+    {"diag_kappa_mean", VarType::Float64,
+     "diagnose: mean estimated kappa (sqrt of the PLS kappa^2)"},
+    {"diag_nu_mean", VarType::Float64, "diagnose: mean estimated nuisance correlation nu"},
+};
+
+// Outcome slots: the estimated regime (-1: the procedure could not run on this draw, e.g. a
+// constant column) and its estimates.
+enum Slot : std::size_t { kRegime, kDeltaCa, kDeltaCp, kKappa, kNu, kSlots };
+
+DiagnoseOptions options_of(const DiagnoseSettings& s, std::uint64_t cell, std::uint64_t trial) {
+  DiagnoseOptions o;
+  o.pca = s.pca;
+  o.folds = s.folds;
+  o.ridge = s.ridge;
+  o.fold_seed = s.fold_seed;
+  o.whiten_reg = s.whiten_reg;
+  o.classifier =
+      s.classifier == "permutation" ? DiagnoseClassifier::Permutation : DiagnoseClassifier::Elbow;
+  o.permutations = s.permutations;
+  o.stream_cell = cell;
+  o.stream_trial = trial;
+  return o;
+}
+
+// Draws n rows of x and y from the model (stream purpose DiagnoseData), L labels as a noisy
+// linear readout of the shared signal (purpose Labels), labels the first min(m, n) rows, and
+// runs diagnose with folds keyed by (fold_seed, cell) and counted from the trial.
+void measure(const TwoModalityModel::TrialContext& t, double* out) {
+  const CellParams& p = t.cell.p;
+  const DiagnoseSettings& s = *t.cell.run.diagnose;
+  const std::uint64_t seed = t.cell.run.seed, cell = t.cell.cell_index;
+  Stream data_rng(seed, cell, t.trial, StreamPurpose::DiagnoseData);
+  const ModelData d = draw_model_data(p, p.n, data_rng);
+  Stream label_rng(seed, cell, t.trial, StreamPurpose::Labels);
+  const Eigen::MatrixXd labels = draw_labels(d.s, s.labels, s.label_noise, label_rng);
+  std::vector<bool> labelled(static_cast<std::size_t>(p.n), false);
+  const long m = std::min<long>(s.labelled, p.n);
+  for (long i = 0; i < m; ++i) labelled[static_cast<std::size_t>(i)] = true;
+  std::fill(out, out + kSlots, 0.0);
+  try {
+    const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, options_of(s, cell, t.trial));
+    out[kRegime] = static_cast<double>(r.regime);
+    out[kDeltaCa] = r.delta_ca;
+    out[kDeltaCp] = r.delta_cp;
+    out[kKappa] = std::sqrt(std::max(0.0, r.kappa2));
+    out[kNu] = r.nu;
+  } catch (const InputError&) {
+    out[kRegime] = -1;  // a degenerate draw (constant column, too few labelled rows): counted wrong
+  }
+}
+
+// In trial order: the same bits on any thread count. Accuracy against the simulated regime
+// is NaN when the cube has none (methods without both ca and cp).
+void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, const RecordReader& r,
+            MethodSlots slots) {
+  const int theory = static_cast<int>(c.theory.regime);
+  const double empirical_code = r("empirical_regime");
+  const int empirical = std::isfinite(empirical_code) ? static_cast<int>(empirical_code) : -2;
+  std::array<long, 4> count{};
+  long ok = 0, match_theory = 0, match_empirical = 0;
+  double sca = 0, scp = 0, sk = 0, snu = 0;
+  for (std::size_t t = 0; t < o.trials(); ++t) {
+    const int regime = static_cast<int>(o(t, kRegime));
+    if (regime < 0) continue;
+    ++ok;
+    ++count[static_cast<std::size_t>(regime)];
+    match_theory += regime == theory;
+    match_empirical += regime == empirical;
+    sca += o(t, kDeltaCa);
+    scp += o(t, kDeltaCp);
+    sk += o(t, kKappa);
+    snu += o(t, kNu);
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto total = static_cast<double>(o.trials());
+  std::size_t mode = 0;
+  for (std::size_t i = 1; i < 4; ++i)
+    if (count[i] > count[mode]) mode = i;  // ties: the lower code
+  slots(0) = ok ? static_cast<double>(mode) : -1.0;
+  slots(1) = o.trials() == 0 ? nan : static_cast<double>(match_theory) / total;
+  slots(2) =
+      o.trials() == 0 || empirical == -2 ? nan : static_cast<double>(match_empirical) / total;
+  const double k = static_cast<double>(ok);
+  slots(3) = ok ? sca / k : nan;
+  slots(4) = ok ? scp / k : nan;
+  slots(5) = ok ? sk / k : nan;
+  slots(6) = ok ? snu / k : nan;
+}
+
+}  // namespace
+
+extern const TwoModalityMethod diagnose_method;
+const TwoModalityMethod diagnose_method{.name = "diagnose",
+                                        .kind = MethodKind::Section,
+                                        .variables = kVariables,
+                                        .needs = MethodNeeds::OwnDraw,
+                                        .outcomes = kSlots,
+                                        .section = "diagnose",
+                                        .measure = measure,
+                                        .reduce = reduce};
+
+}  // namespace phasecube::methods
