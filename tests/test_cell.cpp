@@ -205,3 +205,39 @@ TEST(ParallelTrials, FirstFailureIsRethrownAfterTheRegion) {
       50, 4, nullptr, [&](Plain&, std::size_t t) { seen[t] += 1; }, 0);
   EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 50);
 }
+
+namespace phasecube {
+namespace {
+
+// The projector distance ||P_Uhat - P_U||_F / sqrt(2k) is sqrt(distance) per trial: with one
+// trial exactly that; with many, its mean lies between the mean distance (sqrt x >= x on
+// [0, 1]) and sqrt of the mean distance (Jensen).
+TEST(Cell, ProjectorDistanceIsTheSquareRootOfTheDistancePerTrial) {
+  const CellParams p = make_cell([] {
+    ParamValues v = default_param_values();
+    v["d"] = {6};
+    v["n"] = {60};
+    v["nu"] = {0.6};
+    return v;
+  }());
+  RunSettings one;
+  one.trials = 1;
+  one.seed = 9;
+  const CellRecord r1 = simulate_cell(p, one, 0);
+  for (const char* m : {"ca", "cp", "cp_rev"}) {
+    const std::string name(m);
+    EXPECT_EQ(r1[name + "_projector_distance_mean"], std::sqrt(r1[name + "_distance_mean"])) << m;
+  }
+  RunSettings many = one;
+  many.trials = 40;
+  const CellRecord r = simulate_cell(p, many, 0);
+  for (const char* m : {"ca", "cp", "cp_rev"}) {
+    const std::string name(m);
+    const double proj = r[name + "_projector_distance_mean"], dist = r[name + "_distance_mean"];
+    EXPECT_GT(proj, dist) << m;
+    EXPECT_LT(proj, std::sqrt(dist)) << m;
+  }
+}
+
+}  // namespace
+}  // namespace phasecube

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "phasecube/estimators.hpp"
@@ -143,4 +144,45 @@ TEST(Samplers, SingularPopulationGivesExactZeros) {
     EXPECT_EQ(s.col(2).norm(), 0.0);
     EXPECT_GT(s(3, 3), 0.0);
   }
+}
+
+// The data matrix of a trial: its scatter / n is the direct sampler's covariance of the same
+// stream (the same normals in the same order), up to rounding.
+TEST(Samplers, DataMatrixScatterIsTheDirectCovarianceOfTheSameStream) {
+  const CellParams p = cell({{"d", {5}}, {"k", {2}}, {"n", {300}}, {"nu", {0.7}}});
+  CovarianceSampler a(coordinate_blocks(p), p.n, SamplerKind::Direct);
+  CovarianceSampler b(coordinate_blocks(p), p.n, SamplerKind::Direct);
+  Eigen::MatrixXd s, data;
+  Stream r1(3, 4, 5), r2(3, 4, 5);
+  a.draw(r1, s);
+  b.draw_data(r2, data);
+  ASSERT_EQ(data.rows(), 300);
+  ASSERT_EQ(data.cols(), 10);
+  const Eigen::MatrixXd scatter = data.transpose() * data / 300.0;
+  EXPECT_LT((scatter - s).cwiseAbs().maxCoeff(), 1e-12 * s.cwiseAbs().maxCoeff());
+  // The two streams were consumed alike: the next draws agree too.
+  EXPECT_EQ(r1.normal(), r2.normal());
+  CovarianceSampler w(coordinate_blocks(p), p.n, SamplerKind::Wishart);
+  EXPECT_THROW(w.draw_data(r1, data), std::logic_error);
+}
+
+// Haar rotations: orthogonal to rounding, reproducible from the stream, E[q_ij^2] = 1/d.
+TEST(Samplers, HaarRotationIsOrthogonalAndUniform) {
+  constexpr int d = 4, draws = 2000;
+  Eigen::MatrixXd q, again;
+  double sum = 0, sum_sq = 0;
+  for (int t = 0; t < draws; ++t) {
+    Stream rng(11, 0, static_cast<std::uint64_t>(t), StreamPurpose::Rotation);
+    draw_haar_rotation(rng, d, q);
+    ASSERT_LT((q.transpose() * q - Eigen::MatrixXd::Identity(d, d)).cwiseAbs().maxCoeff(), 1e-13);
+    sum += q(0, 0);
+    sum_sq += q(2, 1) * q(2, 1);
+  }
+  // Var(q_ij) = 1/d; Var(q_ij^2) = 3/(d(d+2)) - 1/d^2 = 1/16: 5 standard errors.
+  EXPECT_NEAR(sum / draws, 0.0, 5 * std::sqrt(0.25 / draws));
+  EXPECT_NEAR(sum_sq / draws, 0.25, 5 * std::sqrt(0.0625 / draws));
+  Stream a(1, 2, 3, StreamPurpose::Rotation), b(1, 2, 3, StreamPurpose::Rotation);
+  draw_haar_rotation(a, d, q);
+  draw_haar_rotation(b, d, again);
+  EXPECT_EQ(q, again);
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Metrics (DESIGN 1.3), in the canonical basis where the signal subspace is span(e_1..e_k).
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
 
 #include "phasecube/model.hpp"
 
@@ -38,6 +40,13 @@ Eigen::Index orthonormal_basis(const Eigen::MatrixXd& encoder, Eigen::MatrixXd& 
 double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k,
                          MetricScratch& scratch);
 double subspace_distance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, int k);
+
+// The projector distance ||P_Uhat - P_U||_F / sqrt(2k) of a k-dimensional estimate whose
+// subspace distance is `distance`: ||P_Uhat - P_U||_F^2 = 2k - 2 sum cos^2 = 2k distance, so it
+// is sqrt(distance) per trial (the mean over trials is not sqrt of the mean distance).
+inline double projector_distance(double distance) {
+  return std::sqrt(std::max(0.0, distance));
+}
 
 // sigma_k / sigma_(k+1) of descending singular values: +inf when sigma_(k+1) = 0 < sigma_k,
 // NaN when both are 0 (no spectrum to separate).

@@ -56,6 +56,35 @@ inline constexpr std::array kModelParams = {
               "nuisance covariance held fixed instead of nu: nu = min(1, eta / "
               "sqrt(gamma_tilde_x gamma_tilde_y)); give nu or eta, not both",
               true},
+    // The InfoNCE method's hyper-parameters (used when [run] methods selects infonce). Absent
+    // unless given, so cubes without InfoNCE keep their attributes; default_value is the
+    // value an absent key means (the authors' script's).
+    ParamSpec{"infonce_tau", ParamShape::Scalar, 0.1, "InfoNCE temperature tau > 0 (default 0.1)",
+              true},
+    ParamSpec{"infonce_batch", ParamShape::Integer, 1024,
+              "InfoNCE batch size B >= 2, rows drawn with replacement (default 1024)", true},
+    ParamSpec{"infonce_lr", ParamShape::Scalar, 1e-2,
+              "InfoNCE Adam learning rate > 0 (default 0.01)", true},
+    ParamSpec{"infonce_max_steps", ParamShape::Integer, 5000,
+              "InfoNCE most Adam steps (default 5000)", true},
+    ParamSpec{"infonce_patience", ParamShape::Integer, 300,
+              "InfoNCE stop-rule window in steps (default 300)", true},
+    ParamSpec{"infonce_tol", ParamShape::Scalar, 1e-4,
+              "InfoNCE stop when two windows' mean losses differ by less (>= 0, default 1e-4)",
+              true},
+};
+
+// The value of optional parameter `name` when a cell does not give it (its default_value).
+double optional_default(std::string_view name);
+
+// InfoNCE's hyper-parameters of a cell (kModelParams infonce_*).
+struct InfoNceParams {
+  double tau = 0.1;
+  int batch = 1024;
+  double lr = 1e-2;
+  int max_steps = 5000;
+  int patience = 300;
+  double tol = 1e-4;
 };
 
 // Raw values by parameter name: one value, or a list for Signal/Nuisance parameters.
@@ -101,6 +130,7 @@ struct CellParams {
   Eigen::VectorXd gamma_tilde_y;  // d - k
   double nu = 0;
   double lambda = 0;
+  InfoNceParams infonce;
 
   // eta_j = nu sqrt(gt^x_j gt^y_j), j = 1..d-k
   Eigen::VectorXd eta() const;

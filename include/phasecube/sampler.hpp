@@ -40,6 +40,13 @@ class CovarianceSampler {
   // stream returns B B^T / n of exactly this B.
   void draw_factor(Stream& rng, Eigen::MatrixXd& b);
 
+  // Direct sampler only: the n x p data matrix itself (rows are samples, columns
+  // modality-major a d + i), from the same normals in the same order as draw(), so that
+  // data^T data / n is draw()'s sample covariance of the same stream up to rounding. For the
+  // methods that train on the data (a trained objective) and the covariance methods of the
+  // same trial.
+  void draw_data(Stream& rng, Eigen::MatrixXd& data);
+
  private:
   // Direct sampler: fills w_ with the unscaled joint scatter matrix L W L^T
   // (coordinate-major order).
@@ -49,6 +56,11 @@ class CovarianceSampler {
   SamplerKind kind_;
   std::vector<Eigen::MatrixXd> factors_;  // per coordinate, M x M lower
   Eigen::MatrixXd w_, t_, z_;             // workspaces, reused across trials
+  Eigen::VectorXd z_row_;                 // draw_data: one row's normals
 };
+
+// A Haar-distributed d x d rotation (orthogonal; Gram-Schmidt of a Gaussian matrix's columns,
+// i.e. QR with a positive diagonal of R), into q. Allocation-free once q has its size.
+void draw_haar_rotation(Stream& rng, int d, Eigen::MatrixXd& q);
 
 }  // namespace phasecube

@@ -181,6 +181,39 @@ bool has_indexed(const ParamValues& values, const std::string& key) {
   return it != values.end() && it->first.starts_with(key + "[");
 }
 
+double optional_default(std::string_view name) {
+  for (const auto& spec : kModelParams)
+    if (spec.name == name) return spec.default_value;
+  throw std::logic_error("optional_default: no parameter " + std::string(name));
+}
+
+namespace {
+
+// An optional parameter's one value, or its default when absent.
+double optional_scalar(const ParamValues& values, const std::string& key) {
+  return values.contains(key) ? scalar_param(values, key) : optional_default(key);
+}
+int optional_integer(const ParamValues& values, const std::string& key, int min_value) {
+  return values.contains(key) ? integer_param(values, key, min_value)
+                              : static_cast<int>(optional_default(key));
+}
+
+InfoNceParams infonce_params(const ParamValues& values) {
+  InfoNceParams q;
+  q.tau = optional_scalar(values, "infonce_tau");
+  if (!(q.tau > 0)) throw ParamError("infonce_tau", format_number(q.tau), "must be > 0");
+  q.batch = optional_integer(values, "infonce_batch", 2);
+  q.lr = optional_scalar(values, "infonce_lr");
+  if (!(q.lr > 0)) throw ParamError("infonce_lr", format_number(q.lr), "must be > 0");
+  q.max_steps = optional_integer(values, "infonce_max_steps", 1);
+  q.patience = optional_integer(values, "infonce_patience", 1);
+  q.tol = optional_scalar(values, "infonce_tol");
+  if (q.tol < 0) throw ParamError("infonce_tol", format_number(q.tol), "must be >= 0");
+  return q;
+}
+
+}  // namespace
+
 CellParams make_cell(const ParamValues& values) {
   CellParams p;
   p.d = integer_param(values, "d", 2);
@@ -236,6 +269,7 @@ CellParams make_cell(const ParamValues& values) {
   if (p.nu < 0 || p.nu > 1) throw ParamError("nu", format_number(p.nu), "must be in [0, 1]");
   p.lambda = scalar_param(values, "lambda");
   if (p.lambda < 0) throw ParamError("lambda", format_number(p.lambda), "must be >= 0");
+  p.infonce = infonce_params(values);
   return p;
 }
 

@@ -140,4 +140,35 @@ void CovarianceSampler::draw(Stream& rng, Eigen::MatrixXd& s) {
         for (int i = 0; i < d_; ++i) s(a * d_ + i, b * d_ + j) = inv_n * w_(i * m_ + a, j * m_ + b);
 }
 
+void CovarianceSampler::draw_data(Stream& rng, Eigen::MatrixXd& data) {
+  if (kind_ != SamplerKind::Direct)
+    throw std::logic_error("CovarianceSampler::draw_data: direct sampler only");
+  data.resize(n_, p_);
+  z_row_.resize(p_);
+  for (int r = 0; r < n_; ++r) {
+    for (int a = 0; a < p_; ++a) z_row_(a) = rng.normal();  // coordinate-major, as draw()
+    // Coordinate i of modality a mixes the coordinate's normals b <= a (its factor is lower).
+    for (int i = 0; i < d_; ++i) {
+      const auto& f = factors_[static_cast<std::size_t>(i)];
+      for (int a = 0; a < m_; ++a) {
+        double v = 0;
+        for (int b = 0; b <= a; ++b) v += f(a, b) * z_row_(i * m_ + b);
+        data(r, a * d_ + i) = v;
+      }
+    }
+  }
+}
+
+void draw_haar_rotation(Stream& rng, int d, Eigen::MatrixXd& q) {
+  q.resize(d, d);
+  for (int c = 0; c < d; ++c)
+    for (int r = 0; r < d; ++r) q(r, c) = rng.normal();
+  // Modified Gram-Schmidt, twice per column for orthogonality to rounding.
+  for (int c = 0; c < d; ++c) {
+    for (int pass = 0; pass < 2; ++pass)
+      for (int b = 0; b < c; ++b) q.col(c) -= q.col(b).dot(q.col(c)) * q.col(b);
+    q.col(c) /= q.col(c).norm();
+  }
+}
+
 }  // namespace phasecube

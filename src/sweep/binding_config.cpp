@@ -112,8 +112,9 @@ std::string binding_results_mismatch(const Config& a, const Config& b) {
   for (std::size_t i = 0; i < a.axes.size(); ++i)
     if (a.axes[i].name != b.axes[i].name || a.axes[i].values != b.axes[i].values)
       return "axis " + a.axes[i].name + " differs";
-  if (a.run.trials != b.run.trials || a.run.seed != b.run.seed || a.run.sampler != b.run.sampler)
-    return "run.trials, run.seed or run.sampler differs";
+  if (a.run.trials != b.run.trials || a.run.seed != b.run.seed || a.run.sampler != b.run.sampler ||
+      a.run.rotate != b.run.rotate)
+    return "run.trials, run.seed, run.sampler or run.rotate differs";
   if (a.run.methods != b.run.methods)
     return "run.methods = " + methods_text<BindingModel>(a.run.methods) + " here, " +
            methods_text<BindingModel>(b.run.methods);

@@ -18,6 +18,16 @@ SamplerKind resolve_sampler(SamplerKind requested, int n, int modalities, int d)
                                                                              : SamplerKind::Direct;
 }
 
+template <class Model>
+SamplerKind cell_sampler(const MethodPlan<Model>& plan, SamplerKind requested, int n,
+                         int modalities, int d) {
+  // Only the direct sampler draws the data matrix (the config refuses an explicit wishart).
+  if (plan.needs_data()) return SamplerKind::Direct;
+  return resolve_sampler(requested, n, modalities, d);
+}
+template SamplerKind cell_sampler(const MethodPlan<TwoModalityModel>&, SamplerKind, int, int, int);
+template SamplerKind cell_sampler(const MethodPlan<BindingModel>&, SamplerKind, int, int, int);
+
 namespace {
 
 // What the one driver needs of a model beyond what its methods see: the closed forms a cell
@@ -50,6 +60,31 @@ struct ModelOps<TwoModalityModel> {
       w.fit.fit_joint_covariance(w.s, p.k);
     }
   }
+  // A trial of methods that train on the data: the n x 2d data (direct sampler), the fit from
+  // its covariance, and x, y for those methods, rotated when the run rotates (independent Haar
+  // rotations from the trial's Rotation stream).
+  template <class Workspace>
+  static void draw_data_and_fit(Workspace& w, Stream& rng, const CellParams& p, bool rotate,
+                                const RunSettings& run, std::uint64_t cell, std::uint64_t t) {
+    TrialData& data = w.data;
+    w.sampler.draw_data(rng, data.joint);
+    const Eigen::Index dims = data.joint.cols();
+    w.s.setZero(dims, dims);
+    w.s.template selfadjointView<Eigen::Lower>().rankUpdate(data.joint.transpose(), 1.0 / p.n);
+    w.s.template triangularView<Eigen::StrictlyUpper>() = w.s.transpose();
+    w.fit.fit_joint_covariance(w.s, p.k);
+    data.rotated = rotate;
+    if (!rotate) {
+      data.x = data.joint.leftCols(p.d);
+      data.y = data.joint.rightCols(p.d);
+      return;
+    }
+    Stream rotation(run.seed, cell, t, StreamPurpose::Rotation);
+    draw_haar_rotation(rotation, p.d, data.qx);
+    draw_haar_rotation(rotation, p.d, data.qy);
+    data.x.noalias() = data.joint.leftCols(p.d) * data.qx.transpose();
+    data.y.noalias() = data.joint.rightCols(p.d) * data.qy.transpose();
+  }
 };
 
 template <>
@@ -69,6 +104,11 @@ struct ModelOps<BindingModel> {
   static void draw_and_fit(Workspace& w, Stream& rng, const BindingParams& p, SamplerKind) {
     w.sampler.draw(rng, w.s);
     w.fit.fit(w.s, p.m, p.k);
+  }
+  template <class Workspace>
+  static void draw_data_and_fit(Workspace&, Stream&, const BindingParams&, bool, const RunSettings&,
+                                std::uint64_t, std::uint64_t) {
+    throw std::logic_error("binding trials do not draw the data matrix");  // MethodPlan refuses
   }
 };
 
@@ -94,6 +134,15 @@ std::vector<std::size_t> outcome_starts(const MethodPlan<Model>& plan, int modal
   return starts;
 }
 
+template <class Model, class Workspace>
+typename Model::TrialContext trial_context(const typename Model::CellContext& c, Workspace& w,
+                                           std::uint64_t t, bool data) {
+  if constexpr (std::is_same_v<Model, TwoModalityModel>)
+    return {c, w.fit, w.scratch, t, data ? &w.data : nullptr};
+  else
+    return {c, w.fit, w.scratch, t};
+}
+
 void set_counters(const CubeSchema& schema, long trials, double* out) {
   out[schema.find(kTrialsDone.name)->offset] = static_cast<double>(trials);
   out[schema.find(kDone.name)->offset] = 1;
@@ -117,7 +166,8 @@ bool simulate_cell(const typename Model::Cell& p, const RunSettings& run, std::u
   const typename Model::CellContext c = Ops::context(p, state, run, cell_index);
   closed_forms(c, plan, out);
   const int m = Ops::modalities(p);
-  const SamplerKind kind = resolve_sampler(run.sampler, p.n, m, p.d);
+  const bool data = plan.needs_data(), rotate = plan.rotates(run.rotate);
+  const SamplerKind kind = cell_sampler(plan, run.sampler, p.n, m, p.d);
   const auto& entries = plan.entries();
   const std::vector<std::size_t> starts = outcome_starts(plan, m);
   const std::size_t width = plan.trial_width(m), trials = static_cast<std::size_t>(run.trials);
@@ -126,9 +176,12 @@ bool simulate_cell(const typename Model::Cell& p, const RunSettings& run, std::u
   auto trial = [&](Workspace& w, std::size_t t) {
     if (fit) {
       Stream rng(run.seed, cell_index, t);
-      Ops::draw_and_fit(w, rng, p, kind);
+      if (data)
+        Ops::draw_data_and_fit(w, rng, p, rotate, run, cell_index, t);
+      else
+        Ops::draw_and_fit(w, rng, p, kind);
     }
-    const typename Model::TrialContext tc{c, w.fit, w.scratch, t};
+    const typename Model::TrialContext tc = trial_context<Model>(c, w, t, data);
     double* row = outcomes.data() + t * width;
     for (std::size_t i = 0; i < entries.size(); ++i)
       if (entries[i]->measure) entries[i]->measure(tc, row + starts[i]);

@@ -23,6 +23,10 @@ SamplerKind resolve_sampler(SamplerKind requested, int n, int modalities, int d)
 inline SamplerKind resolve_sampler(SamplerKind requested, const CellParams& p) {
   return resolve_sampler(requested, p.n, 2, p.d);
 }
+// The sampler a cell of `plan`'s methods uses: direct when a method needs the data matrix.
+template <class Model>
+SamplerKind cell_sampler(const MethodPlan<Model>& plan, SamplerKind requested, int n,
+                         int modalities, int d);
 
 // Every slot of `plan`'s schema at its fill value, then the closed forms of the selected
 // methods, into out[0, record_size()).

@@ -15,6 +15,18 @@
 
 namespace phasecube {
 
+const char* rotate_name(Rotate r) {
+  switch (r) {
+    case Rotate::On:
+      return "true";
+    case Rotate::Off:
+      return "false";
+    case Rotate::Auto:
+      break;
+  }
+  return "auto";
+}
+
 namespace {
 
 // An axis longer than this is a typo, not a sweep; refuse it before allocating it.
@@ -337,6 +349,9 @@ std::string results_mismatch(const Config& a, const Config& b) {
   if (a.run.sampler != b.run.sampler)
     return std::string("run.sampler = ") + sampler_name(a.run.sampler) + " here, " +
            sampler_name(b.run.sampler);
+  if (a.run.rotate != b.run.rotate)
+    return std::string("run.rotate = ") + rotate_name(a.run.rotate) + " here, " +
+           rotate_name(b.run.rotate);
   const std::string da = a.run.diagnose ? diagnose_section_text(*a.run.diagnose) : "(none)";
   const std::string db = b.run.diagnose ? diagnose_section_text(*b.run.diagnose) : "(none)";
   if (da != db) return "the [diagnose] section differs";

@@ -18,6 +18,13 @@ namespace phasecube {
 // The most trials a cell can have: trials_done is an int32 in the cube (schema).
 inline constexpr long kMaxTrials = 2147483647;
 
+// `[run] rotate`: independent Haar rotations of x and y in the trials of the methods that
+// train on the data matrix (a method that is not rotation-invariant, e.g. InfoNCE with Adam,
+// would otherwise see the model's axis-aligned coordinates). auto: exactly when a selected
+// method is not rotation-invariant.
+enum class Rotate { Auto, On, Off };
+const char* rotate_name(Rotate r);
+
 struct RunSettings {
   long trials = 100;
   std::uint64_t seed = 1;
@@ -29,6 +36,7 @@ struct RunSettings {
   // [run] methods: the estimators computed (and their cube variables), names in registry
   // order (sweep/methods/registry.hpp); empty: every estimator of the model.
   std::vector<std::string> methods;
+  Rotate rotate = Rotate::Auto;
   // [diagnose]: also evaluate the diagnose procedure in every trial (absent: not run).
   std::optional<DiagnoseSettings> diagnose;
 };

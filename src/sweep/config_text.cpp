@@ -53,6 +53,13 @@ SamplerKind parse_sampler(const std::string& key, const std::string& text) {
   throw InputError(key + " = '" + text + "': must be auto, wishart or direct");
 }
 
+Rotate parse_rotate(const std::string& key, const std::string& text) {
+  if (text == "auto") return Rotate::Auto;
+  if (text == "true") return Rotate::On;
+  if (text == "false") return Rotate::Off;
+  throw InputError(key + " = '" + text + "': must be auto, true or false");
+}
+
 std::string override_value(const std::string& key, std::string_view value) {
   if (value.find_first_of("\n\r") != std::string_view::npos)
     throw InputError("command line: --" + key + ": a value cannot contain a line break");
@@ -61,8 +68,8 @@ std::string override_value(const std::string& key, std::string_view value) {
 
 namespace {
 
-constexpr std::string_view kRunKeys[] = {"trials", "seed",        "sampler",
-                                         "output", "chunk_cells", "methods"};
+constexpr std::string_view kRunKeys[] = {"trials",      "seed",    "sampler", "output",
+                                         "chunk_cells", "methods", "rotate"};
 const std::string kLineHint = " (expected [section], key = value or # comment)";
 
 // "section.name" split at the first '.' (a key outside any section, or an override).
@@ -259,6 +266,8 @@ void parse_run_entry(const ConfigEntry& e, RunSettings& run, MethodsParser metho
     run.chunk_cells = parse_integer(e.key(), e.text, 0, kAny);  // 0: from a cost estimate
   } else if (e.name == "methods") {
     run.methods = methods(e.key(), e.text);
+  } else if (e.name == "rotate") {
+    run.rotate = parse_rotate(e.key(), e.text);
   }
 }
 
@@ -296,6 +305,7 @@ std::string resolved_text(std::string_view title,
     for (std::size_t i = 0; i < run.methods.size(); ++i) out << (i ? "," : "") << run.methods[i];
     out << "\n";
   }
+  if (run.rotate != Rotate::Auto) out << "rotate = " << rotate_name(run.rotate) << "\n";
   return out.str();
 }
 

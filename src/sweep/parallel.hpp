@@ -32,6 +32,15 @@ struct TrialScratch {
   Eigen::MatrixXd pair;
 };
 
+// The data of a trial for the entries that need it: x and y (n x d, rows are samples), rotated
+// as X qx^T and Y qy^T when `rotated`. The signal subspace in that frame is spanned by the
+// first k columns of qx (qy), so an x-side encoder W (k x d rows) is W qx in the model's frame.
+struct TrialData {
+  Eigen::MatrixXd joint;  // n x 2d as drawn, modality-major columns
+  Eigen::MatrixXd x, y, qx, qy;
+  bool rotated = false;
+};
+
 // One thread's workspace, allocated once per cell and reused by every trial: the sampler,
 // the sample, the fit (CrossModalFit or BindingFit) and the scratch of what follows it.
 template <class Fit>
@@ -42,6 +51,7 @@ struct TrialWorkspace {
   Fit fit;
   Eigen::MatrixXd s;
   TrialScratch scratch;
+  TrialData data;  // trials of methods that need the data matrix
 };
 
 // Runs trial(workspace, t) for t = 0 .. trials-1 (trials in any order and on any thread;

@@ -174,9 +174,14 @@ class ModelJob final : public GridJob {
   double cell_cost(std::size_t cell) const override {
     const auto p = JobModel<Model>::cell(grid_.values(cell));
     const int m = JobModel<Model>::modalities(p);
-    const bool wishart = resolve_sampler(config_.run.sampler, p.n, m, p.d) == SamplerKind::Wishart;
+    const bool wishart =
+        cell_sampler(plan_, config_.run.sampler, p.n, m, p.d) == SamplerKind::Wishart;
+    double methods = 0;  // what the methods add per trial (a trained objective: most of it)
+    for (const auto* e : plan_.entries())
+      if (e->trial_cost) methods += e->trial_cost(p);
     return phasecube::cell_cost(config_.run.trials, m, p.d, p.n, wishart,
-                                JobModel<Model>::fit_pairs(m));
+                                JobModel<Model>::fit_pairs(m)) +
+           static_cast<double>(config_.run.trials) * methods;
   }
   bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
     return simulate_cell<Model>(JobModel<Model>::cell(grid_.values(cell)), config_.run, cell, plan_,

@@ -14,6 +14,8 @@ constexpr VariableSpec kVariables[] = {
     {"ca_recovery_rate", VarType::Float64, "CA share of trials recovering all k signal directions"},
     {"ca_recovered_dims_mean", VarType::Float64, "CA mean number of recovered signal directions"},
     {"ca_gap_mean", VarType::Float64, "CA mean spectral gap sigma_k / sigma_k+1 of C^"},
+    {"ca_projector_distance_mean", VarType::Float64,
+     "CA mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
     {"ca_encoder_norm_mean", VarType::Float64, "CA mean encoder norm 2 sum_i<=k 1/phi_i"},
 };
 
@@ -30,7 +32,7 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
 void reduce(const TwoModalityModel::CellContext&, const TrialOutcomes& o, const RecordReader&,
             MethodSlots slots) {
   reduce_subspace(o, slots, 2);
-  slots(7) = o.mean(kSubspaceSlots);
+  slots(8) = o.mean(kSubspaceSlots);
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ constexpr VariableSpec kVariables[] = {
     {"cp_recovered_dims_mean", VarType::Float64,
      "CP (x->y) mean number of recovered signal directions"},
     {"cp_gap_mean", VarType::Float64, "CP (x->y) mean spectral gap sigma_k / sigma_k+1 of A^"},
+    {"cp_projector_distance_mean", VarType::Float64,
+     "CP (x->y) mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
     {"cp_risk_mean", VarType::Float64, "CP (x->y) mean population prediction risk of y"},
     {"cp_signal_risk_mean", VarType::Float64,
      "CP (x->y) mean population risk against y_signal = (s, 0)"},
@@ -38,8 +40,8 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
 void reduce(const TwoModalityModel::CellContext&, const TrialOutcomes& o, const RecordReader&,
             MethodSlots slots) {
   reduce_subspace(o, slots, 2);
-  slots(7) = o.mean(kSubspaceSlots);
-  slots(8) = o.mean(kSubspaceSlots + 1);
+  slots(8) = o.mean(kSubspaceSlots);
+  slots(9) = o.mean(kSubspaceSlots + 1);
 }
 
 }  // namespace

@@ -29,9 +29,10 @@ namespace phasecube {
 enum class MethodKind { Estimator, Derived, Section };
 
 // What an entry needs per trial: Nothing (derived entries: no per-trial work), the trial's
-// fitted sample covariances (Fit: every estimator today), the data matrix itself (Data: a
-// trained objective; not offered yet, the driver refuses it) or a draw of its own from its own
-// stream purpose (OwnDraw: the diagnose procedure).
+// fitted sample covariances (Fit), the data matrix itself (Data: a trained objective; the
+// trial then draws the n x 2d data with the direct sampler and every Fit method of the trial
+// uses that data's covariance, so methods are paired) or a draw of its own from its own stream
+// purpose (OwnDraw: the diagnose procedure).
 enum class MethodNeeds { Nothing, Fit, Data, OwnDraw };
 
 // The slots of one entry's variables in a cell's record, by the entry's own variable index
@@ -111,6 +112,7 @@ struct TwoModalityModel {
     const CrossModalFit& fit;
     TrialScratch& scratch;
     std::uint64_t trial;
+    const TrialData* data;  // entries that need Data; null otherwise
   };
 };
 
@@ -140,6 +142,9 @@ struct MethodEntry {
   MethodKind kind = MethodKind::Estimator;
   std::span<const VariableSpec> variables = {};  // the cube variables it owns, in cube order
   MethodNeeds needs = MethodNeeds::Fit;
+  // False for a method whose result depends on the data's frame (Adam's per-coordinate steps):
+  // `[run] rotate = auto` then rotates x and y in its trials.
+  bool rotation_invariant = true;
   // Doubles one trial measures (times the cell's modality count when per_modality_outcomes).
   std::size_t outcomes = 0;
   bool per_modality_outcomes = false;
@@ -153,6 +158,9 @@ struct MethodEntry {
   // the variables of the entries before it in the registry.
   void (*reduce)(const CellContext&, const TrialOutcomes&, const RecordReader&,
                  MethodSlots) = nullptr;
+  // Multiply-adds of one trial beyond the sample and the fit (the chunking's cost estimate,
+  // cost.hpp); null: negligible next to them.
+  double (*trial_cost)(const typename Model::Cell&) = nullptr;
 };
 
 using TwoModalityMethod = MethodEntry<TwoModalityModel>;

@@ -100,9 +100,9 @@ MethodPlan<Model>::MethodPlan(const std::vector<std::string>& methods, SectionUs
   bool theory = false, empirical = false;
   for (const auto* e : registered_methods<Model>()) {
     if (!switched_on(*e, methods, sections)) continue;
-    if (e->needs == MethodNeeds::Data)  // no entry does yet: the driver does not draw the data
+    if (e->needs == MethodNeeds::Data && std::is_same_v<Model, BindingModel>)
       throw std::logic_error("method " + std::string(e->name) +
-                             " needs the data matrix, which the cell driver does not draw yet");
+                             ": the binding driver does not draw the data matrix");
     if (e->kind == MethodKind::Estimator) estimators.emplace_back(e->name);
     std::vector<std::size_t> offsets;
     for (const VariableSpec& v : e->variables) {
@@ -133,8 +133,21 @@ std::size_t MethodPlan<Model>::trial_width(int modalities) const {
 
 template <class Model>
 bool MethodPlan<Model>::needs_fit() const {
+  return std::any_of(entries_.begin(), entries_.end(), [](const auto* e) {
+    return e->needs == MethodNeeds::Fit || e->needs == MethodNeeds::Data;
+  });
+}
+
+template <class Model>
+bool MethodPlan<Model>::needs_data() const {
   return std::any_of(entries_.begin(), entries_.end(),
-                     [](const auto* e) { return e->needs == MethodNeeds::Fit; });
+                     [](const auto* e) { return e->needs == MethodNeeds::Data; });
+}
+
+template <class Model>
+bool MethodPlan<Model>::rotation_sensitive() const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [](const auto* e) { return !e->rotation_invariant; });
 }
 
 template <class Model>

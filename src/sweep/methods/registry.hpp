@@ -37,8 +37,16 @@ class MethodPlan {
   const std::size_t* offsets(std::size_t i) const { return offsets_[i].data(); }
   // Doubles a trial of a cell with `modalities` modalities measures, over every entry.
   std::size_t trial_width(int modalities) const;
-  // Whether any entry needs the trial's fit (else no sample is drawn).
+  // Whether any entry needs the trial's fit (else no sample is drawn), the data matrix, or
+  // is not rotation-invariant.
   bool needs_fit() const;
+  bool needs_data() const;
+  bool rotation_sensitive() const;
+  // Whether the trials rotate x and y: `rotate`, or for auto a rotation-sensitive entry.
+  bool rotates(Rotate rotate) const {
+    return needs_data() &&
+           (rotate == Rotate::On || (rotate == Rotate::Auto && rotation_sensitive()));
+  }
 
  private:
   CubeSchema schema_;

@@ -7,7 +7,7 @@
 namespace phasecube::methods {
 
 // Outcome slots of a scored subspace.
-enum SubspaceSlot : std::size_t { kDistance, kRecovered, kFull, kGap, kSubspaceSlots };
+enum SubspaceSlot : std::size_t { kDistance, kRecovered, kFull, kGap, kProjector, kSubspaceSlots };
 
 // Scores the top-k subspace `s` into out[0, kSubspaceSlots).
 inline void measure_subspace(const Subspace& s, int k, TrialScratch& scratch, double* out) {
@@ -17,15 +17,18 @@ inline void measure_subspace(const Subspace& s, int k, TrialScratch& scratch, do
   out[kRecovered] = static_cast<double>(sc.recovered);
   out[kFull] = sc.recovered == k ? 1.0 : 0.0;
   out[kGap] = spectral_gap(s.values, k);
+  out[kProjector] = projector_distance(sc.distance);
 }
 
-// Variables var .. var+4: distance mean and std, recovery rate, recovered dims, gap mean.
+// Variables var .. var+5: distance mean and std, recovery rate, recovered dims, gap mean,
+// projector distance mean.
 inline void reduce_subspace(const TrialOutcomes& o, MethodSlots slots, std::size_t var) {
   slots(var) = o.mean(kDistance);
   slots(var + 1) = o.std_dev(kDistance);
   slots(var + 2) = o.mean(kFull);
   slots(var + 3) = o.mean(kRecovered);
   slots(var + 4) = o.mean(kGap);
+  slots(var + 5) = o.mean(kProjector);
 }
 
 }  // namespace phasecube::methods
