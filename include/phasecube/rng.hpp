@@ -14,8 +14,11 @@ namespace phasecube {
 enum class StreamPurpose : std::uint64_t {
   Sampler = 0,
   Labels = 1,
-  DiagnoseData = 2,   // `[diagnose]` in run: the data matrices of a trial
-  DiagnoseFolds = 3,  // diagnose: fold assignment and label permutations
+  DiagnoseData = 2,    // `[diagnose]` in run: the data matrices of a trial
+  DiagnoseFolds = 3,   // diagnose: fold assignment and label permutations
+  InfoNceInit = 4,     // InfoNCE: the initial encoders W, V
+  InfoNceBatches = 5,  // InfoNCE: the rows of every batch
+  Rotation = 6,        // the Haar rotations of x and y in trials of rotation-variant methods
 };
 
 class Stream {
