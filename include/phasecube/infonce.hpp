@@ -65,14 +65,16 @@ class InfoNceTrainer {
 
  private:
   void reset_moments();
-  double separate_shift_softmaxes(Eigen::Index batch);
+  double shared_shift_softmaxes(Eigen::Index batch, double tau);
+  double separate_shift_softmaxes(Eigen::Index batch, double tau);
+  void logit_gradient_products(Eigen::Index batch);
   Eigen::MatrixXd w_, v_, gw_, gv_, mw_, sw_, mv_, sv_;  // encoders, gradients, Adam moments
   int t_ = 0;                                            // Adam step count
   Eigen::MatrixXd xb_, yb_;                              // the batch
-  Eigen::MatrixXd zx_, zy_, dzx_, dzy_;                  // B x k embeddings and their gradients
+  Eigen::MatrixXd zx_, zy_, zs_, dzx_, dzy_;             // B x k embeddings and their gradients
   Eigen::VectorXd nx_, ny_;                              // clamped row norms
   Eigen::MatrixXd e_;                                    // B x B exp(logits - shift)
-  Eigen::VectorXd row_sum_, col_sum_, row_max_, col_max_;
+  Eigen::VectorXd row_sum_, col_sum_, row_max_, col_max_, alpha_, beta_, g_;
   std::vector<int> rows_;
   std::vector<double> losses_;
 };

@@ -1,7 +1,9 @@
 #include "phasecube/infonce.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace phasecube {
 
@@ -14,6 +16,27 @@ constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEps = 1e-8;
 // underflow while 2/tau stays well inside double's exponent range. Below that temperature
 // each softmax gets its own max shift.
 constexpr double kSharedShiftMaxRange = 500.0;
+
+// 2^u for u in [-1000, 0], to a few ulp: 2^n 2^f with n = round(u) (the 1.5 2^52 trick; n
+// is then the low bits of u + 1.5 2^52) and 2^f = e^g, g = f ln 2 in [-0.35, 0.35], by its
+// Taylor series to degree 12 (truncation below 2e-16). A plain loop of adds, multiplies and
+// integer shifts: it vectorises with SSE2, unlike std::exp (and Eigen's exp divides).
+void exp2_in_place(double* u, Eigen::Index count) {
+  constexpr double kRound = 0x1.8p52;
+  constexpr double kLn2 = 0.6931471805599453;
+  constexpr std::uint64_t kRoundBits = 0x4338000000000000;  // bits of kRound
+  for (Eigen::Index i = 0; i < count; ++i) {
+    const double shifted = u[i] + kRound;
+    const double g = (u[i] - (shifted - kRound)) * kLn2;
+    double p = 1.0 / 479001600;  // 1 / 12!
+    for (const double c : {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040,
+                           1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0}) {
+      p = p * g + c;
+    }
+    const std::uint64_t n_bits = (std::bit_cast<std::uint64_t>(shifted) - kRoundBits) << 52;
+    u[i] = std::bit_cast<double>(std::bit_cast<std::uint64_t>(p) + n_bits);
+  }
+}
 
 bool finite_positive(double v) {
   return std::isfinite(v) && v > 0;
@@ -67,27 +90,15 @@ double InfoNceTrainer::loss_and_gradient(const Eigen::MatrixXd& xb, const Eigen:
   zy_.noalias() = yb * v.transpose();
   normalise_rows(zx_, nx_);
   normalise_rows(zy_, ny_);
-  // e_ = logits, then exp(logits - shift); the loss needs the diagonal logits first.
-  e_.noalias() = (zx_ / tau) * zy_.transpose();
-  double loss = -e_.diagonal().sum() * inv_b;
+  double loss = -(zx_.cwiseProduct(zy_).sum() / tau) * inv_b;  // the positives' logits
   if (2 / tau <= kSharedShiftMaxRange) {
-    const double shift = 1 / tau;
-    e_.array() = (e_.array() - shift).exp();
-    row_sum_ = e_.rowwise().sum();
-    col_sum_ = e_.colwise().sum().transpose();
-    loss += shift + 0.5 * inv_b * (row_sum_.array().log().sum() + col_sum_.array().log().sum());
-    // d loss / d logits = (P + Q) / (2B) - I / B, P and Q the row and column softmaxes.
-    row_sum_ = row_sum_.cwiseInverse() * (0.5 * inv_b);
-    for (Eigen::Index j = 0; j < batch; ++j) {
-      e_.col(j).array() *= row_sum_.array() + 0.5 * inv_b / col_sum_(j);
-    }
+    loss += shared_shift_softmaxes(batch, tau);
   } else {
-    loss += separate_shift_softmaxes(batch);
+    loss += separate_shift_softmaxes(batch, tau);
   }
+  logit_gradient_products(batch);
   // d loss / d z_x = (G - I/B) z_y / tau, d loss / d z_y = (G - I/B)^T z_x / tau.
-  dzx_.noalias() = e_ * zy_;
   dzx_ = (dzx_ - inv_b * zy_) / tau;
-  dzy_.noalias() = e_.transpose() * zx_;
   dzy_ = (dzy_ - inv_b * zx_) / tau;
   normalise_rows_backward(zx_, nx_, dzx_);
   normalise_rows_backward(zy_, ny_, dzy_);
@@ -96,10 +107,50 @@ double InfoNceTrainer::loss_and_gradient(const Eigen::MatrixXd& xb, const Eigen:
   return loss;
 }
 
-// The low-temperature path: e_ holds the logits; each softmax is shifted by its own maxima.
-// Returns the log-sum-exp part of the loss and leaves (P + Q) / (2B) in e_.
-double InfoNceTrainer::separate_shift_softmaxes(Eigen::Index batch) {
+// e_ = exp(logits - 1/tau), one column at a time (the logits never stored): in base 2,
+// column j is 2^(z_x (log2(e) / tau) z_y,j - log2(e) / tau). Returns the log-sum-exp part
+// of the loss; leaves the softmax weights of d loss / d logits in alpha_, beta_.
+double InfoNceTrainer::shared_shift_softmaxes(Eigen::Index batch, double tau) {
   const double inv_b = 1.0 / static_cast<double>(batch);
+  const double log2e_tau = 1.4426950408889634 / tau;
+  zs_ = zx_ * log2e_tau;
+  e_.resize(batch, batch);
+  row_sum_.setZero(batch);
+  col_sum_.resize(batch);
+  for (Eigen::Index j = 0; j < batch; ++j) {
+    auto col = e_.col(j);
+    col.setConstant(-log2e_tau);
+    for (Eigen::Index c = 0; c < zs_.cols(); ++c) col += zs_.col(c) * zy_(j, c);
+    exp2_in_place(col.data(), batch);
+    col_sum_(j) = col.sum();
+    row_sum_ += col;
+  }
+  const double lse = row_sum_.array().log().sum() + col_sum_.array().log().sum();
+  // d loss / d logits = (P + Q) / (2B) - I / B, P and Q the row and column softmaxes:
+  // P + Q = e_ (1 / row_sum_i + 1 / col_sum_j).
+  alpha_ = row_sum_.cwiseInverse() * (0.5 * inv_b);
+  beta_ = col_sum_.cwiseInverse() * (0.5 * inv_b);
+  return 1 / tau + 0.5 * inv_b * lse;
+}
+
+// dzx_ = G z_y and dzy_ = G^T z_x for G_ij = e_ij (alpha_i + beta_j), column by column.
+void InfoNceTrainer::logit_gradient_products(Eigen::Index batch) {
+  dzx_.setZero(batch, zy_.cols());
+  dzy_.resize(batch, zx_.cols());
+  for (Eigen::Index j = 0; j < batch; ++j) {
+    g_ = e_.col(j).array() * (alpha_.array() + beta_(j));
+    for (Eigen::Index c = 0; c < zx_.cols(); ++c) {
+      dzy_(j, c) = g_.dot(zx_.col(c));
+      dzx_.col(c) += g_ * zy_(j, c);
+    }
+  }
+}
+
+// The low-temperature path: each softmax shifted by its own maxima, two exps per logit.
+// Leaves (P + Q) / (2B) itself in e_ (alpha_ = 1, beta_ = 0).
+double InfoNceTrainer::separate_shift_softmaxes(Eigen::Index batch, double tau) {
+  const double inv_b = 1.0 / static_cast<double>(batch);
+  e_.noalias() = (zx_ / tau) * zy_.transpose();
   row_max_ = e_.rowwise().maxCoeff();
   col_max_ = e_.colwise().maxCoeff().transpose();
   row_sum_ = (e_.colwise() - row_max_).array().exp().rowwise().sum();
@@ -114,6 +165,8 @@ double InfoNceTrainer::separate_shift_softmaxes(Eigen::Index batch) {
           (std::exp(l - row_max_(i)) / row_sum_(i) + std::exp(l - col_max_(j)) / col_sum_(j));
     }
   }
+  alpha_.setOnes(batch);
+  beta_.setZero(batch);
   return 0.5 * inv_b * lse;
 }
 
