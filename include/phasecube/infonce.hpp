@@ -75,6 +75,7 @@ class InfoNceTrainer {
   Eigen::VectorXd nx_, ny_;                              // clamped row norms
   Eigen::MatrixXd e_;                                    // B x B exp(logits - shift)
   Eigen::VectorXd row_sum_, col_sum_, row_max_, col_max_, alpha_, beta_, g_;
+  Eigen::RowVectorXd yj_;
   std::vector<int> rows_;
   std::vector<double> losses_;
 };

@@ -19,22 +19,74 @@ constexpr double kSharedShiftMaxRange = 500.0;
 
 // 2^u for u in [-1000, 0], to a few ulp: 2^n 2^f with n = round(u) (the 1.5 2^52 trick; n
 // is then the low bits of u + 1.5 2^52) and 2^f = e^g, g = f ln 2 in [-0.35, 0.35], by its
-// Taylor series to degree 12 (truncation below 2e-16). A plain loop of adds, multiplies and
-// integer shifts: it vectorises with SSE2, unlike std::exp (and Eigen's exp divides).
-void exp2_in_place(double* u, Eigen::Index count) {
+// Taylor series to degree 12 (truncation below 2e-16). Adds, multiplies and integer shifts
+// only: loops calling it vectorise with SSE2, unlike std::exp (and Eigen's exp divides).
+inline double exp2_bounded(double u) {
   constexpr double kRound = 0x1.8p52;
   constexpr double kLn2 = 0.6931471805599453;
   constexpr std::uint64_t kRoundBits = 0x4338000000000000;  // bits of kRound
-  for (Eigen::Index i = 0; i < count; ++i) {
-    const double shifted = u[i] + kRound;
-    const double g = (u[i] - (shifted - kRound)) * kLn2;
-    double p = 1.0 / 479001600;  // 1 / 12!
-    for (const double c : {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040,
-                           1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0}) {
-      p = p * g + c;
+  const double shifted = u + kRound;
+  const double g = (u - (shifted - kRound)) * kLn2;
+  // Horner, 1/12! down to 1/0!.
+  double p = 1.0 / 479001600;
+  p = p * g + 1.0 / 39916800;
+  p = p * g + 1.0 / 3628800;
+  p = p * g + 1.0 / 362880;
+  p = p * g + 1.0 / 40320;
+  p = p * g + 1.0 / 5040;
+  p = p * g + 1.0 / 720;
+  p = p * g + 1.0 / 120;
+  p = p * g + 1.0 / 24;
+  p = p * g + 1.0 / 6;
+  p = p * g + 0.5;
+  p = p * g + 1.0;
+  p = p * g + 1.0;
+  const std::uint64_t n_bits = (std::bit_cast<std::uint64_t>(shifted) - kRoundBits) << 52;
+  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(p) + n_bits);
+}
+
+// The two column kernels on column-major B x k inputs, yj = row j of z_y. For k = 3 (the
+// issue's case) one fused pass over the batch; other k the same arithmetic in k + 1 passes.
+// col = 2^(zs yj - shift), added into row_sum.
+void exp_column(const double* __restrict zs, Eigen::Index batch, int k, const double* __restrict yj,
+                double shift, double* __restrict col, double* __restrict row_sum) {
+  if (k == 3) {
+    const double* z1 = zs + batch;
+    const double* z2 = zs + 2 * batch;
+    for (Eigen::Index i = 0; i < batch; ++i) {
+      col[i] = exp2_bounded(-shift + zs[i] * yj[0] + z1[i] * yj[1] + z2[i] * yj[2]);
+      row_sum[i] += col[i];
     }
-    const std::uint64_t n_bits = (std::bit_cast<std::uint64_t>(shifted) - kRoundBits) << 52;
-    u[i] = std::bit_cast<double>(std::bit_cast<std::uint64_t>(p) + n_bits);
+    return;
+  }
+  for (Eigen::Index i = 0; i < batch; ++i) col[i] = -shift;
+  for (int c = 0; c < k; ++c) {
+    for (Eigen::Index i = 0; i < batch; ++i) col[i] += zs[c * batch + i] * yj[c];
+  }
+  for (Eigen::Index i = 0; i < batch; ++i) {
+    col[i] = exp2_bounded(col[i]);
+    row_sum[i] += col[i];
+  }
+}
+
+// g = e (alpha + beta_j), added into dzx as g yj^T.
+void gradient_column(const double* __restrict e, const double* __restrict alpha, double beta_j,
+                     Eigen::Index batch, int k, const double* __restrict yj, double* __restrict g,
+                     double* __restrict dzx) {
+  if (k == 3) {
+    double* d1 = dzx + batch;
+    double* d2 = dzx + 2 * batch;
+    for (Eigen::Index i = 0; i < batch; ++i) {
+      g[i] = e[i] * (alpha[i] + beta_j);
+      dzx[i] += g[i] * yj[0];
+      d1[i] += g[i] * yj[1];
+      d2[i] += g[i] * yj[2];
+    }
+    return;
+  }
+  for (Eigen::Index i = 0; i < batch; ++i) g[i] = e[i] * (alpha[i] + beta_j);
+  for (int c = 0; c < k; ++c) {
+    for (Eigen::Index i = 0; i < batch; ++i) dzx[c * batch + i] += g[i] * yj[c];
   }
 }
 
@@ -117,13 +169,11 @@ double InfoNceTrainer::shared_shift_softmaxes(Eigen::Index batch, double tau) {
   e_.resize(batch, batch);
   row_sum_.setZero(batch);
   col_sum_.resize(batch);
+  const int k = static_cast<int>(zs_.cols());
   for (Eigen::Index j = 0; j < batch; ++j) {
-    auto col = e_.col(j);
-    col.setConstant(-log2e_tau);
-    for (Eigen::Index c = 0; c < zs_.cols(); ++c) col += zs_.col(c) * zy_(j, c);
-    exp2_in_place(col.data(), batch);
-    col_sum_(j) = col.sum();
-    row_sum_ += col;
+    yj_ = zy_.row(j);
+    exp_column(zs_.data(), batch, k, yj_.data(), log2e_tau, e_.col(j).data(), row_sum_.data());
+    col_sum_(j) = e_.col(j).sum();
   }
   const double lse = row_sum_.array().log().sum() + col_sum_.array().log().sum();
   // d loss / d logits = (P + Q) / (2B) - I / B, P and Q the row and column softmaxes:
@@ -137,12 +187,13 @@ double InfoNceTrainer::shared_shift_softmaxes(Eigen::Index batch, double tau) {
 void InfoNceTrainer::logit_gradient_products(Eigen::Index batch) {
   dzx_.setZero(batch, zy_.cols());
   dzy_.resize(batch, zx_.cols());
+  g_.resize(batch);
+  const int k = static_cast<int>(zx_.cols());
   for (Eigen::Index j = 0; j < batch; ++j) {
-    g_ = e_.col(j).array() * (alpha_.array() + beta_(j));
-    for (Eigen::Index c = 0; c < zx_.cols(); ++c) {
-      dzy_(j, c) = g_.dot(zx_.col(c));
-      dzx_.col(c) += g_ * zy_(j, c);
-    }
+    yj_ = zy_.row(j);
+    gradient_column(e_.col(j).data(), alpha_.data(), beta_(j), batch, k, yj_.data(), g_.data(),
+                    dzx_.data());
+    for (int c = 0; c < k; ++c) dzy_(j, c) = g_.dot(zx_.col(c));
   }
 }
 
