@@ -143,6 +143,79 @@ TEST(Cell, JointVariablesInterpolateBetweenCpAndCa) {
   EXPECT_GT(get(ca_like, "joint_cp_distance_mean"), 0.9);
 }
 
+// Issue 13: PLS as a method, not in the default selection. Two seeded cells on either side of
+// the two boundaries: noisy signal coordinates (Delta_CA 0.24, Delta_PLS 5: PLS recovers, CA
+// fails) and a loud correlated nuisance of y (Delta_CA 1.38, Delta_PLS 0.89: the reverse).
+TEST(Cell, PlsRecoversWhereCaFailsAndTheReverse) {
+  RunSettings run = settings(20);
+  run.methods = {"ca", "pls"};
+  const CellParams noisy_signal = cell({{"d", {10}},
+                                        {"k", {2}},
+                                        {"n", {20000}},
+                                        {"gamma_x", {20}},
+                                        {"gamma_y", {20}},
+                                        {"nu", {0.2}}});
+  const CellParams loud_nuisance = cell({{"d", {6}},
+                                         {"k", {2}},
+                                         {"n", {20000}},
+                                         {"gamma_y", {0.05}},
+                                         {"gamma_tilde_y", {5}},
+                                         {"nu", {0.5}}});
+  const CellRecord a = simulate_cell(noisy_signal, run, 0);
+  EXPECT_NEAR(get(a, "theory_delta_ca"), (1.0 / 21) / 0.2, 1e-12);
+  EXPECT_NEAR(get(a, "theory_delta_pls"), 5.0, 1e-12);
+  EXPECT_EQ(get(a, "theory_r_pls"), 2.0);
+  EXPECT_EQ(get(a, "pls_recovery_rate"), 1.0);
+  EXPECT_EQ(get(a, "pls_recovered_dims_mean"), 2.0);
+  EXPECT_LT(get(a, "pls_distance_mean"), 0.05);
+  EXPECT_GT(get(a, "ca_distance_mean"), 0.5);
+  EXPECT_EQ(get(a, "ca_recovery_rate"), 0.0);
+  // sigma_k / sigma_k+1 of Sxy: 5 on the population; the top sample nuisance value is biased up.
+  EXPECT_GT(get(a, "pls_gap_mean"), 2.0);
+  EXPECT_LT(get(a, "pls_gap_mean"), 5.0);
+  const CellRecord b = simulate_cell(loud_nuisance, run, 1);
+  EXPECT_NEAR(get(b, "theory_delta_pls"), 1 / (0.5 * std::sqrt(5.0)), 1e-12);
+  EXPECT_EQ(get(b, "theory_r_pls"), 0.0);
+  EXPECT_EQ(get(b, "ca_recovery_rate"), 1.0);
+  EXPECT_EQ(get(b, "pls_recovery_rate"), 0.0);
+  EXPECT_GT(get(b, "pls_distance_mean"), 0.9);
+  EXPECT_FALSE(a.has("cp_distance_mean"));
+  EXPECT_FALSE(a.has("theory_regime"));  // regime reads ca and cp
+}
+
+// The pls variables: bitwise the same for 1 and 2 threads, both samplers, and whatever else
+// is selected; absent from a default run, whose variables they do not change.
+TEST(Cell, PlsBitwiseIdenticalForAnyThreadCountAndSelection) {
+  const CellParams p = cell({{"d", {8}}, {"k", {2}}, {"n", {100}}, {"nu", {0.4}}});
+  const char* vars[] = {"theory_delta_pls", "theory_r_pls",      "pls_distance_mean",
+                        "pls_distance_std", "pls_recovery_rate", "pls_recovered_dims_mean",
+                        "pls_gap_mean"};
+  for (SamplerKind kind : {SamplerKind::Wishart, SamplerKind::Direct}) {
+    RunSettings alone = settings(37, kind), all = settings(37, kind);
+    alone.methods = {"pls"};
+    all.methods = {"ca", "cp", "cp_rev", "probe", "joint", "pls"};
+    omp_set_num_threads(1);
+    const CellRecord one = simulate_cell(p, alone, 5);
+    const CellRecord defaults = simulate_cell(p, settings(37, kind), 5);
+    omp_set_num_threads(2);
+    const CellRecord two = simulate_cell(p, alone, 5);
+    const CellRecord with_all = simulate_cell(p, all, 5);
+    for (const char* v : vars) {
+      const double x = get(one, v), y = get(two, v), z = get(with_all, v);
+      EXPECT_EQ(std::memcmp(&x, &y, sizeof x), 0) << v;
+      EXPECT_EQ(std::memcmp(&x, &z, sizeof x), 0) << v;
+      EXPECT_FALSE(defaults.has(v)) << v;
+    }
+    EXPECT_TRUE(std::isfinite(get(one, "pls_distance_mean")));
+    EXPECT_GT(get(one, "pls_distance_std"), 0.0);
+    // The default run's variables are the full selection's, bit for bit.
+    for (const CubeVariable& v : defaults.schema().variables()) {
+      const double x = defaults[v.spec.name], y = with_all[v.spec.name];
+      EXPECT_EQ(std::memcmp(&x, &y, sizeof x), 0) << v.spec.name;
+    }
+  }
+}
+
 // Issue 11 item 8: an allocation failure inside the OpenMP trial region (here: building a
 // thread's workspace, (2d)^2 doubles, under an address-space limit) reaches the caller as
 // std::bad_alloc instead of std::terminate (SIGABRT). In a child process: the limit must not

@@ -284,3 +284,92 @@ TEST(Estimators, SymmetricEigenMatchesEigenSolverBitwise) {
     }
   }
 }
+
+namespace {
+// The population joint covariance [Sxx Sxy; Syx Syy] (modality-major, 2d x 2d).
+Eigen::MatrixXd joint_population(const CellParams& p) {
+  const PopulationCovariance pop = population_covariance(p);
+  Eigen::MatrixXd s = Eigen::MatrixXd::Zero(2 * p.d, 2 * p.d);
+  s.topLeftCorner(p.d, p.d) = pop.sxx.asDiagonal();
+  s.bottomRightCorner(p.d, p.d) = pop.syy.asDiagonal();
+  s.topRightCorner(p.d, p.d) = pop.sxy.asDiagonal();
+  s.bottomLeftCorner(p.d, p.d) = pop.sxy.asDiagonal();
+  return s;
+}
+
+// CA only, not PLS: a loud correlated nuisance of y (Delta_CA 1.38, Delta_PLS 0.89).
+CellParams loud_nuisance_cell() {
+  return cell({{"d", {6}},
+               {"k", {2}},
+               {"kappa", {1}},
+               {"gamma_y", {0.05}},
+               {"gamma_tilde_y", {5}},
+               {"nu", {0.5}}});
+}
+
+// PLS only, not CA: noisy signal coordinates (Delta_CA 0.02, Delta_PLS 2).
+CellParams noisy_signal_cell() {
+  return cell({{"d", {6}}, {"k", {2}}, {"gamma_x", {100}}, {"gamma_y", {100}}});
+}
+
+// PLS cells: population_cases() (the second recovers 2 of 3 directions), the two above and
+// decaying kappa.
+std::vector<CellParams> pls_cases() {
+  std::vector<CellParams> cases = population_cases();
+  cases.push_back(loud_nuisance_cell());
+  cases.push_back(noisy_signal_cell());
+  cases.push_back(  // kappa^2 = 4, 1, 0.25 > eta = 0.2
+      cell({{"d", {8}}, {"k", {3}}, {"kappa", {2}}, {"kappa_decay", {0.5}}, {"nu", {0.2}}}));
+  return cases;
+}
+}  // namespace
+
+// Issue 13: PLS on the population is exact (distance 0) iff Delta_PLS > 1, and recovers
+// r_PLS directions otherwise; its singular values are kappa_i^2 and eta_j. Both fit paths: the
+// covariances, and the factor (n = 1, B the Cholesky factor of the joint covariance).
+TEST(Estimators, PlsOnPopulationIsExactWhenDeltaPlsExceedsOne) {
+  int exact = 0, failed = 0;
+  for (const CellParams& p : pls_cases()) {
+    const Theory t = theory(p);
+    const Eigen::MatrixXd s = joint_population(p);
+    const Eigen::MatrixXd b = s.llt().matrixL();
+    CrossModalFit by_covariance, by_factor;
+    by_covariance.fit_joint_covariance(s, p.k);
+    by_factor.fit_factor(b, 1, p.k);
+    const Eigen::VectorXd want = sorted_desc(t.pls_signal, t.pls_nuisance);
+    for (const CrossModalFit* fit : {&by_covariance, &by_factor}) {
+      const Subspace pls = fit->pls();
+      ASSERT_EQ(pls.encoder.rows(), p.d);
+      ASSERT_EQ(pls.encoder.cols(), p.k);
+      for (int i = 0; i < p.d; ++i) EXPECT_NEAR(pls.values(i), want(i), 1e-10) << i;
+      EXPECT_LT(
+          (pls.encoder.transpose() * pls.encoder - Eigen::MatrixXd::Identity(p.k, p.k)).norm(),
+          1e-12);
+      const SubspaceScore sc = score_subspace(pls.encoder, p.k);
+      if (t.delta_pls > 1) {
+        EXPECT_NEAR(sc.distance, 0.0, 1e-12) << "Delta_PLS = " << t.delta_pls;
+      } else {
+        EXPECT_GT(sc.distance, 0.1) << "Delta_PLS = " << t.delta_pls;
+      }
+      EXPECT_EQ(sc.recovered, t.r_pls) << "Delta_PLS = " << t.delta_pls;
+    }
+    (t.delta_pls > 1 ? exact : failed) += 1;
+  }
+  EXPECT_EQ(exact, 3);  // both sides of the boundary are covered
+  EXPECT_EQ(failed, 3);
+}
+
+// PLS needs no whitening and is not CA: where Delta_CA < 1 < Delta_PLS, CA's population
+// subspace is wrong and PLS's exact, and the other way round.
+TEST(Estimators, PlsAndCaDisagreeOnThePopulation) {
+  const CellParams pls_wins = noisy_signal_cell(), ca_wins = loud_nuisance_cell();
+  const CrossModalFit a = fit_population(pls_wins), b = fit_population(ca_wins);
+  EXPECT_LT(theory(pls_wins).delta_ca, 1);
+  EXPECT_GT(theory(pls_wins).delta_pls, 1);
+  EXPECT_NEAR(score_subspace(a.pls().encoder, 2).distance, 0.0, 1e-12);
+  EXPECT_GT(score_subspace(a.ca().encoder, 2).distance, 0.5);
+  EXPECT_GT(theory(ca_wins).delta_ca, 1);
+  EXPECT_LT(theory(ca_wins).delta_pls, 1);
+  EXPECT_NEAR(score_subspace(b.ca().encoder, 2).distance, 0.0, 1e-12);
+  EXPECT_GT(score_subspace(b.pls().encoder, 2).distance, 0.5);
+}

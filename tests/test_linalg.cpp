@@ -212,6 +212,7 @@ TEST(Linalg, FactorFitEqualsCovarianceFit) {
       same(by_factor.cp(), by_covariance.cp(), "cp");
       same(by_factor.cp_rev(), by_covariance.cp_rev(), "cp_rev");
       same(by_factor.joint(0.7), by_covariance.joint(0.7), "joint");
+      same(by_factor.pls(), by_covariance.pls(), "pls");  // Sxy = Rx Byl^T from the factor
       EXPECT_NEAR(by_factor.ca_encoder_norm(), by_covariance.ca_encoder_norm(),
                   1e-9 * by_covariance.ca_encoder_norm());
       EXPECT_LT((by_factor.cp_predictor() - by_covariance.cp_predictor()).norm(), 1e-10);

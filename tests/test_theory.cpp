@@ -227,3 +227,73 @@ TEST(Theory, OneSignalCoordinateSweptAloneMovesRca) {
     EXPECT_NEAR(t.delta_ca, std::min(0.8, kappa3 * kappa3 / (kappa3 * kappa3 + 1)) / 0.5, 1e-14);
   }
 }
+
+// PLS (issue 13): the population Sxy = diag(kappa_i^2, eta_j), so Delta_PLS = min kappa_i^2 /
+// max eta_j, independent of the signal noise gamma_x, gamma_y.
+TEST(Theory, PlsSeparationRatioByHand) {
+  // kappa = 1, eta = 0.3 (gt = 1): 1 / 0.3.
+  const Theory t = theory(cell({{"kappa", {1}}, {"nu", {0.3}}}));
+  EXPECT_NEAR(t.delta_pls, 1 / 0.3, 1e-14);
+  EXPECT_EQ(t.r_pls, 2);
+  ASSERT_EQ(t.pls_signal.size(), 2);
+  ASSERT_EQ(t.pls_nuisance.size(), 8);
+  EXPECT_EQ(t.pls_signal(0), 1.0);
+  EXPECT_NEAR(t.pls_nuisance(0), 0.3, 1e-16);
+  // gamma_y = 0.05, gt_y = 5, nu = 0.5: CA recovers (1.38) but eta = 0.5 sqrt(5) > kappa^2.
+  const Theory loud =
+      theory(cell({{"kappa", {1}}, {"gamma_y", {0.05}}, {"gamma_tilde_y", {5}}, {"nu", {0.5}}}));
+  EXPECT_NEAR(loud.delta_pls, 1 / (0.5 * std::sqrt(5.0)), 1e-14);  // 0.894...
+  EXPECT_EQ(loud.r_pls, 0);
+  EXPECT_GT(loud.delta_ca, 1);
+  // Noisy signal coordinates (gamma = 100) hurt CA (rho = 1/101) but not PLS.
+  const Theory noisy = theory(cell({{"kappa", {1}}, {"gamma_x", {100}}, {"gamma_y", {100}}}));
+  EXPECT_NEAR(noisy.delta_pls, 1 / 0.5, 1e-14);
+  EXPECT_NEAR(noisy.delta_ca, (1.0 / 101) / 0.5, 1e-14);
+  // kappa_i = 2, 1, 0.5 (decay 0.5), eta = 0.4: kappa^2 = 4, 1, 0.25, two above 0.4.
+  const Theory decay =
+      theory(cell({{"d", {8}}, {"k", {3}}, {"kappa", {2}}, {"kappa_decay", {0.5}}, {"nu", {0.4}}}));
+  EXPECT_NEAR(decay.delta_pls, 0.25 / 0.4, 1e-15);
+  EXPECT_EQ(decay.r_pls, 2);
+  // Unequal nuisance variances: max eta = 0.9 sqrt(3 * 1) at the loudest coordinate.
+  const Theory uneven = theory(cell(
+      {{"d", {5}}, {"k", {1}}, {"kappa", {2}}, {"gamma_tilde_x", {1, 2, 0.5, 3}}, {"nu", {0.9}}}));
+  EXPECT_NEAR(uneven.delta_pls, 4 / (0.9 * std::sqrt(3.0)), 1e-14);
+  EXPECT_EQ(uneven.r_pls, 1);
+}
+
+TEST(Theory, PlsConventionsZeroSignalAndNoNuisance) {
+  for (const double nu : {0.0, 0.5, 1.0}) {
+    const Theory zero = theory(cell({{"kappa", {0}}, {"nu", {nu}}}));
+    EXPECT_EQ(zero.delta_pls, 0.0) << nu;
+    EXPECT_EQ(zero.r_pls, 0) << nu;
+  }
+  const Theory none = theory(cell({{"kappa", {0.1}}, {"nu", {0}}}));
+  EXPECT_EQ(none.delta_pls, kInf);
+  EXPECT_EQ(none.r_pls, 2);
+  // A zero-variance nuisance coordinate carries no covariance: eta = 0 even at nu = 1.
+  const Theory silent = theory(cell({{"gamma_tilde_x", {0}}, {"nu", {1}}}));
+  EXPECT_EQ(silent.delta_pls, kInf);
+  // kappa = eta exactly: not > 1, nothing recovered.
+  const Theory tie = theory(cell({{"kappa", {0.5}}, {"nu", {0.25}}}));
+  EXPECT_EQ(tie.delta_pls, 1.0);
+  EXPECT_EQ(tie.r_pls, 0);
+}
+
+TEST(Theory, PlsScaleSafe) {
+  // kappa^2 underflows (1e-340) but positive signal with no correlation is still +inf.
+  EXPECT_EQ(theory(cell({{"kappa", {1e-170}}, {"nu", {0}}})).delta_pls, kInf);
+  // 1e-340 / (0.5e-300) = 2e-40 and 1e400 / 0.5e300 = 2e100: neither kappa^2 is a double.
+  const Theory tiny = theory(cell({{"kappa", {1e-170}},
+                                   {"gamma_tilde_x", {1e-300}},
+                                   {"gamma_tilde_y", {1e-300}},
+                                   {"nu", {0.5}}}));
+  EXPECT_NEAR(tiny.delta_pls / 2e-40, 1, 1e-14);
+  const Theory huge = theory(cell(
+      {{"kappa", {1e200}}, {"gamma_tilde_x", {1e300}}, {"gamma_tilde_y", {1e300}}, {"nu", {0.5}}}));
+  EXPECT_NEAR(huge.delta_pls / 2e100, 1, 1e-14);
+  EXPECT_EQ(huge.r_pls, 2);
+  for (const double kappa : {1e-300, 1e-160, 1.0, 1e160, 1e300})
+    for (const double nu : {0.0, 1e-300, 0.5, 1.0})
+      EXPECT_FALSE(std::isnan(theory(cell({{"kappa", {kappa}}, {"nu", {nu}}})).delta_pls))
+          << kappa << " " << nu;
+}

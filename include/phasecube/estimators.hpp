@@ -1,6 +1,6 @@
 #pragma once
 // Finite-sample estimators (DESIGN 1.2): CA (CCA), CP x->y and y->x (reduced-rank
-// regression), CA+probe and joint(lambda). Pure linear algebra on sample covariances.
+// regression), CA+probe, joint(lambda) and PLS. Pure linear algebra on sample covariances.
 //
 // Everything is computed in whitened coordinates with a whitening G, G^T G = Sxx^+ (a
 // Cholesky inverse, or the eigen pseudo-inverse square root when Sxx is singular, e.g.
@@ -8,6 +8,8 @@
 //   CA:    C^ C^T   = Gx Sxy Syy^+ Syx Gx^T   -> top-k eigenvectors P_k, encoder Gx^T P_k
 //   CP:    A^T A^   = Gx Sxy Syx Gx^T         -> top-k eigenvectors V_k, encoder Gx^T V_k
 //   joint: A^T A^ + lambda (C^ C^T - I)
+// PLS needs no whitening: the top-k left singular vectors of Sxy are the top-k eigenvectors
+// of Sxy Syx, the encoder itself.
 // The encoder is returned as d x k columns spanning the recovered subspace.
 #include <Eigen/Dense>
 
@@ -93,6 +95,8 @@ struct EstimatorScratch {
   Eigen::VectorXd inverse;
   SymmetricEigen gram_eig;
   TopEigen joint_eig;
+  Eigen::MatrixXd pls_cross, pls_matrix;  // Sxy (factored fits only) and Sxy Syx
+  TopEigen pls_eig;
 };
 
 class CrossModalFit {
@@ -122,10 +126,14 @@ class CrossModalFit {
   void ca_probe(EstimatorScratch& scratch, Eigen::MatrixXd& b) const;
   // Joint(lambda) encoder: top-k eigenvectors of A^T A^ + lambda (C^ C^T - I), into out.
   void joint(double lambda, EstimatorScratch& scratch, Subspace& out) const;
-  // The same three with their own scratch (tests; the trial loop reuses one per thread).
+  // PLS encoder: the top-k left singular vectors of Sxy (orthonormal, x space) and all d
+  // singular values of Sxy, into out. Either fit path: a factored fit's Sxy = Rx Byl^T.
+  void pls(EstimatorScratch& scratch, Subspace& out) const;
+  // The same four with their own scratch (tests; the trial loop reuses one per thread).
   Eigen::MatrixXd cp_predictor() const;
   Eigen::MatrixXd ca_probe() const;
   Subspace joint(double lambda) const;
+  Subspace pls() const;
 
  private:
   // Encoder Gx^T v (x side) or Gy^T v (y side) for the top-k vectors of `eig`.

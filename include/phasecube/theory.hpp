@@ -20,6 +20,11 @@ struct Theory {
   double delta_ca = 0, delta_cp = 0, delta_cp_rev = 0;
   int r_ca = 0, r_cp = 0, r_cp_rev = 0;
   Regime regime = Regime::Neither;
+  // PLS: the singular values of the population Sxy = diag(kappa_i^2, eta_j) (k, d-k),
+  // Delta_PLS = min kappa_i^2 / max eta_j and r_PLS = #{i : kappa_i^2 > max eta_j}.
+  Eigen::VectorXd pls_signal, pls_nuisance;
+  double delta_pls = 0;
+  int r_pls = 0;
 };
 
 // Separation ratio min(signal) / max(nuisance) with the DESIGN conventions: zero signal
@@ -34,6 +39,12 @@ int recovered_count(const Eigen::VectorXd& signal, const Eigen::VectorXd& nuisan
 // form (no kappa^2 formed) outside; 0 for kappa = 0.
 double signal_correlation(double kappa, double ga, double gb);
 double signal_cross(double kappa, double g);
+
+// Delta_PLS = min kappa_i^2 / max eta_j with separation_ratio's conventions, taken as
+// (min kappa_i / sqrt(max eta_j))^2 so that kappa^2 may overflow or underflow (a kappa of
+// 1e-170 with no nuisance correlation is still +inf). r_PLS likewise: kappa_i > sqrt(max eta).
+double pls_separation_ratio(const Eigen::VectorXd& kappa, const Eigen::VectorXd& eta);
+int pls_recovered_count(const Eigen::VectorXd& kappa, const Eigen::VectorXd& eta);
 
 Theory theory(const CellParams& p);
 

@@ -394,6 +394,18 @@ void CrossModalFit::joint(double lambda, EstimatorScratch& s, Subspace& out) con
   encode(s.joint_eig, true, false, out);
 }
 
+void CrossModalFit::pls(EstimatorScratch& s, Subspace& out) const {
+  if (factored_) {  // Sxy = Rx Byl^T (lx_, byl_t_ of fit_factor), not formed by the fit
+    lower_multiply(lx_, byl_t_, s.pls_cross);
+    syrk(s.pls_cross, false, s.pls_matrix);
+  } else {
+    syrk(sxy_, false, s.pls_matrix);
+  }
+  s.pls_eig.compute(s.pls_matrix, k_);
+  out.values = s.pls_eig.values().cwiseMax(0.0).cwiseSqrt();
+  out.encoder = s.pls_eig.vectors();
+}
+
 Eigen::MatrixXd CrossModalFit::cp_predictor() const {
   EstimatorScratch s;
   Eigen::MatrixXd b;
@@ -412,6 +424,13 @@ Subspace CrossModalFit::joint(double lambda) const {
   EstimatorScratch s;
   Subspace out;
   joint(lambda, s, out);
+  return out;
+}
+
+Subspace CrossModalFit::pls() const {
+  EstimatorScratch s;
+  Subspace out;
+  pls(s, out);
   return out;
 }
 

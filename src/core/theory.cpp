@@ -64,6 +64,15 @@ int recovered_count(const Eigen::VectorXd& signal, const Eigen::VectorXd& nuisan
   return static_cast<int>((signal.array() > q).count());
 }
 
+double pls_separation_ratio(const Eigen::VectorXd& kappa, const Eigen::VectorXd& eta) {
+  const double r = separation_ratio(kappa, eta.cwiseSqrt());
+  return r * r;
+}
+
+int pls_recovered_count(const Eigen::VectorXd& kappa, const Eigen::VectorXd& eta) {
+  return recovered_count(kappa, eta.cwiseSqrt());
+}
+
 Theory theory(const CellParams& p) {
   Theory t;
   const int k = p.k, m = p.d - p.k;
@@ -99,6 +108,10 @@ Theory theory(const CellParams& p) {
   t.r_cp = recovered_count(t.tau, t.xi);
   t.r_cp_rev = recovered_count(t.tau_rev, t.xi_rev);
   t.regime = regime_of(t.delta_ca > 1.0, t.delta_cp > 1.0);
+  t.pls_signal = p.kappa.array().square();
+  t.pls_nuisance = eta;
+  t.delta_pls = pls_separation_ratio(p.kappa, eta);
+  t.r_pls = pls_recovered_count(p.kappa, eta);
   return t;
 }
 

@@ -26,7 +26,7 @@ struct TrialScratch {
   SubspaceScore score;
   EstimatorScratch estimators;
   Eigen::MatrixXd cp_predictor, ca_probe;  // d x d predictors
-  Subspace joint;
+  Subspace joint, pls;
   // Binding: every modality's encoder per method, and one of the best pair.
   std::vector<Eigen::MatrixXd> anchor, centroid, all_pairs;
   Eigen::MatrixXd pair;

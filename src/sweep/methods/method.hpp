@@ -23,9 +23,9 @@
 namespace phasecube {
 
 // How an entry is switched on. Estimator: by `[run] methods` (default: every estimator of the
-// model). Derived: when every entry it `reads` is on (it reads their variables, e.g. the
-// simulated regime from CA's and CP's recovery rates). Section: when the config has the
-// section named by the entry (`[diagnose]`).
+// model that is `default_on`). Derived: when every entry it `reads` is on (it reads their
+// variables, e.g. the simulated regime from CA's and CP's recovery rates). Section: when the config
+// has the section named by the entry (`[diagnose]`).
 enum class MethodKind { Estimator, Derived, Section };
 
 // What an entry needs per trial: Nothing (derived entries: no per-trial work), the trial's
@@ -140,6 +140,9 @@ struct MethodEntry {
 
   std::string_view name = {};  // `[run] methods` name; the cube's root `methods` lists estimators
   MethodKind kind = MethodKind::Estimator;
+  // Estimators: whether a run without `[run] methods` computes it. False for methods added
+  // after the default set was fixed (pls), so that today's cubes keep exactly their variables.
+  bool default_on = true;
   std::span<const VariableSpec> variables = {};  // the cube variables it owns, in cube order
   MethodNeeds needs = MethodNeeds::Fit;
   // False for a method whose result depends on the data's frame (Adam's per-coordinate steps):

@@ -11,7 +11,7 @@
 #include "sweep/config_text.hpp"
 
 #define PHASECUBE_TWO_MODALITY_METHODS(X) \
-  X(ca) X(cp) X(cp_rev) X(probe) X(joint) X(regime) X(diagnose)
+  X(ca) X(cp) X(cp_rev) X(probe) X(joint) X(pls) X(regime) X(diagnose)
 #define PHASECUBE_BINDING_METHODS(X) X(anchor) X(centroid) X(best_pair) X(all_pairs) X(winner)
 
 namespace phasecube {
@@ -43,20 +43,24 @@ struct CubeKind<BindingModel> {
                                     empirical = "empirical_winner";
 };
 
+// Empty `methods` (no `[run] methods`): the default_on estimators.
 template <class Model>
 bool selected(const MethodEntry<Model>& e, const std::vector<std::string>& methods) {
-  return methods.empty() || std::find(methods.begin(), methods.end(), e.name) != methods.end();
+  if (methods.empty()) return e.default_on;
+  return std::find(methods.begin(), methods.end(), e.name) != methods.end();
 }
 
 template <class Model>
 bool switched_on(const MethodEntry<Model>& e, const std::vector<std::string>& methods,
                  SectionUse sections) {
+  const auto all = registered_methods<Model>();
   switch (e.kind) {
     case MethodKind::Estimator:
       return selected(e, methods);
     case MethodKind::Derived:
       return std::all_of(e.reads.begin(), e.reads.end(), [&](std::string_view name) {
-        return methods.empty() || std::find(methods.begin(), methods.end(), name) != methods.end();
+        return std::any_of(all.begin(), all.end(),
+                           [&](const auto* r) { return r->name == name && selected(*r, methods); });
       });
     case MethodKind::Section:
       return sections != SectionUse::Off;
@@ -82,6 +86,17 @@ std::vector<std::string_view> estimator_names() {
     if (e->kind == MethodKind::Estimator) names.push_back(e->name);
   return names;
 }
+
+namespace {
+// The estimators a run without `[run] methods` computes, in registry order.
+template <class Model>
+std::vector<std::string> default_estimators() {
+  std::vector<std::string> names;
+  for (const auto* e : registered_methods<Model>())
+    if (e->kind == MethodKind::Estimator && e->default_on) names.emplace_back(e->name);
+  return names;
+}
+}  // namespace
 
 std::string join_methods(const std::vector<std::string>& names) {
   std::string s;
@@ -177,16 +192,13 @@ std::vector<std::string> parse_methods(const std::string& key, const std::string
   std::vector<std::string> names;
   for (std::size_t i = 0; i < known.size(); ++i)
     if (chosen[i]) names.emplace_back(known[i]);
-  if (names.size() == known.size()) names.clear();  // every estimator: the default, unwritten
+  if (names == default_estimators<Model>()) names.clear();  // the default set, unwritten
   return names;
 }
 
 template <class Model>
 std::string methods_text(const std::vector<std::string>& methods) {
-  if (!methods.empty()) return join_methods(methods);
-  std::vector<std::string> all;
-  for (const auto name : estimator_names<Model>()) all.emplace_back(name);
-  return join_methods(all);
+  return join_methods(methods.empty() ? default_estimators<Model>() : methods);
 }
 
 namespace {

@@ -24,8 +24,8 @@ std::vector<std::string_view> estimator_names();
 enum class SectionUse { Off, On, Optional };
 
 // The entries a run computes and the cube they make: the selected estimators (`methods`:
-// names in registry order; empty: every estimator), the derived entries whose inputs are all
-// selected, the Section entries when `sections` is not Off; then the counters trials_done and
+// names in registry order; empty: the default_on estimators), the derived entries whose inputs are
+// all selected, the Section entries when `sections` is not Off; then the counters trials_done and
 // done. For a model with a `modality` dimension, `modalities` is its length (M_max).
 template <class Model>
 class MethodPlan {
@@ -55,11 +55,11 @@ class MethodPlan {
 };
 
 // `[run] methods = a, b, ...` for `Model`: known estimator names, each once, at least one,
-// returned in registry order (empty when every estimator is listed: the default). Throws
+// returned in registry order (empty when exactly the default_on ones are listed). Throws
 // InputError naming `key` and listing the estimators.
 template <class Model>
 std::vector<std::string> parse_methods(const std::string& key, const std::string& text);
-// The methods a run computes as "a,b,c" (empty `methods`: every estimator).
+// The methods a run computes as "a,b,c" (empty `methods`: the default_on estimators).
 template <class Model>
 std::string methods_text(const std::vector<std::string>& methods);
 
@@ -67,7 +67,7 @@ std::string methods_text(const std::vector<std::string>& methods);
 std::string join_methods(const std::vector<std::string>& names);
 
 // The schema of a stored cube (read_cube's resolver): its kind's model, its stored methods
-// (none stored: every estimator), Section variables optional.
+// (none stored: the default_on estimators), Section variables optional.
 CubeSchema stored_schema(const StoredKind& stored);
 // io's one reader with the registry's schemas: what inspect, validate and --resume read.
 CubeContents read_cube(const std::string& path);
