@@ -23,6 +23,7 @@
 #include "sweep/config.hpp"
 #include "sweep/cost.hpp"
 #include "sweep/grid.hpp"
+#include "sweep/methods/registry.hpp"
 
 namespace phasecube {
 namespace {
@@ -795,8 +796,11 @@ TEST(Memory, NeedGrowsWithGridThreadsAndTrials) {
   c.axes = {Axis{"kappa", "", std::vector<double>(1000, 1.0)}};
   c.run.trials = 1000;
   const MemoryNeed theory = memory_need(c, 0);
-  // 33 slots per cell: the default methods' 31 variables and the two counters.
-  EXPECT_EQ(theory.records, 1000.0 * 33 * sizeof(double));
+  // A record is the default methods' variables and the two counters: 36 doubles (34 + 2).
+  const std::size_t slots =
+      MethodPlan<TwoModalityModel>({}, SectionUse::Off, 0).schema().record_size();
+  EXPECT_EQ(slots, 36u);
+  EXPECT_EQ(theory.records, 1000.0 * static_cast<double>(slots) * sizeof(double));
   EXPECT_EQ(theory.snapshot, theory.records);
   EXPECT_EQ(theory.workspaces + theory.outcomes, 0.0);
   const MemoryNeed one = memory_need(c, 1), two = memory_need(c, 2);
@@ -825,7 +829,7 @@ TEST(MemoryDeathTest, GridJustOverTheAddressSpaceLimitIsRefused) {
              format_number(cells) + ")\n";
     };
     Config probe = config_from_text(config(1), "t");
-    const double cell = memory_need(probe, 0).cell, record = 2.0 * 33 * sizeof(double);
+    const double cell = memory_need(probe, 0).cell, record = 2.0 * 36 * sizeof(double);
     const double fits = std::floor((limit - cell) / record);
     config_from_text(config(fits), "t");  // fits exactly
     try {

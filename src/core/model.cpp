@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "phasecube/infonce.hpp"
+
 namespace phasecube {
 
 std::string format_number(double v) {
@@ -203,6 +205,9 @@ InfoNceParams infonce_params(const ParamValues& values) {
   q.tau = optional_scalar(values, "infonce_tau");
   if (!(q.tau > 0)) throw ParamError("infonce_tau", format_number(q.tau), "must be > 0");
   q.batch = optional_integer(values, "infonce_batch", 2);
+  if (q.batch > kInfoNceMaxBatch)  // its B x B similarities live in memory
+    throw ParamError("infonce_batch", std::to_string(q.batch),
+                     "must be <= " + std::to_string(kInfoNceMaxBatch));
   q.lr = optional_scalar(values, "infonce_lr");
   if (!(q.lr > 0)) throw ParamError("infonce_lr", format_number(q.lr), "must be > 0");
   q.max_steps = optional_integer(values, "infonce_max_steps", 1);

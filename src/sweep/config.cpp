@@ -252,6 +252,15 @@ void validate(const Config& c, const Provenance& where) {
   for (const auto& a : c.axes)
     for (double v : a.values) check_alone(a.name, {v}, Provenance::axis(a.name, v));
 
+  // A method that trains on the data matrix needs the direct sampler (Wishart draws only the
+  // covariance).
+  const MethodPlan<TwoModalityModel> plan(c.run.methods, SectionUse::Off, 0);
+  if (c.run.sampler == SamplerKind::Wishart && plan.needs_data())
+    throw InputError(
+        "run.sampler = wishart: the selected methods include one that trains on the "
+        "data matrix, which only the direct sampler draws; use sampler = auto or "
+        "direct");
+
   // Then every cell: combinations (k < d, list lengths, n >= 2d for wishart).
   const Grid grid(c);
   for (std::size_t i = 0; i < grid.cell_count(); ++i) {

@@ -5,6 +5,7 @@
 
 #include "io/binding_schema.hpp"
 #include "io/schema.hpp"
+#include "phasecube/infonce.hpp"
 #include "sweep/binding_config.hpp"
 #include "sweep/cell.hpp"
 
@@ -49,6 +50,12 @@ double workspace_bytes(double d, double m) {
   return (3 * p * p + 128 * p + fit) * kDouble;
 }
 
+// A data-matrix trial: the n x 2d data, x and y (rotated copies) and the two rotations, plus
+// a trained objective's batch buffers (InfoNCE: the B x B similarities and B x d batches).
+double data_bytes(double n, double d, double batch) {
+  return (4 * n * d + 2 * d * d + batch * batch + 4 * batch * d) * kDouble;
+}
+
 // A [diagnose] trial: the n x d draws of x and y with the procedure's copies of them
 // (centred, whitened, per fold), and the n x L labels.
 double diagnose_bytes(double n, double d, double labels) {
@@ -77,6 +84,10 @@ MemoryNeed memory_need(const Config& c, int threads) {
       need.workspaces +=
           threads *
           diagnose_bytes(largest(c.fixed, c.axes, "n", kMaxModelInteger, 1), d, dg->labels);
+    if (plan.needs_data())
+      need.workspaces +=
+          threads * data_bytes(largest(c.fixed, c.axes, "n", kMaxModelInteger, 1), d,
+                               largest(c.fixed, c.axes, "infonce_batch", kInfoNceMaxBatch, 1024));
     need.outcomes =
         static_cast<double>(c.run.trials) * static_cast<double>(trial_outcome_bytes(plan, 2));
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "phasecube/estimators.hpp"
+#include "phasecube/infonce.hpp"
 #include "phasecube/metrics.hpp"
 #include "phasecube/sampler.hpp"
 
@@ -27,6 +28,8 @@ struct TrialScratch {
   EstimatorScratch estimators;
   Eigen::MatrixXd cp_predictor, ca_probe;  // d x d predictors
   Subspace joint, pls;
+  InfoNceTrainer infonce;           // its weights, Adam moments and batch buffers
+  Eigen::MatrixXd infonce_encoder;  // W in the model's frame, as columns (d x k)
   // Binding: every modality's encoder per method, and one of the best pair.
   std::vector<Eigen::MatrixXd> anchor, centroid, all_pairs;
   Eigen::MatrixXd pair;

@@ -17,6 +17,8 @@ constexpr VariableSpec kVariables[] = {
      "PLS share of trials recovering all k signal directions"},
     {"pls_recovered_dims_mean", VarType::Float64, "PLS mean number of recovered signal directions"},
     {"pls_gap_mean", VarType::Float64, "PLS mean spectral gap sigma_k / sigma_k+1 of Sxy"},
+    {"pls_projector_distance_mean", VarType::Float64,
+     "PLS mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
 };
 
 void closed_form(const TwoModalityModel::CellContext& c, MethodSlots slots) {
