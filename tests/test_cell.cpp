@@ -77,7 +77,7 @@ TEST(Cell, ConsistentAtLargeN) {
   EXPECT_NEAR(get(r, "ca_gap_mean"), theory(p).delta_ca, 0.02);
 }
 
-TEST(Cell, DegenerateCellsStayFinite) {
+TEST(Cell, DegenerateCellsStayFinite) {  // every estimator, pls too
   const ParamValues cases[] = {
       {{"kappa", {0}}},                                      // no signal at all
       {{"nu", {0}}},                                         // no nuisance correlation
@@ -89,12 +89,16 @@ TEST(Cell, DegenerateCellsStayFinite) {
   };
   for (const auto& c : cases) {
     const CellParams p = cell(c);
-    const CellRecord r = simulate_cell(p, settings(8), 3);
-    for (const char* v : {"ca_distance_mean", "cp_distance_mean", "cp_rev_distance_mean",
-                          "ca_recovery_rate", "cp_risk_mean", "cp_signal_risk_mean",
-                          "ca_probe_risk_mean", "ca_probe_signal_risk_mean", "ca_distance_std"}) {
+    RunSettings run = settings(8);
+    run.methods = {"ca", "cp", "cp_rev", "probe", "joint", "pls"};
+    const CellRecord r = simulate_cell(p, run, 3);
+    for (const char* v :
+         {"ca_distance_mean", "cp_distance_mean", "cp_rev_distance_mean", "ca_recovery_rate",
+          "cp_risk_mean", "cp_signal_risk_mean", "ca_probe_risk_mean", "ca_probe_signal_risk_mean",
+          "ca_distance_std", "pls_distance_mean", "pls_recovery_rate"}) {
       EXPECT_TRUE(std::isfinite(get(r, v))) << v;
     }
+    EXPECT_FALSE(std::isnan(get(r, "theory_delta_pls")));  // +inf at nu = 0
     const double dist = get(r, "ca_distance_mean");
     EXPECT_GE(dist, -1e-12);
     EXPECT_LE(dist, 1 + 1e-12);
