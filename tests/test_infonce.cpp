@@ -52,7 +52,7 @@ double gradient_error(InfoNceTrainer& t, const MatrixXd& xb, const MatrixXd& yb,
   MatrixXd& p = of_w ? w : v;
   const MatrixXd& analytic = of_w ? gw : gv;
   MatrixXd numeric(p.rows(), p.cols());
-  const double h = 1e-5;
+  const double h = 1e-5 * std::min(1.0, 10 * tau);  // derivatives grow like powers of 1 / tau
   for (Eigen::Index i = 0; i < p.rows(); ++i) {
     for (Eigen::Index j = 0; j < p.cols(); ++j) {
       const double p0 = p(i, j);
@@ -89,8 +89,9 @@ TEST(InfoNce, GradientMatchesCentralDifferences) {
     int batch, d, k;
     double tau;
   };
-  for (const Case c : {Case{2, 4, 2, 0.5}, Case{7, 5, 2, 0.1}, Case{64, 20, 3, 0.1},
-                       Case{33, 8, 3, 0.05}, Case{40, 6, 2, 1.7}, Case{20, 6, 3, 0.002}}) {
+  for (const Case c :
+       {Case{2, 4, 2, 0.5}, Case{7, 5, 2, 0.1}, Case{64, 20, 3, 0.1}, Case{33, 8, 3, 0.05},
+        Case{40, 6, 2, 1.7}, Case{30, 7, 4, 0.2}, Case{20, 6, 3, 0.002}}) {
     const MatrixXd xb = gaussian(c.batch, c.d, rng), yb = gaussian(c.batch, c.d, rng);
     const MatrixXd w = gaussian(c.k, c.d, rng) / 3, v = gaussian(c.k, c.d, rng) * 2;
     SCOPED_TRACE(::testing::Message()

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "phasecube/infonce.hpp"
 #include "sweep/binding_config.hpp"
 #include "sweep/cell.hpp"
 
@@ -167,5 +168,30 @@ TEST(NoAllocation, BindingTrialsAfterTheFirstDoNotAllocate) {
     const long t = binding_allocations(p, run, 8), t2 = binding_allocations(p, run, 16);
     EXPECT_EQ(t2, t) << c.what << ": " << static_cast<double>(t2 - t) / 8
                      << " allocations per trial";
+  }
+}
+
+TEST(NoAllocation, InfoNceTrainingsAfterTheFirstDoNotAllocate) {
+  require_counting_allocator();
+  Stream data(1, 0, 0);
+  Eigen::MatrixXd x(400, 8), y(400, 8);
+  for (double& e : x.reshaped()) e = data.normal();
+  for (double& e : y.reshaped()) e = data.normal() + 0.1 * e;
+  InfoNceTrainer t;
+  InfoNceSettings s;
+  s.batch = 128;  // gw = dzx^T xb and friends: Eigen products of a realistic size
+  s.max_steps = 30;
+  // Both softmax paths, k = 3 (fused kernels) and k = 2 (general), reusing one trainer.
+  for (const double tau : {0.1, 0.001}) {
+    for (const int k : {3, 2}) {
+      s.tau = tau;
+      auto train = [&](std::uint64_t trial) {
+        Stream init(1, 0, trial, StreamPurpose::InfoNceInit);
+        Stream batches(1, 0, trial, StreamPurpose::InfoNceBatches);
+        t.train(x, y, k, s, init, batches);
+      };
+      train(0);
+      EXPECT_EQ(allocations_of([&] { train(1); }), 0) << "tau " << tau << " k " << k;
+    }
   }
 }

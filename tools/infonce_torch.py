@@ -7,7 +7,9 @@ Optional tool: needs Debian's python3-torch (apt-get install -y python3-torch); 
 build or the tests depends on it (tests/check_infonce_torch.sh skips without it).
 
     tools/infonce_torch.py time [--batch 256 1024] [--steps 200] [--dtype float64|float32]
-        one Adam step at d = 20, k = 3 on one thread (torch.set_num_threads(1)), ms/step
+                                [--cpp build/tests/bench/bench_infonce]
+        one Adam step at d = 20, k = 3 on one thread (torch.set_num_threads(1)), CPU ms/step;
+        with --cpp, the C++ step benchmark of the same batches in the same run, side by side
     tools/infonce_torch.py make DIR [--n 500] [--d 20] [--k 3] [--batch 256] [--steps 20]
         writes replay inputs: x.npy, y.npy (n x d), w0.npy, v0.npy (k x d), rows.npy (steps x B)
     tools/infonce_torch.py replay DIR --tau 0.1 --lr 1e-2
@@ -17,6 +19,8 @@ build or the tests depends on it (tests/check_infonce_torch.sh skips without it)
         the authors' whole training (their seeding, batches and stop rule): steps, final loss
 """
 import argparse
+import json
+import subprocess
 import sys
 import time
 
@@ -76,8 +80,18 @@ def train(torch, x, y, k, tau, seed, batch=1024, lr=1e-2, max_steps=5000, patien
     return w.detach().numpy(), v.detach().numpy(), step + 1, losses[-1]
 
 
+def cpp_step_ms(exe, batches):
+    """Per-step milliseconds (CPU time, median of 3) of bench_infonce's step/B."""
+    out = subprocess.run([exe, "--benchmark_filter=^step/(" + "|".join(map(str, batches)) + ")$",
+                          "--benchmark_repetitions=3", "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    return {int(b["name"].split("/")[1].split("_")[0]): b["cpu_time"]
+            for b in json.loads(out)["benchmarks"] if b.get("aggregate_name") == "median"}
+
+
 def cmd_time(args):
     torch = torch_module()
+    cpp = cpp_step_ms(args.cpp, args.batch) if args.cpp else {}
     dtype = getattr(torch, args.dtype)
     rng = np.random.default_rng(0)
     n, d, k = 5000, 20, 3
@@ -94,12 +108,15 @@ def cmd_time(args):
         for i in range(steps // 10 + 1):  # warm-up
             adam_step(torch, opt, x[torch.randint(0, n, (b,))], y[torch.randint(0, n, (b,))],
                       w, v, 0.1, labels)
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time, as the C++ benchmark's: a busy machine
         for i in range(steps):
             idx = torch.randint(0, n, (b,))
             adam_step(torch, opt, x[idx], y[idx], w, v, 0.1, labels)
-        ms = (time.perf_counter() - start) / steps * 1e3
-        print(f"torch step B={b}: {ms:.3f} ms/step")
+        ms = (time.process_time() - start) / steps * 1e3
+        line = f"torch step B={b}: {ms:.3f} ms/step"
+        if b in cpp:
+            line += f"   C++ (float64): {cpp[b]:.3f} ms/step   ratio {ms / cpp[b]:.1f}x"
+        print(line)
 
 
 def cmd_make(args):
@@ -146,6 +163,7 @@ def main():
     t.add_argument("--batch", type=int, nargs="+", default=[256, 1024])
     t.add_argument("--steps", type=int, default=200)
     t.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    t.add_argument("--cpp", help="bench_infonce executable to time alongside")
     m = sub.add_parser("make", help="write replay inputs")
     m.add_argument("dir")
     for name, default in [("n", 500), ("d", 20), ("k", 3), ("batch", 256), ("steps", 20),

@@ -14,8 +14,13 @@
 
 namespace phasecube {
 
-// The largest batch: the B x B logits (2 GiB at 16384) live in memory.
+// The largest batch: a trainer holds a B x B matrix (exp of the logits), 2 GiB at 16384.
 inline constexpr int kInfoNceMaxBatch = 16384;
+// Heap bytes of one trainer at batch B (the B x B matrix; the O(B d) rest is ignored), for
+// memory estimates: 8 MiB at B = 1024.
+inline double infonce_trainer_bytes(int batch) {
+  return 8.0 * static_cast<double>(batch) * static_cast<double>(batch);
+}
 
 struct InfoNceSettings {
   double tau = 0.1;  // temperature

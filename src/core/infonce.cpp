@@ -201,7 +201,8 @@ void InfoNceTrainer::logit_gradient_products(Eigen::Index batch) {
 // Leaves (P + Q) / (2B) itself in e_ (alpha_ = 1, beta_ = 0).
 double InfoNceTrainer::separate_shift_softmaxes(Eigen::Index batch, double tau) {
   const double inv_b = 1.0 / static_cast<double>(batch);
-  e_.noalias() = (zx_ / tau) * zy_.transpose();
+  zs_ = zx_ / tau;
+  e_.noalias() = zs_ * zy_.transpose();
   row_max_ = e_.rowwise().maxCoeff();
   col_max_ = e_.colwise().maxCoeff().transpose();
   row_sum_ = (e_.colwise() - row_max_).array().exp().rowwise().sum();
