@@ -77,7 +77,8 @@ import h5py, numpy as np
 full, pls, six, five = (h5py.File(p, "r") for p in ("full.h5", "pls.h5", "six.h5", "five.h5"))
 axes = {"nu"}
 pls_vars = {"theory_delta_pls", "theory_r_pls", "pls_distance_mean", "pls_distance_std",
-            "pls_recovery_rate", "pls_recovered_dims_mean", "pls_gap_mean"}
+            "pls_recovery_rate", "pls_recovered_dims_mean", "pls_gap_mean",
+            "pls_projector_distance_mean"}
 assert not any("pls" in k for k in full.keys()), sorted(full.keys())
 assert not any("pls" in k for k in five.keys())
 want = {"theory_delta_ca", "theory_r_ca"} | {k for k in full.keys() if k.startswith("ca_")
@@ -99,6 +100,19 @@ assert "methods = ca,pls" in pls.attrs["config"].decode()
 assert "methods = ca,cp,cp_rev,probe,joint,pls" in six.attrs["config"].decode()
 assert "methods =" not in five.attrs["config"].decode()
 PY
+# validate walks the closed-form boundaries of every method that has one (pls too).
+cases=$((cases + 1))
+"$EXE" run --config "$src/sweeps/quickstart.ini" --output q.h5 --run.methods=ca,cp,pls \
+  --run.trials=4 2>/dev/null || fail "quickstart with pls"
+"$EXE" validate q.h5 >"$IO/validate" 2>&1
+grep -qE "^  pls along nu +[0-9]+ crossings" "$IO/validate" ||
+  fail "validate q.h5 has no pls boundary: $(tail -3 "$IO/validate")"
+# inspect summarises every method in the cube, with its closed-form agreement where it has one.
+cases=$((cases + 1))
+"$EXE" inspect pls.h5 >"$IO/inspect" 2>&1
+grep -qE "^  pls +[0-9.]+ +[0-9.]+ +[0-9.]+% of 3$" "$IO/inspect" &&
+  grep -qE "^  ca +[0-9.]+ +[0-9.]+ +[0-9.]+% of 3$" "$IO/inspect" &&
+  ! grep -qE "^  cp " "$IO/inspect" || fail "inspect pls.h5: $(tail -4 "$IO/inspect")"
 "$EXE" theory --config c.ini --output plst.h5 --run.methods=pls 2>/dev/null || fail "theory pls"
 cases=$((cases + 1))
 "$py" - <<'PY' || fail "pls theory cube"
@@ -110,7 +124,7 @@ assert np.all(t["theory_r_pls"][()] == 2)
 assert np.all(np.isnan(t["pls_distance_mean"][()])) and "theory_delta_ca" not in t
 PY
 
-expect_error "run.methods = ca,foo: unknown method 'foo' (methods: ca, cp, cp_rev, probe, joint, pls)" \
+expect_error "run.methods = ca,foo: unknown method 'foo' (methods: ca, cp, cp_rev, probe, joint, pls, infonce)" \
   -- run --config c.ini --output x.h5 --run.methods=ca,foo
 expect_error "'ca' is listed twice" -- run --config c.ini --output x.h5 --run.methods=ca,ca
 expect_error "an empty name" -- run --config c.ini --output x.h5 --run.methods=ca,,cp

@@ -146,6 +146,41 @@ void print_regime_table(const RegimeTable& table, std::size_t done_cells, std::o
       << percent_text(agree, done_cells) << ")\n";
 }
 
+// Per subspace method in the cube (any `<m>_recovery_rate`: ca, cp, cp_rev, pls, infonce,
+// ...), over done cells: the mean recovery rate and projector distance, and where the method
+// has a closed form (`theory_delta_<m>`) how often Delta > 1 agrees with recovery rate >= 0.5.
+void print_methods(const CubeContents& c, std::ostream& out) {
+  const auto& done = c.variables.at("done");
+  out << "\nmethods over done cells: mean recovery rate, mean projector distance, agreement of "
+         "Delta > 1 with recovery rate >= 0.5\n";
+  for (const CubeVariable& v : c.schema.variables()) {
+    const std::string name(v.spec.name);
+    const std::string suffix = "_recovery_rate";
+    if (!name.ends_with(suffix) || !c.variables.contains(name)) continue;
+    const std::string m = name.substr(0, name.size() - suffix.size());
+    const auto& rate = c.variables.at(name);
+    const auto proj = c.variables.find(m + "_projector_distance_mean");
+    const auto delta = c.variables.find("theory_delta_" + m);
+    double cells = 0, rate_sum = 0, proj_sum = 0, agree = 0;
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      if (done[i] != 1 || !std::isfinite(rate[i])) continue;
+      cells += 1;
+      rate_sum += rate[i];
+      if (proj != c.variables.end()) proj_sum += proj->second[i];
+      if (delta != c.variables.end()) agree += (delta->second[i] > 1) == (rate[i] >= 0.5) ? 1 : 0;
+    }
+    if (cells == 0) continue;
+    char line[200];
+    std::snprintf(
+        line, sizeof line, "  %-10s %6.3f  %s  %s\n", m.c_str(), rate_sum / cells,
+        proj == c.variables.end() ? "    -" : significant_text(proj_sum / cells, 3).c_str(),
+        delta == c.variables.end()
+            ? "(no closed form)"
+            : (percent_text(agree, cells) + " of " + integer_text(cells)).c_str());
+    out << line;
+  }
+}
+
 }  // namespace
 
 std::string attribute_text(const std::map<std::string, std::string>& attributes, const char* key) {
@@ -202,6 +237,7 @@ int inspect_cube(const std::string& path, std::ostream& out) {
   else
     out << "\nno simulated regime: methods = " << methods_text<TwoModalityModel>(c.methods)
         << " (it needs ca and cp)\n";
+  print_methods(c, out);
   return 0;
 }
 

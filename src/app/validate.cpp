@@ -151,9 +151,14 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
   const auto& axes = grid.axes();
   const std::vector<std::size_t> shape = grid.shape();
   const auto& done = cube.variables.at("done");
-  const MethodColumns methods[] = {
+  // CA and CP always (validate needs them), then every other method with a closed form the
+  // cube has (pls).
+  std::vector<MethodColumns> methods = {
       {"ca", cube.variables.at("theory_delta_ca"), cube.variables.at("ca_recovery_rate")},
       {"cp", cube.variables.at("theory_delta_cp"), cube.variables.at("cp_recovery_rate")}};
+  if (cube.variables.contains("theory_delta_pls") && cube.variables.contains("pls_recovery_rate"))
+    methods.push_back(
+        {"pls", cube.variables.at("theory_delta_pls"), cube.variables.at("pls_recovery_rate")});
   std::vector<std::size_t> stride(shape.size(), 1);  // row-major
   for (std::size_t a = shape.size(); a-- > 1;) stride[a - 1] = stride[a] * shape[a];
   for (std::size_t a = 0; a < axes.size(); ++a) {
