@@ -26,7 +26,8 @@ def main(argv):
         sys.exit(__doc__)
     f = h5py.File(argv[0], "r")
     taus, nu = f["infonce_tau"][()], f["nu"][()]
-    if [d.label for d in f["ca_projector_distance_mean"].dims] != ["infonce_tau", "nu"]:
+    dims = [d[0].name for d in f["ca_projector_distance_mean"].dims]  # the attached scales
+    if dims != ["/infonce_tau", "/nu"]:
         sys.exit("infonce_table: expected axes (infonce_tau, nu)")
     ca, cp = f["ca_projector_distance_mean"][()], f["cp_projector_distance_mean"][()]
     inf = f["infonce_projector_distance_mean"][()]
