@@ -47,7 +47,6 @@ struct ModelOps<TwoModalityModel> {
                                                const RunSettings& run, std::uint64_t cell) {
     return {p, s.theory, s.pop, run, cell};
   }
-  static int modalities(const CellParams&) { return 2; }
   static std::vector<Eigen::MatrixXd> blocks(const CellParams& p) { return coordinate_blocks(p); }
   static constexpr int kChunk = 4;  // trials handed to a thread at a time
   template <class Workspace>
@@ -97,7 +96,6 @@ struct ModelOps<BindingModel> {
                                            const RunSettings& run, std::uint64_t cell) {
     return {p, s.theory, run, cell};
   }
-  static int modalities(const BindingParams& p) { return p.m; }
   static std::vector<Eigen::MatrixXd> blocks(const BindingParams& p) { return binding_blocks(p); }
   static constexpr int kChunk = 2;
   template <class Workspace>
@@ -165,7 +163,7 @@ bool simulate_cell(const typename Model::Cell& p, const RunSettings& run, std::u
   const typename Ops::State state(p);
   const typename Model::CellContext c = Ops::context(p, state, run, cell_index);
   closed_forms(c, plan, out);
-  const int m = Ops::modalities(p);
+  const int m = Model::modalities(p);
   const bool data = plan.needs_data(), rotate = plan.rotates(run.rotate);
   const SamplerKind kind = cell_sampler(plan, run.sampler, p.n, m, p.d);
   const auto& entries = plan.entries();
@@ -223,7 +221,7 @@ namespace {
 template <class Model>
 CellRecord one_cell(const typename Model::Cell& p, const RunSettings& run, std::uint64_t cell,
                     bool monte_carlo) {
-  const int modalities = std::is_same_v<Model, BindingModel> ? ModelOps<Model>::modalities(p) : 0;
+  const int modalities = std::is_same_v<Model, BindingModel> ? Model::modalities(p) : 0;
   const MethodPlan<Model> plan(run.methods, run.diagnose ? SectionUse::On : SectionUse::Off,
                                modalities);
   CellRecord r(std::make_shared<const CubeSchema>(plan.schema()));

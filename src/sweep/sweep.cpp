@@ -45,7 +45,6 @@ struct JobModel;
 template <>
 struct JobModel<TwoModalityModel> {
   static CellParams cell(const ParamValues& values) { return make_cell(values); }
-  static int modalities(const CellParams&) { return 2; }
   static double fit_pairs(int) { return 1; }  // CA/CP: one pair of d x d problems
   static std::string axis_long_name(const std::string& name) {
     const IndexedName in = parse_indexed_name(name);
@@ -59,7 +58,6 @@ struct JobModel<TwoModalityModel> {
 template <>
 struct JobModel<BindingModel> {
   static BindingParams cell(const ParamValues& values) { return make_binding_cell(values); }
-  static int modalities(const BindingParams& p) { return p.m; }
   static double fit_pairs(int m) { return static_cast<double>(m) * m; }
   static std::string axis_long_name(const std::string& name) {
     const IndexedName in = parse_indexed_name(name);
@@ -173,7 +171,7 @@ class ModelJob final : public GridJob {
   std::size_t cell_count() const override { return grid_.cell_count(); }
   double cell_cost(std::size_t cell) const override {
     const auto p = JobModel<Model>::cell(grid_.values(cell));
-    const int m = JobModel<Model>::modalities(p);
+    const int m = Model::modalities(p);
     const bool wishart =
         cell_sampler(plan_, config_.run.sampler, p.n, m, p.d) == SamplerKind::Wishart;
     double methods = 0;  // what the methods add per trial (a trained objective: most of it)

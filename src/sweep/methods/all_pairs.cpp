@@ -31,11 +31,6 @@ void measure(const BindingModel::TrialContext& t, double* out) {
   score_modalities(t, t.scratch.all_pairs, out);
 }
 
-void reduce(const BindingModel::CellContext& c, const TrialOutcomes& o, const RecordReader&,
-            MethodSlots slots) {
-  reduce_every_modality(c, o, slots, 1);
-}
-
 }  // namespace
 
 extern const BindingMethodEntry all_pairs_method;
@@ -45,6 +40,6 @@ const BindingMethodEntry all_pairs_method{.name = "all_pairs",
                                           .per_modality_outcomes = true,
                                           .closed_form = closed_form,
                                           .measure = measure,
-                                          .reduce = reduce};
+                                          .reduce = reduce_every_modality};
 
 }  // namespace phasecube::methods

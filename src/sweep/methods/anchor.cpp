@@ -32,11 +32,6 @@ void measure(const BindingModel::TrialContext& t, double* out) {
   score_modalities(t, t.scratch.anchor, out);
 }
 
-void reduce(const BindingModel::CellContext& c, const TrialOutcomes& o, const RecordReader&,
-            MethodSlots slots) {
-  reduce_every_modality(c, o, slots, 1);
-}
-
 }  // namespace
 
 extern const BindingMethodEntry anchor_method;
@@ -46,6 +41,6 @@ const BindingMethodEntry anchor_method{.name = "anchor",
                                        .per_modality_outcomes = true,
                                        .closed_form = closed_form,
                                        .measure = measure,
-                                       .reduce = reduce};
+                                       .reduce = reduce_every_modality};
 
 }  // namespace phasecube::methods

@@ -55,9 +55,11 @@ void reduce_modalities(const BindingModel::CellContext& c, const TrialOutcomes& 
   }
 }
 
+// The reduce of a method that binds every modality and declares one closed-form variable
+// before its statistics (anchor, centroid, all_pairs).
 inline void reduce_every_modality(const BindingModel::CellContext& c, const TrialOutcomes& o,
-                                  MethodSlots slots, std::size_t var) {
-  reduce_modalities(c, o, slots, var, [](int) { return true; });
+                                  const RecordReader&, MethodSlots slots) {
+  reduce_modalities(c, o, slots, 1, [](int) { return true; });
 }
 
 }  // namespace phasecube::methods

@@ -29,11 +29,6 @@ void measure(const BindingModel::TrialContext& t, double* out) {
   score_modalities(t, t.scratch.centroid, out);
 }
 
-void reduce(const BindingModel::CellContext& c, const TrialOutcomes& o, const RecordReader&,
-            MethodSlots slots) {
-  reduce_every_modality(c, o, slots, 1);
-}
-
 }  // namespace
 
 extern const BindingMethodEntry centroid_method;
@@ -43,6 +38,6 @@ const BindingMethodEntry centroid_method{.name = "centroid",
                                          .per_modality_outcomes = true,
                                          .closed_form = closed_form,
                                          .measure = measure,
-                                         .reduce = reduce};
+                                         .reduce = reduce_every_modality};
 
 }  // namespace phasecube::methods

@@ -100,6 +100,7 @@ class TrialOutcomes {
 struct TwoModalityModel {
   using Cell = CellParams;
   using Fit = CrossModalFit;
+  static int modalities(const CellParams&) { return 2; }
   struct CellContext {
     const CellParams& p;
     const Theory& theory;
@@ -119,6 +120,7 @@ struct TwoModalityModel {
 struct BindingModel {
   using Cell = BindingParams;
   using Fit = BindingFit;
+  static int modalities(const BindingParams& p) { return p.m; }
   struct CellContext {
     const BindingParams& p;
     const BindingTheory& theory;
