@@ -40,7 +40,8 @@ import h5py, numpy as np
 f, g = h5py.File("two.h5", "r"), h5py.File("norot.h5", "r")
 want = {"infonce_distance_mean", "infonce_distance_std", "infonce_recovery_rate",
         "infonce_recovered_dims_mean", "infonce_projector_distance_mean", "infonce_steps_mean",
-        "infonce_final_loss_mean", "ca_projector_distance_mean"}
+        "infonce_final_loss_mean", "ca_projector_distance_mean",
+        "infonce_projector_distance_std", "ca_projector_distance_std"}
 assert want <= set(f.keys()), sorted(want - set(f.keys()))
 assert "cp_distance_mean" not in f and "theory_regime" not in f
 assert f.attrs["methods"] == b"ca,infonce"
@@ -79,6 +80,35 @@ expect_error "infonce_tau" "must be > 0" -- run --config c.ini --output x.h5 \
 expect_error "infonce_batch" "must be <= 16384" -- run --config c.ini --output x.h5 \
   --model.infonce_batch=20000
 expect_error "infonce_max_steps" -- run --config c.ini --output x.h5 --model.infonce_max_steps=0
+# With k = 1 the normalised embedding is a sign and W never moves: refused, not simulated.
+expect_error "run.methods: infonce needs k >= 2" "in the cell with nu = 0" -- run --config c.ini \
+  --output x.h5 --model.k=1
+
+# validate walks InfoNCE's empirical boundary (no closed form) against CA's on the same line.
+# Along nu at kappa = (3, 2) the CA closed-form boundary is between nu = 0.6 and 0.9; with
+# these settings InfoNCE recovers in all 6 trials at nu <= 0.3 and in none at nu >= 0.9.
+printf '%s\n' '[model]' 'd = 6' 'k = 2' 'n = 1000' 'kappa = 3, 2' 'infonce_batch = 128' \
+  'infonce_lr = 0.05' 'infonce_tau = 0.5' 'infonce_max_steps = 600' 'infonce_patience = 50' \
+  '[axes]' 'nu = 0, 0.3, 0.6, 0.9, 0.99' '[run]' 'trials = 6' 'seed = 1' \
+  'methods = ca, cp, infonce' >v.ini
+"$EXE" run --config v.ini --output v.h5 2>/dev/null || fail "validate sweep"
+"$EXE" validate v.h5 --json >v.json 2>/dev/null || fail "validate --json"
+"$EXE" validate v.h5 >v.txt 2>/dev/null || fail "validate"
+cases=$((cases + 1))
+grep -q "infonce  along nu  *1 lines,  *1 crossings" v.txt || fail "validate text: $(grep infonce v.txt)"
+"$py" - <<'PY' || fail "validate's InfoNCE boundary"
+import h5py, json
+v = json.load(open("v.json"))
+[s] = v["empirical_boundaries"]
+assert (s["method"], s["axis"], s["lines"], s["crossings"]) == ("infonce", "nu", 1, 1), s
+[c] = v["empirical_crossings"]
+[ca] = [b for b in v["crossings"] if b["method"] == "ca"]
+assert 0.3 < c["empirical"] < 0.9, c
+assert c["ca_theory"] == ca["theory"] and c["ca_empirical"] == ca["empirical"], (c, ca)
+assert abs(s["mean_signed_to_ca_theory"] - (c["empirical"] - ca["theory"])) < 1e-12, s
+rate = h5py.File("v.h5", "r")["infonce_recovery_rate"][()]
+assert rate[0] == 1 and rate[1] == 1 and rate[3] == 0 and rate[4] == 0, rate
+PY
 
 [[ $failures -eq 0 ]] || { echo "check_infonce: $failures of $cases checks failed" >&2; exit 1; }
 echo "check_infonce: $cases checks OK"

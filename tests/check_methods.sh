@@ -78,7 +78,7 @@ full, pls, six, five = (h5py.File(p, "r") for p in ("full.h5", "pls.h5", "six.h5
 axes = {"nu"}
 pls_vars = {"theory_delta_pls", "theory_r_pls", "pls_distance_mean", "pls_distance_std",
             "pls_recovery_rate", "pls_recovered_dims_mean", "pls_gap_mean",
-            "pls_projector_distance_mean"}
+            "pls_projector_distance_mean", "pls_projector_distance_std"}
 assert not any("pls" in k for k in full.keys()), sorted(full.keys())
 assert not any("pls" in k for k in five.keys())
 want = {"theory_delta_ca", "theory_r_ca"} | {k for k in full.keys() if k.startswith("ca_")

@@ -7,7 +7,8 @@
 #       complete and bitwise equal to a serial run;
 #   (b) slurm/array.sbatch, two sweeps as an array, 1 rank x 2 threads each: same check;
 #   (c) a slower sweep is requeued mid-run (scontrol requeue): the job saves a partial cube,
-#       comes back by itself, resumes, and ends complete and bitwise equal to a serial run.
+#       comes back by itself, resumes, and ends complete and bitwise equal to a serial run;
+#   (d) an InfoNCE sweep (the one that needs a cluster), unchanged scripts, 2 ranks: same check.
 # Usage: check_slurm.sh <phasecube-exe> <source-dir>    (exit 77: skipped)
 # PHASECUBE_SLURM_KEEP=1 keeps the temp dir (logs, cubes) for debugging; PHASECUBE_SLURM_TRIALS
 # sets the trials of the slow sweep instead of calibrating them.
@@ -210,6 +211,22 @@ nu = linspace(0, 0.9, 5)
 [run]
 trials = 20
 INI
+cat >infonce.ini <<'INI'
+[model]
+d = 6
+k = 2
+n = 400
+kappa = 2
+infonce_batch = 64
+infonce_max_steps = 60
+infonce_patience = 10
+[axes]
+infonce_tau = 0.1, 0.5
+nu = 0, 0.5, 0.9
+[run]
+trials = 3
+methods = ca, cp, infonce
+INI
 # The slow sweep must still run when its first snapshot with finished cells appears (snapshots
 # are at least 5 s apart): size it for about 30 s of 2 cores with this machine and build (ASan
 # is ~20x slower than Release), timing a tenth of its cells at 1 and at T trials per cell (the
@@ -290,7 +307,7 @@ expect_completed() { # jobid
 
 say "serial reference runs"
 for r in "small.ini serial_small.h5" "small.ini serial_seed3.h5 --run.seed=3" \
-  "small.ini serial_seed4.h5 --run.seed=4"; do
+  "small.ini serial_seed4.h5 --run.seed=4" "infonce.ini serial_infonce.h5"; do
   read -r -a a <<<"$r"
   OMP_NUM_THREADS=2 "$exe" run --config "${a[0]}" --output "${a[1]}" "${a[@]:2}" 2>/dev/null ||
     fail "serial run ${a[*]}"
@@ -307,6 +324,18 @@ wait_for 120 "job $job to finish" job_gone "$job"
 expect_completed "$job"
 grep -q "step exited with status 0" "phasecube-$job.out" || fail "no clean step exit in the log"
 compare serial_small.h5 a.h5 2 1
+
+# ---------------------------------------------------------------- (d) an InfoNCE sweep
+say "(d) slurm/submit.sh infonce.ini -> 2 ranks x 1 thread"
+sub=$(env "$token" PHASECUBE="$exe" timeout 30 "$src/slurm/submit.sh" infonce.ini d.h5 -n 2 \
+  --cpus-per-task=1) || fail "submit.sh failed: $sub"
+job=$(sed -n 's/^submitted job \([0-9]*\):.*/\1/p' <<<"$sub")
+[[ -n $job ]] || fail "no job id in submit.sh output"
+wait_for 180 "job $job to finish" job_gone "$job"
+expect_completed "$job"
+compare serial_infonce.h5 d.h5 2 1
+"$py" -c "import h5py; assert 'infonce_projector_distance_mean' in h5py.File('d.h5', 'r')" ||
+  fail "d.h5 has no InfoNCE variables"
 
 # ---------------------------------------------------------------- (b) job array
 say "(b) slurm/array.sbatch: 2 sweeps, 1 rank x 2 threads each"
@@ -377,4 +406,4 @@ OMP_NUM_THREADS=2 "$exe" run --config slow.ini --output serial_slow.h5 2>/dev/nu
   fail "serial run slow.ini"
 compare serial_slow.h5 c.h5 2 1
 
-say "PASS: sbatch/srun --mpi=pmix, job array and requeue-resume all give the serial cube"
+say "PASS: sbatch/srun --mpi=pmix, job array, requeue-resume and an InfoNCE sweep all give the serial cube"

@@ -304,6 +304,7 @@ TEST(Cell, ProjectorDistanceIsTheSquareRootOfTheDistancePerTrial) {
   for (const char* m : {"ca", "cp", "cp_rev"}) {
     const std::string name(m);
     EXPECT_EQ(r1[name + "_projector_distance_mean"], std::sqrt(r1[name + "_distance_mean"])) << m;
+    EXPECT_TRUE(std::isnan(r1[name + "_projector_distance_std"])) << m;  // as every std of 1 trial
   }
   RunSettings many = one;
   many.trials = 40;
@@ -313,6 +314,9 @@ TEST(Cell, ProjectorDistanceIsTheSquareRootOfTheDistancePerTrial) {
     const double proj = r[name + "_projector_distance_mean"], dist = r[name + "_distance_mean"];
     EXPECT_GT(proj, dist) << m;
     EXPECT_LT(proj, std::sqrt(dist)) << m;
+    // Var(sqrt D) = E D - (E sqrt D)^2, up to the n / (n - 1) of the sample std.
+    const double var = (dist - proj * proj) * 40.0 / 39.0;
+    EXPECT_NEAR(r[name + "_projector_distance_std"], std::sqrt(var), 1e-9 * std::sqrt(dist)) << m;
   }
 }
 

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""The InfoNCE-vs-CA table of a cube of sweeps/infonce_vs_ca.ini (issue 13).
+"""Tables of an InfoNCE-vs-CA cube: axes (H, nu), H one InfoNCE hyper-parameter (issue 13).
 
-    tools/infonce_table.py CUBE.h5
+    tools/infonce_table.py CUBE.h5 [--boundaries]
 
-Rows: nu. Columns: mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) of CA and CP (the
-same for every tau: the temperature is InfoNCE's only) and of InfoNCE per tau, with the mean
-[std] over trials of the subspace distance in brackets for InfoNCE. Then, per method, the
-first nu where the mean projector distance exceeds 0.5, next to the closed-form boundaries
-(the first nu where Delta_CA, Delta_CP < 1). Needs axes (infonce_tau, nu) and methods ca, cp,
-infonce.
+For sweeps/infonce_vs_ca.ini (H = infonce_tau), infonce_phase_tau_nu.ini and
+infonce_phase_batch_nu.ini (H = infonce_batch). Needs methods ca, cp, infonce.
+
+1. (unless --boundaries) Rows nu; the mean [std] over trials of the projector distance
+   ||P_Uhat - P_U||_F / sqrt(2k) of CA and CP, pooled over the H values (each H row is an
+   independent replicate of them: H moves InfoNCE only), and of InfoNCE per H value.
+2. Per H value: the first nu where the mean projector distance of CA, CP (that row's cells)
+   and InfoNCE exceeds 0.5, the closed-form boundaries (first nu with Delta_CA, Delta_CP < 1),
+   InfoNCE's mean Adam steps and its mean final loss at the first nu.
 """
 import sys
 
@@ -21,34 +24,60 @@ def first_nu(nu, values, threshold, above=True):
     return f"{nu[np.argmax(hit)]:.3g}" if hit.any() else "never"
 
 
-def main(argv):
-    if len(argv) != 1:
-        sys.exit(__doc__)
-    f = h5py.File(argv[0], "r")
-    taus, nu = f["infonce_tau"][()], f["nu"][()]
-    dims = [d[0].name for d in f["ca_projector_distance_mean"].dims]  # the attached scales
-    if dims != ["/infonce_tau", "/nu"]:
-        sys.exit("infonce_table: expected axes (infonce_tau, nu)")
-    ca, cp = f["ca_projector_distance_mean"][()], f["cp_projector_distance_mean"][()]
-    inf = f["infonce_projector_distance_mean"][()]
-    dist, std = f["infonce_distance_mean"][()], f["infonce_distance_std"][()]
-    head = "| nu | CA | CP | " + " | ".join(f"InfoNCE tau {t:g}" for t in taus) + " |"
-    print(head)
-    print("|" + "---|" * (3 + len(taus)))
+def pooled(mean, std, trials):
+    """Mean and std over all trials of a column from its rows' means and stds."""
+    m = mean.mean(axis=0)
+    ss = (trials - 1) * np.nan_to_num(std) ** 2 + trials * (mean - m) ** 2
+    return m, np.sqrt(ss.sum(axis=0) / (trials * mean.shape[0] - 1))
+
+
+def projector(f, method):
+    return (f[f"{method}_projector_distance_mean"][()], f[f"{method}_projector_distance_std"][()])
+
+
+def value_table(f, axis, values, nu, trials):
+    ca, cp = (pooled(*projector(f, m), trials) for m in ("ca", "cp"))
+    inf, inf_std = projector(f, "infonce")
+    name = axis.removeprefix("infonce_")
+    print("| nu | CA | CP | " + " | ".join(f"InfoNCE {name} {h:g}" for h in values) + " |")
+    print("|" + "---|" * (3 + len(values)))
     for j, v in enumerate(nu):
-        cells = [f"{ca[0, j]:.3f}", f"{cp[0, j]:.3f}"]
-        cells += [f"{inf[i, j]:.3f} ({dist[i, j]:.3f} [{std[i, j]:.3f}])" for i in range(len(taus))]
+        cells = [f"{ca[0][j]:.3f} [{ca[1][j]:.3f}]", f"{cp[0][j]:.3f} [{cp[1][j]:.3f}]"]
+        cells += [f"{inf[i, j]:.3f} [{inf_std[i, j]:.3f}]" for i in range(len(values))]
         print(f"| {v:.3f} | " + " | ".join(cells) + " |")
     print()
-    print("| method | first nu with projector distance > 0.5 | closed form (first nu with Delta < 1) |")
-    print("|---|---|---|")
-    print(f"| CA | {first_nu(nu, ca[0], 0.5)} | {first_nu(nu, f['theory_delta_ca'][0], 1, False)} |")
-    print(f"| CP | {first_nu(nu, cp[0], 0.5)} | {first_nu(nu, f['theory_delta_cp'][0], 1, False)} |")
-    for i, t in enumerate(taus):
-        print(f"| InfoNCE tau {t:g} | {first_nu(nu, inf[i], 0.5)} | none |")
+
+
+def boundary_table(f, axis, values, nu):
+    ca, cp, inf = (f[f"{m}_projector_distance_mean"][()] for m in ("ca", "cp", "infonce"))
+    dca, dcp = f["theory_delta_ca"][()], f["theory_delta_cp"][()]
+    steps, loss = f["infonce_steps_mean"][()], f["infonce_final_loss_mean"][()]
+    print(f"| {axis} | CA fails at | closed form | CP fails at | closed form | InfoNCE fails at "
+          f"| InfoNCE Adam steps (mean) | InfoNCE final loss at nu = {nu[0]:g} |")
+    print("|---|---|---|---|---|---|---|---|")
+    for i, h in enumerate(values):
+        print(f"| {h:g} | {first_nu(nu, ca[i], 0.5)} | {first_nu(nu, dca[i], 1, False)} "
+              f"| {first_nu(nu, cp[i], 0.5)} | {first_nu(nu, dcp[i], 1, False)} "
+              f"| {first_nu(nu, inf[i], 0.5)} | {steps[i].mean():.0f} | {loss[i, 0]:.3f} |")
+
+
+def main(argv):
+    args = [a for a in argv if a != "--boundaries"]
+    if len(args) != 1:
+        sys.exit(__doc__)
+    f = h5py.File(args[0], "r")
+    dims = [d[0].name.lstrip("/") for d in f["infonce_projector_distance_mean"].dims]
+    if len(dims) != 2 or dims[1] != "nu":
+        sys.exit(f"infonce_table: expected axes (H, nu), the cube has ({', '.join(dims)})")
+    axis = dims[0]
+    values, nu = f[axis][()], f["nu"][()]
+    trials = int(f.attrs["trials"])
+    if "--boundaries" not in argv:
+        value_table(f, axis, values, nu, trials)
+    boundary_table(f, axis, values, nu)
     steps = f["infonce_steps_mean"][()]
-    print(f"\nAdam steps per training: {steps.min():.0f} .. {steps.max():.0f} "
-          f"(mean {steps.mean():.0f}); wall {f.attrs['wall_seconds']:.0f} s")
+    print(f"\n{trials} trials per cell; Adam steps per training (cell means): {steps.min():.0f} .. "
+          f"{steps.max():.0f}; wall {f.attrs['wall_seconds']:.0f} s")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,14 @@ build or the tests depends on it (tests/check_infonce_torch.sh skips without it)
         rows.npy, float64, one a line; build/tests/bench/infonce_replay DIR TAU LR is the C++ side
     tools/infonce_torch.py train X.npy Y.npy [--k 3] [--tau 0.1] [--seed 0] ...
         the authors' whole training (their seeding, batches and stop rule): steps, final loss
+    tools/infonce_torch.py seeds --cpp build/tests/bench/infonce_replay [--nu 0 0.9]
+                                 [--seeds 16] [--d 6] [--k 2] [--n 1000] ...
+        in distribution over seeds: per nu and seed, draws the noise-correlation model's data
+        (signal x_i = kappa_i s_i + noise, y likewise; nuisance coordinates of x and y
+        correlated nu; independent Haar rotations of x and y), trains torch (float64, the
+        authors' seeding) and the engine's trainer (its Philox streams) on it and scores the
+        row space of W by the projector distance ||P_W - P_U||_F / sqrt(2k); the mean of the
+        two must agree within 4 combined standard errors at every nu (exit 1 otherwise)
 """
 import argparse
 import json
@@ -156,6 +164,71 @@ def cmd_train(args):
     print(f"steps {steps} final_loss {loss:.17g} seconds {time.perf_counter() - start:.2f}")
 
 
+def haar(rng, d):
+    q, r = np.linalg.qr(rng.standard_normal((d, d)))
+    return q * np.sign(np.diag(r))
+
+
+def noise_correlation_data(rng, a, nu):
+    """x, y (n x d, rotated) and the signal directions of x in the rotated frame (k x d)."""
+    n, d, k = a.n, a.d, a.k
+    kappa = np.asarray(a.kappa[:k] + a.kappa[-1:] * (k - len(a.kappa)), dtype=float)
+    s = rng.standard_normal((n, k))
+    x, y = np.empty((n, d)), np.empty((n, d))
+    x[:, :k] = s * kappa + np.sqrt(a.gamma_x) * rng.standard_normal((n, k))
+    y[:, :k] = s * kappa + np.sqrt(a.gamma_y) * rng.standard_normal((n, k))
+    e, f = rng.standard_normal((n, d - k)), rng.standard_normal((n, d - k))
+    x[:, k:] = np.sqrt(a.gamma_tilde_x) * e
+    y[:, k:] = np.sqrt(a.gamma_tilde_y) * (nu * e + np.sqrt(1 - nu * nu) * f)
+    qx, qy = haar(rng, d), haar(rng, d)
+    return x @ qx, y @ qy, qx[:k]
+
+
+def projector_distance(w, u):
+    pw = w.T @ np.linalg.solve(w @ w.T, w)
+    pu = u.T @ np.linalg.solve(u @ u.T, u)
+    return np.linalg.norm(pw - pu) / np.sqrt(2 * w.shape[0])
+
+
+def cpp_train(exe, tmp, a, seed):
+    out = subprocess.run([exe, "train", tmp, str(a.k), str(a.tau), str(a.lr), str(a.batch),
+                          str(a.max_steps), str(a.patience), str(a.tol), str(seed)],
+                         check=True, capture_output=True, text=True).stdout.split("\n")
+    steps = int(out[0].split()[0])
+    return np.loadtxt(out[1:1 + a.k], ndmin=2), steps
+
+
+def cmd_seeds(args):
+    import tempfile
+    torch = torch_module()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for nu in args.nu:
+            dist = {"torch": [], "phasecube": []}
+            steps = {"torch": [], "phasecube": []}
+            for seed in range(args.seeds):
+                rng = np.random.default_rng([seed, int(round(nu * 1e6))])
+                x, y, truth = noise_correlation_data(rng, args, nu)
+                np.save(f"{tmp}/x.npy", x)
+                np.save(f"{tmp}/y.npy", y)
+                w, _, n_steps, _ = train(torch, x, y, args.k, args.tau, seed, args.batch, args.lr,
+                                         args.max_steps, args.patience, args.tol, torch.float64)
+                dist["torch"].append(projector_distance(w, truth))
+                steps["torch"].append(n_steps)
+                w, n_steps = cpp_train(args.cpp, tmp, args, seed)
+                dist["phasecube"].append(projector_distance(w, truth))
+                steps["phasecube"].append(n_steps)
+            m = {s: np.mean(v) for s, v in dist.items()}
+            se = {s: np.std(v, ddof=1) / np.sqrt(len(v)) for s, v in dist.items()}
+            z = (m["torch"] - m["phasecube"]) / np.hypot(se["torch"], se["phasecube"])
+            ok = ok and abs(z) < 4
+            print(f"nu {nu:g}: projector distance torch {m['torch']:.4f} +- {se['torch']:.4f}, "
+                  f"phasecube {m['phasecube']:.4f} +- {se['phasecube']:.4f} (z = {z:+.2f}, "
+                  f"{args.seeds} seeds); Adam steps {np.mean(steps['torch']):.0f} vs "
+                  f"{np.mean(steps['phasecube']):.0f}")
+    sys.exit(0 if ok else "infonce_torch.py: the means differ by 4 or more standard errors")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -182,8 +255,21 @@ def main():
                                 ("tol", float, 1e-4)]:
         tr.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=default)
     tr.add_argument("--dtype", choices=["float64", "float32"], default="float32")
+    sd = sub.add_parser("seeds", help="torch and the engine in distribution over seeds")
+    sd.add_argument("--cpp", required=True, help="the infonce_replay executable")
+    sd.add_argument("--nu", type=float, nargs="+", default=[0.0, 0.9])
+    sd.add_argument("--kappa", type=float, nargs="+", default=[3.0, 2.0])
+    for name, kind, default in [("seeds", int, 16), ("n", int, 1000), ("d", int, 6),
+                                ("k", int, 2), ("gamma_x", float, 0.5),
+                                ("gamma_y", float, 0.05), ("gamma_tilde_x", float, 1.0),
+                                ("gamma_tilde_y", float, 1.0), ("tau", float, 0.5),
+                                ("batch", int, 128), ("lr", float, 0.05),
+                                ("max_steps", int, 600), ("patience", int, 50),
+                                ("tol", float, 1e-4)]:
+        sd.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=default)
     args = p.parse_args()
-    {"time": cmd_time, "make": cmd_make, "replay": cmd_replay, "train": cmd_train}[args.command](args)
+    {"time": cmd_time, "make": cmd_make, "replay": cmd_replay, "train": cmd_train,
+     "seeds": cmd_seeds}[args.command](args)
 
 
 if __name__ == "__main__":

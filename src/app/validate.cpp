@@ -123,26 +123,64 @@ std::vector<double> empirical_crossings(const GridLine& line, const std::vector<
   return empirical;
 }
 
+// Where the closed-form Delta crosses 1 between neighbouring cells of the line; log Delta is
+// close to linear across the boundary.
+std::vector<double> theory_crossings(const GridLine& line, const std::vector<double>& values,
+                                     const std::vector<double>& delta) {
+  std::vector<double> theory;
+  for (std::size_t i = 0; i + 1 < line.m; ++i) {
+    const double d0 = delta[line.cell(i)], d1 = delta[line.cell(i + 1)];
+    if ((d0 > 1) != (d1 > 1))
+      theory.push_back(interpolate(values[i], values[i + 1], std::log(d0), std::log(d1), 0.0));
+  }
+  return theory;
+}
+
+// The element of `candidates` nearest to x (NaN when there is none).
+double nearest(const std::vector<double>& candidates, double x) {
+  double best = kNaN;
+  for (double c : candidates)
+    if (std::isnan(best) || std::fabs(c - x) < std::fabs(best - x)) best = c;
+  return best;
+}
+
 // Every closed-form boundary (Delta = 1) the line crosses, with the empirical crossing
 // nearest to it (NaN when the simulation shows none).
 void walk_line(const GridLine& line, const Axis& axis, const MethodColumns& method,
                const std::vector<double>& at, std::vector<BoundaryCrossing>& out) {
   const std::vector<double> empirical = empirical_crossings(line, axis.values, method.rate);
-  for (std::size_t i = 0; i + 1 < line.m; ++i) {
-    const double d0 = method.delta[line.cell(i)], d1 = method.delta[line.cell(i + 1)];
-    if ((d0 > 1) == (d1 > 1)) continue;
-    BoundaryCrossing c;
-    c.method = method.name;
-    c.axis = axis.name;
-    c.at = at;
-    // log Delta is close to linear across the boundary.
-    c.theory = interpolate(axis.values[i], axis.values[i + 1], std::log(d0), std::log(d1), 0.0);
-    c.empirical = kNaN;
-    for (double e : empirical)
-      if (std::isnan(c.empirical) || std::fabs(e - c.theory) < std::fabs(c.empirical - c.theory))
-        c.empirical = e;
-    out.push_back(std::move(c));
-  }
+  for (double theory : theory_crossings(line, axis.values, method.delta))
+    out.push_back({method.name, axis.name, at, theory, nearest(empirical, theory)});
+}
+
+// A method without a closed form: every crossing of its recovery rate along the line, with
+// CA's nearest closed-form and empirical crossings on the same line.
+void walk_empirical_line(const GridLine& line, const Axis& axis, const std::string& method,
+                         const std::vector<double>& rate, const MethodColumns& ca,
+                         const std::vector<double>& at, std::vector<EmpiricalCrossing>& out) {
+  const std::vector<double> ca_theory = theory_crossings(line, axis.values, ca.delta);
+  const std::vector<double> ca_empirical = empirical_crossings(line, axis.values, ca.rate);
+  for (double e : empirical_crossings(line, axis.values, rate))
+    out.push_back({method, axis.name, at, e, nearest(ca_theory, e), nearest(ca_empirical, e)});
+}
+
+// The cube's methods that score a subspace (a recovery rate) but have no closed form.
+std::vector<std::string> empirical_only_methods(const CubeContents& cube) {
+  std::vector<std::string> out;
+  for (const std::string& m : cube.methods)
+    if (cube.variables.contains(m + "_recovery_rate") &&
+        !cube.variables.contains("theory_delta_" + m))
+      out.push_back(m);
+  return out;
+}
+
+// The summary of (method, axis), made on first use: the order of first use is the report's.
+EmpiricalBoundarySummary& empirical_summary(ValidationReport& r, const std::string& method,
+                                            const std::string& axis) {
+  for (auto& s : r.empirical_summaries)
+    if (s.method == method && s.axis == axis) return s;
+  r.empirical_summaries.push_back({.method = method, .axis = axis});
+  return r.empirical_summaries.back();
 }
 
 // Every grid line along every axis of at least 3 values (two values are panels, e.g.
@@ -159,6 +197,7 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
   if (cube.variables.contains("theory_delta_pls") && cube.variables.contains("pls_recovery_rate"))
     methods.push_back(
         {"pls", cube.variables.at("theory_delta_pls"), cube.variables.at("pls_recovery_rate")});
+  const std::vector<std::string> empirical_only = empirical_only_methods(cube);
   std::vector<std::size_t> stride(shape.size(), 1);  // row-major
   for (std::size_t a = shape.size(); a-- > 1;) stride[a - 1] = stride[a] * shape[a];
   for (std::size_t a = 0; a < axes.size(); ++a) {
@@ -174,6 +213,11 @@ void find_crossings(const Grid& grid, const CubeContents& cube, ValidationReport
       for (std::size_t b = 0; b < axes.size(); ++b)
         at.push_back(b == a ? kNaN : axes[b].values[coords[b]]);
       for (const MethodColumns& method : methods) walk_line(line, axes[a], method, at, r.crossings);
+      for (const std::string& m : empirical_only) {
+        ++empirical_summary(r, m, axes[a].name).lines;
+        walk_empirical_line(line, axes[a], m, cube.variables.at(m + "_recovery_rate"), methods[0],
+                            at, r.empirical_crossings);
+      }
     }
   }
 }
@@ -207,6 +251,29 @@ void summarise_crossings(ValidationReport& r) {
     s.median_abs_distance = median(abs_d);
     s.max_abs_distance = abs_d.empty() ? kNaN : *std::max_element(abs_d.begin(), abs_d.end());
     r.summaries.push_back(s);
+  }
+}
+
+// Distances from each empirical-only crossing to CA's crossings on the same line.
+void summarise_empirical_crossings(ValidationReport& r) {
+  for (EmpiricalBoundarySummary& s : r.empirical_summaries) {
+    std::vector<double> to_theory, to_empirical;
+    for (const auto& c : r.empirical_crossings) {
+      if (c.method != s.method || c.axis != s.axis) continue;
+      ++s.crossings;
+      if (!std::isnan(c.ca_theory)) to_theory.push_back(c.empirical - c.ca_theory);
+      if (!std::isnan(c.ca_empirical)) to_empirical.push_back(c.empirical - c.ca_empirical);
+    }
+    const auto abs_of = [](std::vector<double> d) {
+      for (double& x : d) x = std::fabs(x);
+      return d;
+    };
+    s.with_ca_theory = to_theory.size();
+    s.with_ca_empirical = to_empirical.size();
+    s.mean_signed_to_ca_theory = to_theory.empty() ? kNaN : mean(to_theory);
+    s.mean_abs_to_ca_theory = to_theory.empty() ? kNaN : mean(abs_of(to_theory));
+    s.mean_signed_to_ca_empirical = to_empirical.empty() ? kNaN : mean(to_empirical);
+    s.mean_abs_to_ca_empirical = to_empirical.empty() ? kNaN : mean(abs_of(to_empirical));
   }
 }
 
@@ -362,6 +429,7 @@ ValidationReport validate_cube(const std::string& path, const ValidateOptions& o
     if (done[c] == 1) check_cell(grid, cube, c, options, floors, r);
   find_crossings(grid, cube, r);
   summarise_crossings(r);
+  summarise_empirical_crossings(r);
   summarise_by_n(grid.axes(), r);
   finish_diagnose(r);
   return r;
@@ -376,6 +444,24 @@ std::string where(const ValidationReport& r, const std::vector<double>& coords) 
   for (std::size_t a = 0; a < coords.size(); ++a)
     if (!std::isnan(coords[a])) s += (s.empty() ? "" : ", ") + r.axes[a] + " = " + num(coords[a]);
   return s.empty() ? "(single cell)" : s;
+}
+
+// Methods without a closed form: their recovery-rate crossings against CA's on the same lines.
+void print_empirical_boundaries(const ValidationReport& r, std::ostream& out) {
+  if (r.empirical_summaries.empty()) return;
+  out << "\nempirical boundaries without a closed form (recovery rate 0.5 along grid lines, "
+         "distance to CA's nearest boundary on the same line)\n";
+  char line[240];
+  for (const auto& s : r.empirical_summaries) {
+    std::snprintf(line, sizeof line,
+                  "  %-8s along %-14s %4zu lines, %4zu crossings; to CA closed form (%zu): mean "
+                  "signed %s, |.| %s; to CA simulated (%zu): mean signed %s, |.| %s\n",
+                  s.method.c_str(), s.axis.c_str(), s.lines, s.crossings, s.with_ca_theory,
+                  num(s.mean_signed_to_ca_theory).c_str(), num(s.mean_abs_to_ca_theory).c_str(),
+                  s.with_ca_empirical, num(s.mean_signed_to_ca_empirical).c_str(),
+                  num(s.mean_abs_to_ca_empirical).c_str());
+    out << line;
+  }
 }
 }  // namespace
 
@@ -432,6 +518,7 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
                   num(s.max_abs_distance).c_str(), num(s.mean_signed_distance).c_str());
     out << line;
   }
+  print_empirical_boundaries(r, out);
   if (!r.by_n.empty()) {
     out << "\nboundary distance against n (mean |empirical - theory| over crossings along the "
            "other axes)\n";
@@ -492,6 +579,34 @@ Json crossings_json(const ValidationReport& r) {
   return list;
 }
 
+Json empirical_boundaries_json(const ValidationReport& r) {
+  Json list = Json::array();
+  for (const auto& s : r.empirical_summaries)
+    list.push_back({{"method", s.method},
+                    {"axis", s.axis},
+                    {"lines", s.lines},
+                    {"crossings", s.crossings},
+                    {"with_ca_theory", s.with_ca_theory},
+                    {"mean_signed_to_ca_theory", s.mean_signed_to_ca_theory},
+                    {"mean_abs_to_ca_theory", s.mean_abs_to_ca_theory},
+                    {"with_ca_empirical", s.with_ca_empirical},
+                    {"mean_signed_to_ca_empirical", s.mean_signed_to_ca_empirical},
+                    {"mean_abs_to_ca_empirical", s.mean_abs_to_ca_empirical}});
+  return list;
+}
+
+Json empirical_crossings_json(const ValidationReport& r) {
+  Json list = Json::array();
+  for (const auto& c : r.empirical_crossings)
+    list.push_back({{"method", c.method},
+                    {"axis", c.axis},
+                    {"at", coordinates_json(r, c.at)},
+                    {"empirical", c.empirical},
+                    {"ca_theory", c.ca_theory},
+                    {"ca_empirical", c.ca_empirical}});
+  return list;
+}
+
 Json by_n_json(const ValidationReport& r) {
   Json list = Json::array();
   for (const auto& b : r.by_n)
@@ -529,6 +644,8 @@ void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostrea
   doc["disagreements"] = disagreements_json(r);
   doc["boundaries"] = boundaries_json(r);
   doc["crossings"] = crossings_json(r);
+  doc["empirical_boundaries"] = empirical_boundaries_json(r);
+  doc["empirical_crossings"] = empirical_crossings_json(r);
   doc["by_n"] = by_n_json(r);
   write_json(std::move(doc), out);
 }

@@ -51,6 +51,24 @@ struct MethodBoundarySummary {
   double mean_signed_distance = 0;  // empirical - theory
 };
 
+// A method without a closed form (InfoNCE): where along one grid line its recovery rate
+// crosses 0.5, next to CA's boundaries on the same line (does it follow CA?).
+struct EmpiricalCrossing {
+  std::string method, axis;
+  std::vector<double> at;   // as BoundaryCrossing::at
+  double empirical = 0;     // interpolated recovery-rate crossing
+  double ca_theory = 0;     // nearest CA closed-form crossing on the line (NaN if none)
+  double ca_empirical = 0;  // nearest CA recovery-rate crossing on the line (NaN if none)
+};
+
+struct EmpiricalBoundarySummary {
+  std::string method, axis;
+  std::size_t lines = 0, crossings = 0;  // complete lines walked, crossings found on them
+  std::size_t with_ca_theory = 0, with_ca_empirical = 0;
+  double mean_signed_to_ca_theory = 0, mean_abs_to_ca_theory = 0;  // empirical - CA's
+  double mean_signed_to_ca_empirical = 0, mean_abs_to_ca_empirical = 0;
+};
+
 struct ValidationReport {
   std::string path;
   std::vector<std::string> axes;
@@ -68,6 +86,8 @@ struct ValidationReport {
   std::array<double, 3> diag_accuracy_empirical{}, diag_accuracy_theory{};
   std::vector<BoundaryCrossing> crossings;
   std::vector<MethodBoundarySummary> summaries;
+  std::vector<EmpiricalCrossing> empirical_crossings;  // methods without a closed form
+  std::vector<EmpiricalBoundarySummary> empirical_summaries;
   // With an `n` axis: per n value and method, the mean |distance| of crossings along the
   // other axes.
   struct ByN {

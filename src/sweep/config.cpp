@@ -284,6 +284,8 @@ void validate(const Config& c, const Provenance& where) {
                        label("d") + " give n < 2d = " + std::to_string(2 * p.d) +
                        cell_context(grid, i) + "; use sampler = auto or direct");
     }
+    if (const std::string why = plan.cell_error(p); !why.empty())
+      throw InputError(why + cell_context(grid, i));
     // [diagnose] must be able to run in every cell: otherwise every trial would fail and the
     // cube would silently report zero accuracy.
     if (const auto& dg = c.run.diagnose) {

@@ -16,6 +16,8 @@ constexpr VariableSpec kVariables[] = {
     {"ca_gap_mean", VarType::Float64, "CA mean spectral gap sigma_k / sigma_k+1 of C^"},
     {"ca_projector_distance_mean", VarType::Float64,
      "CA mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
+    {"ca_projector_distance_std", VarType::Float64,
+     "CA standard deviation of the projector distance over trials"},
     {"ca_encoder_norm_mean", VarType::Float64, "CA mean encoder norm 2 sum_i<=k 1/phi_i"},
 };
 
@@ -31,8 +33,7 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
 
 void reduce(const TwoModalityModel::CellContext&, const TrialOutcomes& o, const RecordReader&,
             MethodSlots slots) {
-  reduce_subspace(o, slots, 2);
-  slots(8) = o.mean(kSubspaceSlots);
+  slots(reduce_subspace(o, slots, 2)) = o.mean(kSubspaceSlots);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ constexpr VariableSpec kVariables[] = {
     {"cp_gap_mean", VarType::Float64, "CP (x->y) mean spectral gap sigma_k / sigma_k+1 of A^"},
     {"cp_projector_distance_mean", VarType::Float64,
      "CP (x->y) mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
+    {"cp_projector_distance_std", VarType::Float64,
+     "CP (x->y) standard deviation of the projector distance over trials"},
     {"cp_risk_mean", VarType::Float64, "CP (x->y) mean population prediction risk of y"},
     {"cp_signal_risk_mean", VarType::Float64,
      "CP (x->y) mean population risk against y_signal = (s, 0)"},
@@ -39,9 +41,9 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
 
 void reduce(const TwoModalityModel::CellContext&, const TrialOutcomes& o, const RecordReader&,
             MethodSlots slots) {
-  reduce_subspace(o, slots, 2);
-  slots(8) = o.mean(kSubspaceSlots);
-  slots(9) = o.mean(kSubspaceSlots + 1);
+  const std::size_t next = reduce_subspace(o, slots, 2);
+  slots(next) = o.mean(kSubspaceSlots);
+  slots(next + 1) = o.mean(kSubspaceSlots + 1);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ constexpr VariableSpec kVariables[] = {
     {"cp_rev_gap_mean", VarType::Float64, "CP (y->x) mean spectral gap sigma_k / sigma_k+1"},
     {"cp_rev_projector_distance_mean", VarType::Float64,
      "CP (y->x) mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
+    {"cp_rev_projector_distance_std", VarType::Float64,
+     "CP (y->x) standard deviation of the projector distance over trials"},
 };
 
 void closed_form(const TwoModalityModel::CellContext& c, MethodSlots slots) {

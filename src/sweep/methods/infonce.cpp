@@ -22,6 +22,8 @@ constexpr VariableSpec kVariables[] = {
      "InfoNCE mean number of recovered signal directions"},
     {"infonce_projector_distance_mean", VarType::Float64,
      "InfoNCE mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
+    {"infonce_projector_distance_std", VarType::Float64,
+     "InfoNCE standard deviation of the projector distance over trials"},
     {"infonce_steps_mean", VarType::Float64, "InfoNCE mean number of Adam steps taken"},
     {"infonce_final_loss_mean", VarType::Float64,
      "InfoNCE mean loss of the last step's batch (symmetric NT-Xent)"},
@@ -71,8 +73,9 @@ void reduce(const TwoModalityModel::CellContext&, const TrialOutcomes& o, const 
   slots(2) = o.mean(kFull);
   slots(3) = o.mean(kRecovered);
   slots(4) = o.mean(kProjector);
-  slots(5) = o.mean(kSteps);
-  slots(6) = o.mean(kLoss);
+  slots(5) = o.std_dev(kProjector);
+  slots(6) = o.mean(kSteps);
+  slots(7) = o.mean(kLoss);
 }
 
 // Per step at most: the B x B similarities and their gradient (about 4 B^2 k multiply-adds
@@ -80,6 +83,13 @@ void reduce(const TwoModalityModel::CellContext&, const TrialOutcomes& o, const 
 double trial_cost(const CellParams& p) {
   const double b = p.infonce.batch, k = p.k, d = p.d;
   return static_cast<double>(p.infonce.max_steps) * (b * b * (4 * k + 20) + 8 * b * d * k);
+}
+
+// A 1-D embedding row-normalised is its sign, whose gradient is zero: W would never move.
+std::string cell_error(const CellParams& p) {
+  if (p.k >= 2) return {};
+  return "needs k >= 2: with k = 1 the row-normalised embedding x W^T / |x W^T| is its sign, "
+         "whose gradient is zero, so training never moves W";
 }
 
 }  // namespace
@@ -93,6 +103,7 @@ const TwoModalityMethod infonce_method{.name = "infonce",
                                        .outcomes = kSlots,
                                        .measure = measure,
                                        .reduce = reduce,
-                                       .trial_cost = trial_cost};
+                                       .trial_cost = trial_cost,
+                                       .cell_error = cell_error};
 
 }  // namespace phasecube::methods

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "io/schema.hpp"
@@ -166,6 +167,9 @@ struct MethodEntry {
   // Multiply-adds of one trial beyond the sample and the fit (the chunking's cost estimate,
   // cost.hpp); null: negligible next to them.
   double (*trial_cost)(const typename Model::Cell&) = nullptr;
+  // Why the method cannot run in a cell that is otherwise valid (the config refuses the grid
+  // before anything is written); null or an empty answer: it can.
+  std::string (*cell_error)(const typename Model::Cell&) = nullptr;
 };
 
 using TwoModalityMethod = MethodEntry<TwoModalityModel>;

@@ -19,6 +19,8 @@ constexpr VariableSpec kVariables[] = {
     {"pls_gap_mean", VarType::Float64, "PLS mean spectral gap sigma_k / sigma_k+1 of Sxy"},
     {"pls_projector_distance_mean", VarType::Float64,
      "PLS mean projector distance ||P_Uhat - P_U||_F / sqrt(2k) to the signal subspace"},
+    {"pls_projector_distance_std", VarType::Float64,
+     "PLS standard deviation of the projector distance over trials"},
 };
 
 void closed_form(const TwoModalityModel::CellContext& c, MethodSlots slots) {

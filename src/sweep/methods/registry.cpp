@@ -160,6 +160,15 @@ bool MethodPlan<Model>::needs_data() const {
 }
 
 template <class Model>
+std::string MethodPlan<Model>::cell_error(const typename Model::Cell& p) const {
+  for (const auto* e : entries_)
+    if (e->cell_error)
+      if (std::string why = e->cell_error(p); !why.empty())
+        return "run.methods: " + std::string(e->name) + " " + why;
+  return {};
+}
+
+template <class Model>
 bool MethodPlan<Model>::rotation_sensitive() const {
   return std::any_of(entries_.begin(), entries_.end(),
                      [](const auto* e) { return !e->rotation_invariant; });

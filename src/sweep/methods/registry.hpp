@@ -42,6 +42,9 @@ class MethodPlan {
   bool needs_fit() const;
   bool needs_data() const;
   bool rotation_sensitive() const;
+  // "run.methods: <name> <why>" for the first selected entry that cannot run in cell p, else
+  // empty.
+  std::string cell_error(const typename Model::Cell& p) const;
   // Whether the trials rotate x and y: `rotate`, or for auto a rotation-sensitive entry.
   bool rotates(Rotate rotate) const {
     return needs_data() &&
