@@ -218,6 +218,30 @@ TEST(InfoNce, SameStreamsGiveTheSameBits) {
   EXPECT_FALSE(a.w() == b.w());
 }
 
+// The AVX2 kernels are element-wise and FMA-free, so a CPU with AVX2 and one without give the
+// same cube: every loss, W and V bit for bit, for k = 3 (the fused kernels), k = 2 and an odd
+// batch (the vector loops' tails).
+TEST(InfoNce, Avx2AndPortableKernelsGiveTheSameBits) {
+  InfoNceTrainer probe;
+  if (!probe.uses_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the portable kernels run";
+  const RotatedPair pair = issue_pair(0.5, 600, 6);
+  for (const auto& [k, batch] : {std::pair{3, 64}, std::pair{2, 37}, std::pair{3, 101}}) {
+    InfoNceSettings s;
+    s.batch = batch;
+    s.max_steps = 30;
+    InfoNceTrainer vector, portable;
+    portable.use_portable_kernels();
+    for (InfoNceTrainer* t : {&vector, &portable}) {
+      Stream init(7, 0, 0, StreamPurpose::InfoNceInit);
+      Stream batches(7, 0, 0, StreamPurpose::InfoNceBatches);
+      t->train(pair.x, pair.y, k, s, init, batches);
+    }
+    EXPECT_TRUE(vector.w() == portable.w()) << "k " << k << " B " << batch;
+    EXPECT_TRUE(vector.v() == portable.v()) << "k " << k << " B " << batch;
+    EXPECT_TRUE(vector.losses() == portable.losses()) << "k " << k << " B " << batch;
+  }
+}
+
 TEST(InfoNce, StopRuleIsTheAuthors) {
   // tol huge: the first step at which step > 2 patience (0-based) stops, i.e. 2 patience + 2.
   const RotatedPair pair = issue_pair(0.0, 300, 6);

@@ -63,6 +63,11 @@ class InfoNceTrainer {
   double step(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const int* rows, int batch,
               double tau, double lr);
 
+  // The element-wise kernels run in AVX2 where the CPU has it; the results are the same bits
+  // either way (tests check it by switching to the portable SSE2 kernels).
+  bool uses_avx2() const { return avx2_; }
+  void use_portable_kernels() { avx2_ = false; }
+
   // The loss of one batch (xb, yb: B x d) and its gradients with respect to w and v.
   double loss_and_gradient(const Eigen::MatrixXd& xb, const Eigen::MatrixXd& yb,
                            const Eigen::MatrixXd& w, const Eigen::MatrixXd& v, double tau,
@@ -78,7 +83,8 @@ class InfoNceTrainer {
   Eigen::MatrixXd xb_, yb_;                              // the batch
   Eigen::MatrixXd zx_, zy_, zs_, dzx_, dzy_;             // B x k embeddings and their gradients
   Eigen::VectorXd nx_, ny_;                              // clamped row norms
-  Eigen::MatrixXd e_;                                    // B x B exp(logits - shift)
+  bool avx2_ = __builtin_cpu_supports("avx2");
+  Eigen::MatrixXd e_;  // B x B exp(logits - shift)
   Eigen::VectorXd row_sum_, col_sum_, row_max_, col_max_, alpha_, beta_, g_;
   Eigen::RowVectorXd yj_;
   std::vector<int> rows_;
