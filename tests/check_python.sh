@@ -235,8 +235,10 @@ with phasecube.open_cube("grid.h5") as ds, h5py.File("grid.h5") as f:
     if ds.attrs.get("theory_only") != f.attrs["theory_only"]:
         bad.append(f"open_cube theory_only {ds.attrs.get('theory_only')}")
 
-for b in bad:
+for b in bad[:30]:
     print("  " + b, file=sys.stderr)
+if len(bad) > 30:
+    print(f"  ... and {len(bad) - 30} more", file=sys.stderr)
 sys.exit(1 if bad else 0)
 PYEOF
 
