@@ -26,11 +26,13 @@ namespace phasecube {
 
 namespace {
 
-using Array = py::array_t<double, py::array::f_style | py::array::forcecast>;
-
 // A 1-D or 2-D array as the CLI's readers give it (a 1-D array is one column), copied into a
-// column-major matrix of doubles whatever its order and dtype.
-Eigen::MatrixXd to_matrix(const Array& a, const std::string& what) {
+// column-major matrix of doubles whatever its order and dtype. A converted copy of the array
+// lives only while it is copied: the procedure then holds one copy of the data, as the CLI.
+Eigen::MatrixXd to_matrix(const py::array& in, const std::string& what) {
+  using Doubles = py::array_t<double, py::array::f_style | py::array::forcecast>;
+  const Doubles a = Doubles::ensure(in);
+  if (!a) throw InputError(what + ": not an array of real numbers");
   if (a.ndim() != 1 && a.ndim() != 2)
     throw InputError(what + ": expected a 1-D or 2-D array, got " + std::to_string(a.ndim()) +
                      "-D");
@@ -41,7 +43,7 @@ Eigen::MatrixXd to_matrix(const Array& a, const std::string& what) {
   return m;
 }
 
-std::string diagnose_arrays(const Array& x, const Array& y, const Array& labels,
+std::string diagnose_arrays(const py::array& x, const py::array& y, const py::array& labels,
                             const std::vector<std::string>& args) {
   Eigen::MatrixXd mx = to_matrix(x, "--x"), my = to_matrix(y, "--y");
   const Eigen::MatrixXd raw = to_matrix(labels, "--labels");

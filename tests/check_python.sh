@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Python module (python/, built into BUILD/python/phasecube) gives the CLI's results
 # bitwise: diagnose's JSON text and dict equal `phasecube diagnose --json` on the digits and
-# on a synthetic set (arrays of any order and float32/float64, NaN labels), for several option
-# sets; theory() equals the `phasecube theory` cube of a small grid, broadcast; open_cube()
-# gives the file's dimensions, coordinates, values and attributes; bad input raises
-# ValueError with the CLI's message (without the "phasecube: error: " prefix); the install
-# rule gives an importable package. Exit 77 (skip) when the module was not built (no
+# on a synthetic set (arrays of any order, float32/float64/int, NaN labels, -1 classes), for
+# several option sets; theory() equals the `phasecube theory` cube of a small grid,
+# broadcast; open_cube() gives the file's dimensions, coordinates, values and attributes; bad
+# input raises ValueError with the CLI's message (without the "phasecube: error: " prefix);
+# the install rule gives an importable package. Exit 77 (skip) when the module was not built (no
 # pybind11-dev) or sklearn/xarray are missing; under CI=true those fail.
 #   bash tests/check_python.sh <phasecube-exe> <source-dir>
 set -uo pipefail
@@ -42,7 +42,13 @@ y = np.hstack([1.5 * s, np.zeros((n, 7))]) + rng.standard_normal((n, 9))
 lab = s @ rng.standard_normal((2, 2)) + 0.3 * rng.standard_normal((n, 2))
 lab[rng.choice(n, 40, replace=False), rng.integers(0, 2, 40)] = np.nan
 np.save("sx.npy", x); np.save("sy.npy", y); np.save("slab.npy", lab)
+np.save("sx32.npy", x.astype(np.float32)); np.save("slab32.npy", lab.astype(np.float32))
 bad = x[:299]; np.save("short.npy", bad)
+import h5py
+with h5py.File("digits.h5") as f:
+    few = f["labels"][()].astype(np.int32)
+few[400:] = -1  # unlabelled classes
+np.save("few.npy", few)
 nan = x.copy(); nan[3, 1] = np.nan; np.save("nan.npy", nan)
 PYEOF
 
@@ -56,7 +62,9 @@ SX=(--x sx.npy --y sy.npy --labels slab.npy)
 cli d_default "${DX[@]}"
 cli d_perm "${DX[@]}" --pca 12 --classifier permutation --permutations 20 --fold-seed 3
 cli d_folds "${DX[@]}" --folds 3 --ridge 0.01 --whiten-reg 1e-4
+cli d_few --x digits.h5:x --y digits.h5:y --labels few.npy --drop-constant
 cli s_default "${SX[@]}"
+cli s_f32 --x sx32.npy --y sy.npy --labels slab32.npy --folds 4
 cli s_perm "${SX[@]}" --classifier permutation --permutations 30 --pca 5 --fold-seed 12
 
 # Bad input through the CLI: NAME then the arguments; the one stderr line in NAME.err.
@@ -133,6 +141,10 @@ against_cli("d_perm", dx, dy, dlab.astype(np.int32), drop_constant=True, pca=12,
             classifier="permutation", permutations=20, fold_seed=3)
 against_cli("d_folds", dx[:, ::1], np.asfortranarray(dy), dlab, drop_constant=True, folds=3,
             ridge=0.01, whiten_reg=1e-4)
+few = np.load("few.npy")
+f = against_cli("d_few", dx, dy, few, drop_constant=True)
+if f["n_labelled"] != 400:
+    bad.append(f"digits with -1 classes: n_labelled {f['n_labelled']}")
 if d["regime"] not in ("CA only", "CP only", "Both", "Neither"):
     bad.append(f"digits regime {d['regime']!r}")
 
@@ -140,6 +152,7 @@ sx, sy, slab = np.load("sx.npy"), np.load("sy.npy"), np.load("slab.npy")
 s = against_cli("s_default", np.asfortranarray(sx), sy[::-1][::-1], slab)
 if s["n_labelled"] != 300 - 40 or s["label_columns"] != 2:
     bad.append(f"synthetic: n_labelled {s['n_labelled']}, label columns {s['label_columns']}")
+against_cli("s_f32", np.asfortranarray(sx.astype(np.float32)), sy, np.load("slab32.npy"), folds=4)
 against_cli("s_perm", sx, np.asfortranarray(sy), np.asfortranarray(slab), classifier="permutation",
             permutations=30, pca=5, fold_seed=12)
 

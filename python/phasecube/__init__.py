@@ -42,7 +42,7 @@ def theory(methods=None, **params):
             raise TypeError(f"theory() got an unexpected keyword argument {key!r} "
                             f"(the [model] parameters are {', '.join(MODEL_PARAMETERS)})")
         names.append(name)
-        arrays.append(_real_array(value, name))
+        arrays.append(_real_array(value, name).astype(np.float64, copy=False))
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     flat = [np.ascontiguousarray(np.broadcast_to(a, shape).ravel()) for a in arrays]
     run = []
@@ -99,11 +99,12 @@ def open_cube(path, **kwargs):
 
 
 def _real_array(value, what):
+    """`value` as an array of real numbers, not converted (the engine copies it once)."""
     a = np.asarray(value)
     if a.dtype.kind not in "fiu":
         raise ValueError(f"{what}: {a.dtype} values, expected real numbers "
                          "(float32, float64 or integers)")
-    return a.astype(np.float64, copy=False)
+    return a
 
 
 def _option_text(value):
