@@ -16,6 +16,7 @@
 #include "io/data_io.hpp"
 #include "phasecube/error.hpp"
 #include "phasecube/model.hpp"
+#include "phasecube/version.hpp"
 #include "sweep/cell.hpp"
 #include "sweep/config.hpp"
 #include "sweep/grid.hpp"
@@ -138,6 +139,9 @@ std::vector<std::string> diagnose_option_names() {
 PYBIND11_MODULE(_core, m) {
   using namespace phasecube;
   m.doc() = "phasecube's engine (use the phasecube package, not this module)";
+  m.attr("version") = kVersion;
+  m.attr("git_commit") = kGitCommit;
+  m.attr("numerics_version") = kNumericsVersion;
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

@@ -255,6 +255,9 @@ if len(bad) > 30:
 sys.exit(1 if bad else 0)
 PYEOF
 
+version=$("$PY" -c 'import phasecube; print(phasecube.__version__)' 2>&1)
+[[ $version == $("$EXE" --version | awk '{print $2}') ]] || fail "phasecube.__version__ $version"
+
 # The install rule: the component `python` alone gives an importable package.
 cmake --install "$BUILD" --prefix "$TMP/prefix" --component python >install.log 2>&1 ||
   fail "cmake --install --component python: $(cat install.log)"

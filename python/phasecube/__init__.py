@@ -17,6 +17,10 @@ import numpy as np
 from . import _core
 
 __all__ = ["theory", "diagnose", "open_cube", "MODEL_PARAMETERS"]
+# The engine's version, commit and numerics version, as `phasecube --version` and cubes say.
+__version__ = _core.version
+git_commit = _core.git_commit
+numerics_version = _core.numerics_version
 
 # [model] of the two-modality model: name -> (default or None when optional, doc).
 MODEL_PARAMETERS = {name: (default, doc) for name, default, doc in _core.model_parameters()}
