@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-program-options-dev librandom123-dev libgtest-dev libbenchmark-dev liblapack-dev
   nlohmann-json3-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-pil python3-xarray python3-h5netcdf
+  pybind11-dev python3-dev  # the Python module (python/)
   python3-sklearn
   netcdf-bin
   slurm-wlm munge

@@ -143,12 +143,10 @@ void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
                          std::to_string(j) + " is not finite");
 }
 
-po::options_description diagnose_options() {
-  po::options_description opts("Options");
-  opts.add_options()                                                                         //
-      ("x", po::value<std::string>(), "view x: FILE[:DATASET], n x d_x")                     //
-      ("y", po::value<std::string>(), "view y: FILE[:DATASET], n x d_y")                     //
-      ("labels", po::value<std::string>(), "labels: FILE[:DATASET], n x L or class column")  //
+}  // namespace
+
+void add_procedure_options(po::options_description& opts) {
+  opts.add_options()  //
       ("pca", po::value<std::string>()->default_value("0"),
        "PCA pre-reduction to p components (0: off)")                                     //
       ("folds", po::value<std::string>()->default_value("5"), "cross-validation folds")  //
@@ -161,9 +159,21 @@ po::options_description diagnose_options() {
       ("classifier", po::value<std::string>()->default_value("elbow"),
        "signal/nuisance classifier: elbow or permutation")  //
       ("permutations", po::value<std::string>()->default_value("100"),
-       "label permutations of the permutation null (95th percentile)")                          //
-      ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)")  //
-      ("json", po::bool_switch(), "print JSON with every estimate instead of the report")       //
+       "label permutations of the permutation null (95th percentile)")  //
+      ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)");
+}
+
+namespace {
+
+po::options_description diagnose_options() {
+  po::options_description opts("Options");
+  opts.add_options()                                                      //
+      ("x", po::value<std::string>(), "view x: FILE[:DATASET], n x d_x")  //
+      ("y", po::value<std::string>(), "view y: FILE[:DATASET], n x d_y")  //
+      ("labels", po::value<std::string>(), "labels: FILE[:DATASET], n x L or class column");
+  add_procedure_options(opts);
+  opts.add_options()                                                                       //
+      ("json", po::bool_switch(), "print JSON with every estimate instead of the report")  //
       ("plot", po::value<std::string>(),
        "write a figure of spectra, R^2 and the phase diagram: OUT.png (or .pdf, .svg; a "
        "name without extension gets .png)")  //
@@ -171,7 +181,8 @@ po::options_description diagnose_options() {
   return opts;
 }
 
-// The procedure's choices from the command line.
+}  // namespace
+
 DiagnoseOptions procedure_options(const po::variables_map& vm) {
   DiagnoseOptions o;
   constexpr long long kIntMax = std::numeric_limits<int>::max();
@@ -191,38 +202,32 @@ DiagnoseOptions procedure_options(const po::variables_map& vm) {
   return o;
 }
 
-// The two views and the raw labels, rows matched and every value finite; constant columns
-// dropped with --drop-constant (`dropped` says what went), else refused.
-struct Views {
-  Eigen::MatrixXd x, y, raw_labels;
-  std::string dropped;
-};
+namespace {
 
-Views read_views(const po::variables_map& vm) {
-  Views v;
-  v.x = read_matrix(vm["x"].as<std::string>(), "--x");
-  v.y = read_matrix(vm["y"].as<std::string>(), "--y");
-  v.raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
-  if (v.x.rows() != v.y.rows() || v.x.rows() != v.raw_labels.rows())
-    throw InputError("row counts differ: --x has " + std::to_string(v.x.rows()) + ", --y " +
-                     std::to_string(v.y.rows()) + ", --labels " +
-                     std::to_string(v.raw_labels.rows()));
-  check_finite(v.x, "--x");
-  check_finite(v.y, "--y");
-  for (auto* view : {&v.x, &v.y}) {
+// The two views with rows matched (to the labels too) and every value finite; constant
+// columns dropped with --drop-constant (the returned text says what went), else refused.
+std::string check_views(Eigen::MatrixXd& x, Eigen::MatrixXd& y, const Eigen::MatrixXd& raw_labels,
+                        bool drop_constant) {
+  if (x.rows() != y.rows() || x.rows() != raw_labels.rows())
+    throw InputError("row counts differ: --x has " + std::to_string(x.rows()) + ", --y " +
+                     std::to_string(y.rows()) + ", --labels " + std::to_string(raw_labels.rows()));
+  check_finite(x, "--x");
+  check_finite(y, "--y");
+  std::string dropped;
+  for (auto* view : {&x, &y}) {
     const auto constant = constant_columns(*view);
-    const std::string name = view == &v.x ? "--x" : "--y";
+    const std::string name = view == &x ? "--x" : "--y";
     if (constant.empty()) continue;
-    if (!vm["drop-constant"].as<bool>())
+    if (!drop_constant)
       throw InputError(name + ": column " + std::to_string(constant.front()) +
                        " is constant (pass --drop-constant to drop the " +
                        std::to_string(constant.size()) + " constant columns)");
     *view = drop_columns(*view, constant);
-    v.dropped += (v.dropped.empty() ? "" : ", ") + std::to_string(constant.size()) +
-                 " constant columns of " + name.substr(2);
+    dropped += (dropped.empty() ? "" : ", ") + std::to_string(constant.size()) +
+               " constant columns of " + name.substr(2);
     if (view->cols() == 0) throw InputError(name + ": every column is constant");
   }
-  return v;
+  return dropped;
 }
 
 // Runs tools/plot_diagnose.py on the result's JSON (a temporary file, removed afterwards).
@@ -237,6 +242,30 @@ void draw_plot(const std::string& json, const fs::path& script, const std::strin
 }
 
 }  // namespace
+
+DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
+                         const DiagnoseOptions& o, bool drop_constant) {
+  DiagnoseRun run;
+  run.dropped = check_views(x, y, raw_labels, drop_constant);
+  run.labels = make_label_table(raw_labels);
+  check_labels_vary(run.labels, "--labels");
+  check_dimensions(x, y, run.labels, o);
+  run.result = diagnose(x, y, run.labels.values, run.labels.labelled, o);
+  std::ostringstream json;
+  print_diagnose_json(run.result, o, json);
+  run.json = json.str();
+  return run;
+}
+
+std::string diagnose_json(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
+                          const std::vector<std::string>& args) {
+  po::options_description opts("Options");
+  add_procedure_options(opts);
+  const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
+  const DiagnoseOptions o = procedure_options(vm);
+  return run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>())
+      .json;
+}
 
 int diagnose_command(const std::vector<std::string>& args, const std::string& exe) {
   const po::options_description opts = diagnose_options();
@@ -259,26 +288,23 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     if (script.empty())
       throw InputError("--plot: tools/plot_diagnose.py not found (set PHASECUBE_TOOLS_DIR)");
   }
-  const Views v = read_views(vm);
-  const LabelTable labels = make_label_table(v.raw_labels);
-  check_labels_vary(labels, "--labels");
-  check_dimensions(v.x, v.y, labels, o);
-
-  const DiagnoseResult r = diagnose(v.x, v.y, labels.values, labels.labelled, o);
-  std::ostringstream json;
-  print_diagnose_json(r, o, json);
+  Eigen::MatrixXd x = read_matrix(vm["x"].as<std::string>(), "--x");
+  Eigen::MatrixXd y = read_matrix(vm["y"].as<std::string>(), "--y");
+  const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
+  const DiagnoseRun run =
+      run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>());
   const bool as_json = vm["json"].as<bool>();
   if (as_json) {
-    std::cout << json.str();
+    std::cout << run.json;
   } else {
-    if (!v.dropped.empty()) std::cout << "dropped " << v.dropped << "\n";
-    if (labels.classes)
-      std::cout << "labels: one class column, " << labels.class_values.size()
+    if (!run.dropped.empty()) std::cout << "dropped " << run.dropped << "\n";
+    if (run.labels.classes)
+      std::cout << "labels: one class column, " << run.labels.class_values.size()
                 << " classes (one-hot)\n";
-    print_diagnose_report(r, o, std::cout);
+    print_diagnose_report(run.result, o, std::cout);
   }
   if (!plot.empty()) {
-    draw_plot(json.str(), script, plot);
+    draw_plot(run.json, script, plot);
     if (!as_json) std::cout << "plot: " << plot << "\n";
   }
   return 0;

@@ -307,10 +307,14 @@ Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what) {
     m = lower_extension(file) == ".npy" ? parse_npy(in, where) : parse_csv(in, where);
   }
   // Every dimension is checked here, once, before anything uses it.
-  if (m.rows() == 0 || m.cols() == 0)
-    throw InputError(what + " " + spec + ": shape (" + std::to_string(m.rows()) + ", " +
-                     std::to_string(m.cols()) + ") has no " + (m.rows() == 0 ? "rows" : "columns"));
+  check_not_empty(m, what + " " + spec);
   return m;
+}
+
+void check_not_empty(const Eigen::MatrixXd& m, const std::string& what) {
+  if (m.rows() == 0 || m.cols() == 0)
+    throw InputError(what + ": shape (" + std::to_string(m.rows()) + ", " +
+                     std::to_string(m.cols()) + ") has no " + (m.rows() == 0 ? "rows" : "columns"));
 }
 
 LabelTable make_label_table(const Eigen::MatrixXd& raw) {

@@ -14,6 +14,8 @@ namespace phasecube {
 // A 1-D array is one column. `what` names the input in messages ("--x"). A matrix without
 // rows or columns, or too large for memory (check_matrix_size), is refused.
 Eigen::MatrixXd read_matrix(const std::string& spec, const std::string& what);
+// Refuses (InputError "what: shape (0, 3) has no rows") a matrix without rows or columns.
+void check_not_empty(const Eigen::MatrixXd& m, const std::string& what);
 // The .npy and CSV parsers behind read_matrix, on any stream (the fuzz targets feed them
 // memory); `where` starts every message ("--x data.csv").
 Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where);

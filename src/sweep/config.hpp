@@ -81,7 +81,10 @@ struct ConfigSource {
   bool sets_modalities() const;
 };
 ConfigSource read_config_source(const std::string& path, const std::vector<std::string>& overrides);
-ConfigSource config_source_from_text(const std::string& text, const std::string& source);
+// The same of INI text (`source` names it), with overrides as on a command line (the Python
+// module's cells: no text, every parameter an override).
+ConfigSource config_source_from_text(const std::string& text, const std::string& source,
+                                     const std::vector<std::string>& overrides = {});
 
 // Parses an axis value: linspace(a, b, m), logspace(a, b, m) (base-10 exponents) or an
 // explicit list "0.1, 0.5, 0.9". Throws InputError naming `key`.

@@ -325,8 +325,9 @@ ConfigSource read_config_source(const std::string& path,
   return config_text::make_source(path, config_text::read_config_file(path), overrides);
 }
 
-ConfigSource config_source_from_text(const std::string& text, const std::string& source) {
-  return config_text::make_source(source, text, {});
+ConfigSource config_source_from_text(const std::string& text, const std::string& source,
+                                     const std::vector<std::string>& overrides) {
+  return config_text::make_source(source, text, overrides);
 }
 
 }  // namespace phasecube
