@@ -24,11 +24,12 @@ def first_nu(nu, values, threshold, above=True):
     return f"{nu[np.argmax(hit)]:.3g}" if hit.any() else "never"
 
 
-def pooled(mean, std, trials):
-    """Mean and std over all trials of a column from its rows' means and stds."""
-    m = mean.mean(axis=0)
-    ss = (trials - 1) * np.nan_to_num(std) ** 2 + trials * (mean - m) ** 2
-    return m, np.sqrt(ss.sum(axis=0) / (trials * mean.shape[0] - 1))
+def pooled(mean, std, trials, done):
+    """Mean and std over all trials of a column from its done rows' means and stds."""
+    rows = done.sum(axis=0)
+    m = np.where(done, mean, 0).sum(axis=0) / rows
+    ss = np.where(done, (trials - 1) * np.nan_to_num(std) ** 2 + trials * (mean - m) ** 2, 0)
+    return m, np.sqrt(ss.sum(axis=0) / (trials * rows - 1))
 
 
 def projector(f, method):
@@ -36,7 +37,8 @@ def projector(f, method):
 
 
 def value_table(f, axis, values, nu, trials):
-    ca, cp = (pooled(*projector(f, m), trials) for m in ("ca", "cp"))
+    done = f["done"][()] == 1
+    ca, cp = (pooled(*projector(f, m), trials, done) for m in ("ca", "cp"))
     inf, inf_std = projector(f, "infonce")
     name = axis.removeprefix("infonce_")
     print("| nu | CA | CP | " + " | ".join(f"InfoNCE {name} {h:g}" for h in values) + " |")
@@ -55,7 +57,11 @@ def boundary_table(f, axis, values, nu):
     print(f"| {axis} | CA fails at | closed form | CP fails at | closed form | InfoNCE fails at "
           f"| InfoNCE Adam steps (mean) | InfoNCE final loss at nu = {nu[0]:g} |")
     print("|---|---|---|---|---|---|---|---|")
+    done = f["done"][()] == 1
     for i, h in enumerate(values):
+        if not done[i].all():
+            print(f"| {h:g} | (row incomplete: {done[i].sum()} of {len(nu)} cells done) |")
+            continue
         print(f"| {h:g} | {first_nu(nu, ca[i], 0.5)} | {first_nu(nu, dca[i], 1, False)} "
               f"| {first_nu(nu, cp[i], 0.5)} | {first_nu(nu, dcp[i], 1, False)} "
               f"| {first_nu(nu, inf[i], 0.5)} | {steps[i].mean():.0f} | {loss[i, 0]:.3f} |")
@@ -76,8 +82,9 @@ def main(argv):
         value_table(f, axis, values, nu, trials)
     boundary_table(f, axis, values, nu)
     steps = f["infonce_steps_mean"][()]
-    print(f"\n{trials} trials per cell; Adam steps per training (cell means): {steps.min():.0f} .. "
-          f"{steps.max():.0f}; wall {f.attrs['wall_seconds']:.0f} s")
+    print(f"\n{trials} trials per cell; Adam steps per training (cell means): "
+          f"{np.nanmin(steps):.0f} .. {np.nanmax(steps):.0f}; status {f.attrs['status'].decode()}, "
+          f"wall {f.attrs['wall_seconds']:.0f} s")
 
 
 if __name__ == "__main__":
