@@ -293,7 +293,9 @@ VectorXd cv_ridge_r2_columns(const MatrixXd& scores, const CvTargets& t, double 
       const MatrixXd b = g.ldlt().solve(zc.transpose() * f.train_targets / ntr);
       const MatrixXd zte =
           (rows_of(scores, f.test).rowwise() - zmean).array().rowwise() / zsd.array();
-      sse += ((f.test_targets - zte * b).rowwise() - f.mean).colwise().squaredNorm().transpose();
+      // Column by column: no test-rows x columns temporary (large ones are fresh pages).
+      for (Eigen::Index l = 0; l < L; ++l)
+        sse(l) += ((f.test_targets.col(l) - zte * b.col(l)).array() - f.mean(l)).square().sum();
       continue;
     }
     // Centred here, not once per fold: the same expression keeps every earlier R^2 bit for bit.
