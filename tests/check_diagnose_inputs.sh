@@ -4,6 +4,8 @@
 # and CRLF line endings in CSV, HDF5 datasets with huge declared shapes or unusable types, a
 # NUL byte in a CSV cell, and the command line (--plot paths, negative and malformed
 # numbers, stray arguments). Every refusal: exit 2, one line on stderr, no file created.
+# Issue 14: labels that carry no information (one class, constant, pure noise, independent
+# views) are not refused but answered: exit 0, JSON regime "no signal", with both classifiers.
 # Needs /usr/bin/python3 with numpy and h5py: exit 77 (skip) without, a failure when CI=true.
 #   bash tests/check_diagnose_inputs.sh <phasecube-exe> <source-dir>
 set -uo pipefail
@@ -33,6 +35,14 @@ np.save("one_class.npy", np.zeros(n, dtype=np.int64))
 np.save("const_labels.npy", np.full((n, 2), 0.5))
 np.save("unlabelled.npy", np.full(n, -1, dtype=np.int64))
 one = np.full(n, -1, dtype=np.int64); one[:20] = 4; np.save("one_labelled_class.npy", one)
+# A clear synthetic cell (3 shared signal coordinates, correlated nuisance) and noise labels.
+m = 1500
+s = 2 * rng.normal(size=(m, 3))
+z = rng.normal(size=(m, 5))
+np.save("cell_x.npy", np.hstack([s + rng.normal(size=(m, 3)), z]))
+np.save("cell_y.npy", np.hstack([s + rng.normal(size=(m, 3)), 0.3 * z + rng.normal(size=(m, 5))]))
+np.save("cell_labels.npy", s + 0.5 * rng.normal(size=(m, 3)))  # each label reads one direction
+np.save("noise_labels.npy", rng.normal(size=(m, 4)))
 # Sizes that fit on disk but not in memory: 500000 distinct classes (a 500000^2 one-hot
 # table), and 100000 columns (100000^2 covariances).
 m = 500000
@@ -101,12 +111,55 @@ expect_error "labels one-hot encoded (500000 classes): shape (5e+05, 5e+05) woul
 expect_error "diagnose of n = 4 rows, d_x = 100000, d_y = 100000 would need" -- \
   --x x_wide.npy --y x_wide.npy --labels lab4.npy --folds 2
 
-# --- item 11: labels without variance
-expect_error "every labelled row has the same class" -- --x x.npy --y y.npy --labels one_class.npy
-expect_error "every labelled row has the same class (20 rows)" -- \
-  --x x.npy --y y.npy --labels one_labelled_class.npy
-expect_error "every label column is constant" -- --x x.npy --y y.npy --labels const_labels.npy
+# --- item 11: labels without a labelled row
 expect_error "no row is labelled" -- --x x.npy --y y.npy --labels unlabelled.npy
+
+# --- issue 14, item 1: labels without information give "no label signal", exit 0, with both
+# classifiers; the same cell with informative labels keeps a regime.
+# expect_verdict REGIME ARGS: exit 0 and JSON regime REGIME (no objective for "no signal").
+expect_verdict() {
+  local want=$1
+  shift
+  for cls in elbow permutation; do
+    cases=$((cases + 1))
+    if ! "$EXE" diagnose "$@" --classifier $cls --json > got.json 2> err.txt; then
+      fail "exit $? (expected 0) for: $* --classifier $cls ($(cat err.txt))"
+      continue
+    fi
+    $PY - "$want" << 'PYEOF' || fail "$* --classifier $cls: $(cat why.txt)"
+import json, math, sys
+want = sys.argv[1]
+r = json.load(open("got.json"))
+why = []
+if r["regime"] != want:
+    why.append(f"regime {r['regime']!r}, expected {want!r}")
+if want == "no signal":
+    if r["regime_code"] != 4 or r["objective"] or r["direction"] or r["margin"] != "nan":
+        why.append(f"code {r['regime_code']}, objective {r['objective']!r}, margin {r['margin']}")
+    if "no label signal" not in r["warning"]:
+        why.append(f"warning {r['warning']!r}")
+    for name, s in r["steps"].items():
+        if s["n_signal"] == 0 and (s["delta"] != "nan" or not s["no_signal"]):
+            why.append(f"{name}: Delta {s['delta']} and reason {s['no_signal']!r} without signal")
+open("why.txt", "w").write("; ".join(why))
+sys.exit(1 if why else 0)
+PYEOF
+  done
+  rm -f got.json err.txt why.txt
+}
+expect_verdict "no signal" --x x.npy --y y.npy --labels one_class.npy
+expect_verdict "no signal" --x x.npy --y y.npy --labels one_labelled_class.npy
+expect_verdict "no signal" --x x.npy --y y.npy --labels const_labels.npy
+expect_verdict "no signal" --x cell_x.npy --y cell_y.npy --labels noise_labels.npy
+expect_verdict "no signal" --x x.npy --y y.npy --labels lab.npy  # independent views
+expect_verdict "Both" --x cell_x.npy --y cell_y.npy --labels cell_labels.npy
+# The report says so in words.
+cases=$((cases + 1))
+"$EXE" diagnose --x x.npy --y y.npy --labels one_class.npy > out.txt 2> err.txt ||
+  fail "one class report: exit $?"
+grep -q "^Verdict: no label signal: the labels do not predict either view$" out.txt ||
+  fail "one class report lacks the no-signal verdict: $(grep Verdict out.txt)"
+rm -f out.txt err.txt
 
 # --- item 14: HDF5 shapes and types
 expect_error "bad.h5:huge: shape (1e+12, 1e+06) would need 8.0 EB of memory" -- \
@@ -172,6 +225,11 @@ if $PY -c "import matplotlib" 2> /dev/null; then
   "$EXE" diagnose --x x.npy "${ok[@]}" --plot fig > out.txt 2> err.txt || fail "--plot fig: $(cat err.txt)"
   grep -qx "plot: fig.png" out.txt || fail "--plot fig reports: $(grep plot: out.txt)"
   [[ -s fig.png && ! -e fig ]] || fail "--plot fig did not write exactly fig.png"
+  # A no-signal verdict plots too (no marker on the phase diagram, a note instead).
+  cases=$((cases + 1))
+  "$EXE" diagnose --x x.npy --y y.npy --labels const_labels.npy --plot nosignal.png > out.txt \
+    2> err.txt || fail "--plot on a no-signal verdict: $(cat err.txt)"
+  [[ -s nosignal.png ]] || fail "--plot on a no-signal verdict wrote nothing"
 fi
 
 echo "check_diagnose_inputs: $cases cases, $failures failures"

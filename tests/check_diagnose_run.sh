@@ -2,7 +2,8 @@
 # `[diagnose]` in `phasecube run`: the diag_* variables appear only with the section, are
 # bitwise identical for 1 and 2 threads, leave every other variable bitwise unchanged (their
 # own stream purposes), get the closed-form regime in clearly separated cells, survive
-# xarray, and bad [diagnose] values exit 2 with one line.
+# xarray, and bad [diagnose] values exit 2 with one line. Issue 14: labels without signal
+# (label_noise 1e6) give the no-signal code 4 in every trial, scored wrong, with no estimates.
 #   bash tests/check_diagnose_run.sh <phasecube-exe> <source-dir>
 set -uo pipefail
 
@@ -89,6 +90,34 @@ for m in bad:
 sys.exit(1 if bad else 0)
 PYEOF
 
+# Labels that are pure noise: every trial's verdict is "no label signal" (code 4), which is
+# wrong (the cube's labels are meant to read the signal), and no Delta is averaged.
+OMP_NUM_THREADS=2 "$EXE" run --config diag.ini --output noise.h5 --diagnose.label_noise=1e6 \
+  2> /dev/null || fail "diag run with noise labels"
+$PY - <<'PYEOF' || fail "no-signal cube checks"
+import sys
+import h5py
+import numpy as np
+with h5py.File("noise.h5") as f:
+    mode = f["diag_regime_mode"]
+    bad = []
+    if not np.all(mode[()] == 4):
+        bad.append(f"diag_regime_mode {mode[()].tolist()}, expected 4 everywhere")
+    name = mode.attrs["long_name"]
+    name = name.decode() if isinstance(name, bytes) else name
+    if "4 no label signal" not in name:
+        bad.append(f"long_name {name!r} lacks the no-signal code")
+    for v in ("diag_accuracy_theory", "diag_accuracy_empirical"):
+        if not np.all(f[v][()] == 0):
+            bad.append(f"{v} {f[v][()].tolist()}, expected 0 (no signal is wrong here)")
+    for v in ("diag_delta_ca_mean", "diag_delta_cp_mean", "diag_kappa_mean", "diag_nu_mean"):
+        if not np.all(np.isnan(f[v][()])):
+            bad.append(f"{v} {f[v][()].tolist()}, expected NaN (no trial has signal)")
+for m in bad:
+    print("FAIL:", m, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+
 # Under MPI (master + 2 workers): the diag variables are bitwise those of the serial run.
 if command -v mpirun > /dev/null; then
   (
@@ -108,7 +137,7 @@ fi
 
 # Bad values: exit 2, one line naming the key.
 for bad in "--diagnose.labels=0" "--diagnose.classifier=magic" "--diagnose.label_noise=-1" \
-  "--diagnose.bogus=1"; do
+  "--diagnose.null_permutations=-1" "--diagnose.bogus=1"; do
   "$EXE" run --config diag.ini --output bad.h5 "$bad" > /dev/null 2> err.txt
   rc=$?
   [[ $rc -eq 2 ]] || fail "$bad: exit $rc"

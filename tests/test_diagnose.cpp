@@ -86,6 +86,8 @@ TEST(Diagnose, VerdictMatchesClosedFormInEachRegime) {
     for (int i = 0; i < 500; ++i) labelled[static_cast<std::size_t>(i)] = true;
     const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, o);
     SCOPED_TRACE(rc.name);
+    EXPECT_FALSE(r.no_signal) << r.warning;  // the guard keeps clear cells' verdicts
+    EXPECT_EQ(verdict_code(r), static_cast<int>(t.regime));
     EXPECT_EQ(static_cast<int>(r.regime), static_cast<int>(t.regime))
         << "Delta_CA^ " << r.delta_ca << " (theory " << t.delta_ca << "), Delta_CP^ " << r.delta_cp
         << " (theory " << t.delta_cp << ")";
@@ -151,7 +153,7 @@ TEST(Diagnose, PermutationClassifierAgreesOnAClearCell) {
     // Never fewer than the 2 signal components: their R^2 (~0.7-1.1) is far above the null.
     EXPECT_GE(r.cca.n_signal, 2);
     EXPECT_GE(r.cp.n_signal, 2);
-    right += r.cca.n_signal == 2 && r.cp.n_signal == 2 && r.regime == Regime::Both;
+    right += r.cca.n_signal == 2 && r.cp.n_signal == 2 && !r.no_signal && r.regime == Regime::Both;
   }
   EXPECT_GE(right, 7);
 }
@@ -202,27 +204,135 @@ TEST(Diagnose, ViewsWithoutColumnsOrRowsAreInputErrors) {
       InputError);
 }
 
-TEST(Diagnose, LabelsWithoutVarianceAreRefused) {
+// Issue 14: labels without variance are no longer refused (diagnose answers "no label
+// signal" for them); only labels without a labelled row are.
+TEST(Diagnose, OnlyLabelsWithoutALabelledRowAreRefused) {
   const auto refuses = [](const Eigen::MatrixXd& raw, const std::string& needle) {
     try {
-      check_labels_vary(make_label_table(raw), "--labels");
+      check_labels_present(make_label_table(raw), "--labels");
     } catch (const InputError& e) {
       return std::string(e.what()).find(needle) != std::string::npos;
     }
     return false;
   };
-  Eigen::MatrixXd one_class = Eigen::MatrixXd::Constant(10, 1, 3.0);
-  EXPECT_TRUE(refuses(one_class, "every labelled row has the same class (10 rows)"));
-  one_class(0, 0) = -1;  // unlabelled rows do not count
-  EXPECT_TRUE(refuses(one_class, "same class (9 rows)"));
-  EXPECT_TRUE(refuses(Eigen::MatrixXd::Constant(10, 2, 0.5), "every label column is constant"));
   EXPECT_TRUE(refuses(Eigen::MatrixXd::Constant(10, 1, -1.0), "no row is labelled"));
-  Eigen::MatrixXd two = one_class;
-  two(5, 0) = 4;
-  EXPECT_NO_THROW(check_labels_vary(make_label_table(two), "--labels"));
-  Eigen::MatrixXd numeric = Eigen::MatrixXd::Constant(10, 2, 0.5);
-  numeric(3, 1) = 0.25;  // one varying column is enough
-  EXPECT_NO_THROW(check_labels_vary(make_label_table(numeric), "--labels"));
+  Eigen::MatrixXd one_class = Eigen::MatrixXd::Constant(10, 1, 3.0);
+  EXPECT_NO_THROW(check_labels_present(make_label_table(one_class), "--labels"));
+  EXPECT_NO_THROW(
+      check_labels_present(make_label_table(Eigen::MatrixXd::Constant(10, 2, 0.5)), "--labels"));
+}
+
+// Issue 14, the no-signal guard: labels that carry no information about the data give "no
+// label signal" (no regime, no objective, no invented Delta) with both classifiers.
+void expect_no_signal(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                      const Eigen::MatrixXd& labels, const char* what) {
+  for (const auto kind : {DiagnoseClassifier::Elbow, DiagnoseClassifier::Permutation}) {
+    DiagnoseOptions o;
+    o.classifier = kind;
+    const DiagnoseResult r = diagnose(x, y, labels, std::vector<bool>(x.rows(), true), o);
+    SCOPED_TRACE(std::string(what) + (kind == DiagnoseClassifier::Elbow ? ", elbow" : ", perm"));
+    EXPECT_TRUE(r.no_signal) << "verdict " << regime_name(r.regime) << ", CCA " << r.cca.n_signal
+                             << ", CP " << r.cp.n_signal << ", CP rev " << r.cp_rev.n_signal;
+    EXPECT_EQ(verdict_code(r), kNoSignalCode);
+    EXPECT_STREQ(verdict_name(r), "no signal");
+    EXPECT_TRUE(r.objective.empty() && r.direction.empty());
+    EXPECT_TRUE(std::isnan(r.margin));
+    EXPECT_NE(r.warning.find("no label signal"), std::string::npos) << r.warning;
+    for (const DiagnoseStep* s : {&r.svd_x, &r.svd_y, &r.pls, &r.cca, &r.cp, &r.cp_rev})
+      if (s->n_signal == 0) {
+        EXPECT_TRUE(std::isnan(s->delta)) << s->name;  // no Delta without signal
+        EXPECT_FALSE(s->no_signal.empty()) << s->name;
+      }
+    EXPECT_TRUE(std::isnan(r.delta_ca) || r.cca.n_signal > 0);
+  }
+}
+
+// Both cell (d = 12, k = 3), 600 rows: the same draw as the clear-cell tests.
+ModelData both_cell(std::uint64_t seed) {
+  ParamValues pv = regime_cases()[0].params;
+  pv["d"] = {12};
+  pv["k"] = {3};
+  Stream rng(seed, 0, 0, StreamPurpose::DiagnoseData);
+  return draw_model_data(cell(pv), 600, rng);
+}
+
+Eigen::MatrixXd gaussian(Eigen::Index rows, Eigen::Index cols, Stream& rng) {
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j) m(i, j) = rng.normal();
+  return m;
+}
+
+TEST(NoSignal, PureNoiseLabelsOnASyntheticCell) {
+  const ModelData d = both_cell(11);
+  Stream rng(3, 0, 0, StreamPurpose::Labels);
+  expect_no_signal(d.x, d.y, gaussian(600, 5, rng), "noise labels");
+  // The same cell with labels reading the signal keeps its verdict.
+  Stream label_rng(11, 0, 0, StreamPurpose::Labels);
+  const DiagnoseResult r =
+      diagnose(d.x, d.y, draw_labels(d.s, 5, 0.5, label_rng), std::vector<bool>(600, true), {});
+  EXPECT_FALSE(r.no_signal) << r.warning;
+  EXPECT_EQ(r.regime, Regime::Both);
+}
+
+TEST(NoSignal, ConstantLabelsAndASingleClass) {
+  const ModelData d = both_cell(12);
+  expect_no_signal(d.x, d.y, Eigen::MatrixXd::Constant(600, 2, 0.5), "constant labels");
+  // One class, through the CLI's label table: one one-hot column of ones.
+  const LabelTable one = make_label_table(Eigen::MatrixXd::Constant(600, 1, 7.0));
+  ASSERT_EQ(one.values.cols(), 1);
+  expect_no_signal(d.x, d.y, one.values, "one class");
+  const DiagnoseResult r = diagnose(d.x, d.y, one.values, one.labelled, {});
+  EXPECT_NE(r.warning.find("the same on every labelled row"), std::string::npos) << r.warning;
+}
+
+TEST(NoSignal, IndependentViews) {
+  Stream rng(5, 0, 0, StreamPurpose::DiagnoseData);
+  const Eigen::MatrixXd x = gaussian(800, 10, rng), y = gaussian(800, 10, rng);
+  expect_no_signal(x, y, gaussian(800, 3, rng), "independent x, y and labels");
+}
+
+// Labels that every direction predicts equally (labels = x, y a noisy copy of x): the R^2
+// spectrum is flat, the elbow has no contrast and calls nothing (the permutation classifier
+// calls every component signal).
+TEST(NoSignal, TheElbowNeedsContrast) {
+  Stream rng(9, 0, 0, StreamPurpose::DiagnoseData);
+  const Eigen::MatrixXd x = gaussian(1000, 6, rng);
+  const Eigen::MatrixXd y = x + 0.3 * gaussian(1000, 6, rng);
+  const Eigen::MatrixXd labels = x + 0.1 * gaussian(1000, 6, rng);
+  const std::vector<bool> all(1000, true);
+  const DiagnoseResult r = diagnose(x, y, labels, all, {});
+  EXPECT_TRUE(r.no_signal);
+  EXPECT_EQ(r.cca.no_signal.rfind("no elbow", 0), 0u) << r.cca.no_signal;
+  EXPECT_NE(r.warning.find("No elbow"), std::string::npos) << r.warning;
+  DiagnoseOptions o;
+  o.elbow_contrast = 0;  // without the contrast the elbow splits the flat spectrum anyway
+  EXPECT_FALSE(diagnose(x, y, labels, all, o).no_signal);
+  o = {};
+  o.classifier = DiagnoseClassifier::Permutation;
+  const DiagnoseResult p = diagnose(x, y, labels, all, o);
+  EXPECT_EQ(p.cca.n_signal, 6);
+  EXPECT_FALSE(p.no_signal);
+}
+
+// The guard's null level is the permutation classifier's threshold, from the permutations
+// that follow the folds in the fold stream: the elbow's 20 are the permutation classifier's
+// first 20.
+TEST(NoSignal, NullLevelIsThePermutationThreshold) {
+  const ModelData d = both_cell(13);
+  Stream rng(4, 0, 0, StreamPurpose::Labels);
+  const Eigen::MatrixXd labels = draw_labels(d.s, 5, 0.5, rng);
+  const std::vector<bool> all(600, true);
+  const DiagnoseResult e = diagnose(d.x, d.y, labels, all, {});
+  DiagnoseOptions o;
+  o.classifier = DiagnoseClassifier::Permutation;
+  o.permutations = 20;
+  const DiagnoseResult p = diagnose(d.x, d.y, labels, all, o);
+  for (const auto& [a, b] : {std::pair{&e.cca, &p.cca}, {&e.cp, &p.cp}, {&e.svd_x, &p.svd_x}}) {
+    EXPECT_GT(a->null_level, 0) << a->name;
+    EXPECT_EQ(a->null_level, b->threshold) << a->name;
+    EXPECT_EQ(b->null_level, b->threshold) << a->name;
+  }
 }
 
 TEST(Diagnose, MatricesBeyondMemoryAreRefusedWithTheirSize) {

@@ -26,6 +26,12 @@ def num(v):
     return float(v)
 
 
+def finite_or(v, default):
+    # Estimates without signal (kappa^2, gammas) are "nan": the diagram falls back to default.
+    v = num(v)
+    return v if math.isfinite(v) else default
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -52,6 +58,10 @@ def main():
         ax_v.legend(fontsize=7)
         ax_r.bar(idx, r2, color=np.where(sig, "#31a354", "#bdbdbd"))
         ax_r.axhline(num(s["threshold"]), color="r", ls=":", lw=1, label="classifier cut")
+        if "null_level" in s:
+            ax_r.axhline(num(s["null_level"]), color="b", ls="--", lw=1, label="null level")
+        if s.get("no_signal"):
+            ax_v.set_title(f"{TITLES.get(name, name)}: no label signal", fontsize=10)
         ax_r.set_title(f"{TITLES.get(name, name)}: CV ridge R^2 (sum over labels)", fontsize=9)
         ax_r.set_xlabel("component")
         ax_r.legend(fontsize=7)
@@ -60,9 +70,11 @@ def main():
     ax = axes[0, 4]
     for a in axes[1:, 4]:
         a.axis("off")
-    k2 = max(num(r["kappa2"]), 0.0)
+    no_signal = r["regime"] == "no signal"
+    k2 = max(finite_or(r["kappa2"], 0.0), 0.0)
     kappa_hat = math.sqrt(k2)
-    g = [max(num(r[key]), 1e-9) for key in ("gamma_x", "gamma_y", "gamma_tilde_x", "gamma_tilde_y")]
+    g = [max(finite_or(r[key], 1.0), 1e-9)
+         for key in ("gamma_x", "gamma_y", "gamma_tilde_x", "gamma_tilde_y")]
     gx, gy, gtx, gty = g
     kmax = max(3.0 * kappa_hat, 1.0)
     kap = np.linspace(1e-3, kmax, 300)
@@ -78,17 +90,24 @@ def main():
     from matplotlib.colors import ListedColormap
     ax.pcolormesh(K, N, code, cmap=ListedColormap(REGIME_COLOURS), vmin=-0.5, vmax=3.5,
                   shading="auto")
-    ax.plot(kappa_hat, num(r["nu"]), "k*", ms=16, label=f"dataset: {r['regime']}")
+    if no_signal:  # no regime: no marker, a note instead
+        ax.text(0.5, 0.5, "no label signal:\nthe dataset has no place here", ha="center",
+                va="center", transform=ax.transAxes, fontsize=11,
+                bbox={"facecolor": "white", "alpha": 0.8})
+    else:
+        ax.plot(kappa_hat, num(r["nu"]), "k*", ms=16, label=f"dataset: {r['regime']}")
     ax.set_xlabel("kappa")
     ax.set_ylabel("nu")
     ax.set_title("closed-form phase diagram at the estimated gammas\n"
                  f"gamma_x {gx:.3g}, gamma_y {gy:.3g}, gt_x {gtx:.3g}, gt_y {gty:.3g}", fontsize=9)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in REGIME_COLOURS]
     ax.legend(handles + ax.get_legend_handles_labels()[0],
-              REGIME_NAMES + [f"dataset: {r['regime']}"], fontsize=7, loc="upper left")
+              REGIME_NAMES + ([] if no_signal else [f"dataset: {r['regime']}"]), fontsize=7,
+              loc="upper left")
     axes[1, 4].text(0, 0.9, "\n".join([
         f"verdict: {r['regime']}",
-        f"objective: {r['objective']}" + (f" ({r['direction']})" if r["objective"] == "CP" else ""),
+        f"objective: {r['objective'] or 'none'}"
+        + (f" ({r['direction']})" if r["objective"] == "CP" else ""),
         f"margin: {num(r['margin']):.3g}",
         f"Delta_CA {num(r['delta_ca']):.3g}, Delta_CP {num(r['delta_cp']):.3g}, "
         f"Delta_CPrev {num(r['delta_cp_rev']):.3g}",

@@ -82,11 +82,13 @@ def main():
     axes[1].pcolormesh(X, Y, c["empirical_regime"], cmap=cmap, vmin=-0.5, vmax=3.5,
                        shading="nearest")
     axes[1].set_title("simulated regime (recovery rate >= 0.5)", fontsize=10)
-    axes[2].pcolormesh(X, Y, c["diag_regime_mode"], cmap=cmap, vmin=-0.5, vmax=3.5,
-                       shading="nearest")
+    # The diagnosis has a fifth code, 4 = no label signal (issue 14), drawn black.
+    diag_colours = REGIME_COLOURS + ["#000000"]
+    axes[2].pcolormesh(X, Y, c["diag_regime_mode"], cmap=ListedColormap(diag_colours),
+                       vmin=-0.5, vmax=4.5, shading="nearest")
     axes[2].set_title("diagnosed regime (mode over trials)", fontsize=10)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=col) for col in REGIME_COLOURS]
-    axes[2].legend(handles, REGIME_NAMES, fontsize=8, loc="upper left")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=col) for col in diag_colours]
+    axes[2].legend(handles, REGIME_NAMES + ["no label signal"], fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(f"{prefix}_map.png", dpi=90)
     print(f"wrote {prefix}_map.png")

@@ -6,7 +6,9 @@
 // Steps (in order): centre both views, optional PCA pre-reduction; per-view SVD; PLS (SVD of
 // Sxy); CCA (SVD of Sxx^-1/2 Sxy Syy^-1/2); CP both ways (SVD of Syx Sxx^-1/2 and of
 // Sxy Syy^-1/2); every component classified signal / nuisance by the k-fold cross-validated
-// ridge R^2 of its score(s) against the labels; gamma estimates; verdict.
+// ridge R^2 of its score(s) against the labels, behind the no-signal guard (R^2 > 0 and above
+// a label-permutation null level); gamma estimates; verdict, or "no label signal" when CCA
+// or both CP steps have no signal component.
 #include <Eigen/Dense>
 #include <cstdint>
 #include <iosfwd>
@@ -29,8 +31,15 @@ struct DiagnoseOptions {
   std::uint64_t fold_seed = 1;  // Philox key of the fold assignment and permutations
   double whiten_reg = 1e-6;     // whitening adds whiten_reg * (mean variance) to every eigenvalue
   DiagnoseClassifier classifier = DiagnoseClassifier::Elbow;
-  int permutations = 100;       // label permutations of the permutation null
+  int permutations = 100;       // label permutations of the permutation classifier's null
   double null_quantile = 0.95;  // of the per-permutation maximum R^2 over components
+  // The no-signal guard: a component is signal only if its R^2 is > 0 and above the step's
+  // null level (null_quantile of the per-permutation maximum R^2, the permutation
+  // classifier's threshold). The elbow computes that level from null_permutations
+  // permutations (0: R^2 > 0 only) and calls nothing unless the mean R^2 of its upper
+  // segment exceeds the null level and elbow_contrast x the mean of the lower segment.
+  int null_permutations = 20;
+  double elbow_contrast = 2.0;
   // Where the fold/permutation stream sits: key (fold_seed, stream_cell), counter from
   // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial.
   std::uint64_t stream_cell = 0, stream_trial = 0;
@@ -43,26 +52,39 @@ struct DiagnoseStep {
   Eigen::VectorXd r2;      // cross-validated ridge R^2 summed over label columns
   std::vector<bool> signal;
   int n_signal = 0;
-  double threshold = 0;  // the R^2 cut: elbow midpoint or null quantile
-  double floor = 0;      // nuisance floor: largest nuisance value (0 if none)
-  double delta = 0;      // min signal value / floor (separation ratio conventions)
-  int recovered = 0;     // r^: signal values above the floor
+  double threshold = 0;   // the R^2 cut: elbow midpoint or null quantile
+  double null_level = 0;  // the guard's R^2 level (the null quantile; 0 without permutations)
+  std::string no_signal;  // why no component is signal ("" when some is)
+  double floor = 0;       // nuisance floor: largest nuisance value (0 if none)
+  double delta = 0;       // min signal value / floor (NaN without signal components)
+  int recovered = 0;      // r^: signal values above the floor
 };
+
+// The regime code of a diagnosis without label signal (after Regime's 0..3), in JSON and in
+// the `diag_regime_mode` of sweeps.
+inline constexpr int kNoSignalCode = 4;
 
 struct DiagnoseResult {
   int n = 0, n_labelled = 0, label_columns = 0, dx = 0, dy = 0;
   DiagnoseStep svd_x, svd_y, pls, cca, cp, cp_rev;
-  double kappa2 = 0;  // mean PLS singular value over signal components
+  double kappa2 = 0;  // mean PLS singular value over signal components (NaN without)
   double nu = 0;      // nuisance CCA correlation (second largest when >= 3 nuisance)
   double delta_ca = 0, delta_cp = 0, delta_cp_rev = 0;
   double gamma_x = 0, gamma_y = 0;              // signal variance - kappa^2, per view
   double gamma_tilde_x = 0, gamma_tilde_y = 0;  // nuisance variance, per view
+  // CCA, or both CP steps, without a signal component: no regime (`regime` stays Neither),
+  // no objective or direction, a NaN margin, and the warning says so.
+  bool no_signal = false;
   Regime regime = Regime::Neither;
-  std::string objective;  // "CA" or "CP"
-  std::string direction;  // "x->y" or "y->x" (the better CP direction)
+  std::string objective;  // "CA" or "CP" ("" without signal)
+  std::string direction;  // "x->y" or "y->x" (the better CP direction; "" without signal)
   double margin = 0;      // chosen Delta / the other objective's Delta
-  std::string warning;    // set for Neither
+  std::string warning;    // set for Neither and for no signal
 };
+
+// The verdict's code (Regime 0..3, or kNoSignalCode) and name ("no signal" for the latter).
+int verdict_code(const DiagnoseResult& r);
+const char* verdict_name(const DiagnoseResult& r);
 
 // x (n x dx), y (n x dy) and labels (n x L); labelled[i] says whether row i's labels count.
 // Throws InputError for input the procedure cannot use (fewer labelled rows than folds,
@@ -79,6 +101,29 @@ int elbow_breakpoint(const Eigen::VectorXd& sorted);
 // `scores` (m x q), each clipped at 0 and summed over columns. `fold` gives each row's fold.
 double cv_ridge_r2(const Eigen::MatrixXd& scores, const Eigen::MatrixXd& targets,
                    const std::vector<int>& fold, int folds, double ridge);
+
+// The targets' side of cv_ridge_r2, split by fold once for every component scored against
+// them (the same arithmetic: cv_ridge_r2(s, t, fold, k, r) = cv_ridge_r2(s, cv_targets(t,
+// fold, k), r) bit for bit). With `products` the train targets are stored centred and the
+// test predictions are one matrix product per fold: the same sums in another rounding,
+// several times faster on many columns (the permutation null stacks its permutations).
+struct CvTargets {
+  struct Fold {
+    std::vector<Eigen::Index> train, test;
+    Eigen::MatrixXd train_targets;  // centred with `products`
+    Eigen::RowVectorXd mean;        // of the train targets
+    Eigen::MatrixXd test_targets;
+  };
+  std::vector<Fold> folds;  // folds with both train and test rows
+  Eigen::VectorXd sst;      // total sum of squares of each column over all rows
+  bool products = false;
+};
+CvTargets cv_targets(const Eigen::MatrixXd& targets, const std::vector<int>& fold, int folds,
+                     bool products = false);
+double cv_ridge_r2(const Eigen::MatrixXd& scores, const CvTargets& targets, double ridge);
+// Its terms: the clipped R^2 of every target column (cv_ridge_r2 sums them in order).
+Eigen::VectorXd cv_ridge_r2_columns(const Eigen::MatrixXd& scores, const CvTargets& targets,
+                                    double ridge);
 
 // Synthetic data drawn from the model (used by `run` and the tests): n rows of x and y in
 // the canonical basis, and the shared signal s (n x k).

@@ -35,6 +35,9 @@ component is classified signal or nuisance by the k-fold cross-validated ridge R
 score(s) against the labels (summed over label columns), by the elbow of the sorted sums or a
 label-permutation null; then kappa^2, nu and gamma estimates, the separation ratios
 Delta_CA, Delta_CP (x->y) and Delta_CP (y->x), the regime, and the recommended objective.
+A component is signal only if its R^2 is positive and above the label-permutation null level
+(and the elbow stands out from the rest); labels that predict no CCA or CP component give
+the verdict "no label signal" (exit 0, JSON regime "no signal") instead of a regime.
 
 Inputs: HDF5 (FILE.h5:DATASET), NumPy .npy (float32/float64/int32/int64, C order) or numeric
 CSV (an optional header row). x is n x d_x, y is n x d_y, labels n x L numeric or one integer
@@ -112,7 +115,8 @@ void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const 
   const auto d = static_cast<double>(std::max(x.cols(), y.cols()));
   const auto columns = static_cast<double>(x.cols() + y.cols() + labels.values.cols());
   double doubles = 12 * d * d + 4 * nd * columns;
-  if (o.classifier == DiagnoseClassifier::Permutation) doubles += o.permutations * nd;
+  doubles +=
+      (o.classifier == DiagnoseClassifier::Permutation ? o.permutations : o.null_permutations) * nd;
   check_memory(doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
                                              " rows, d_x = " + std::to_string(x.cols()) +
                                              ", d_y = " + std::to_string(y.cols()));
@@ -159,7 +163,9 @@ void add_procedure_options(po::options_description& opts) {
       ("classifier", po::value<std::string>()->default_value("elbow"),
        "signal/nuisance classifier: elbow or permutation")  //
       ("permutations", po::value<std::string>()->default_value("100"),
-       "label permutations of the permutation null (95th percentile)")  //
+       "label permutations of the permutation classifier's null (95th percentile)")  //
+      ("null-permutations", po::value<std::string>()->default_value("20"),
+       "label permutations of the elbow's no-signal guard (0: only R^2 > 0)")  //
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)");
 }
 
@@ -192,6 +198,7 @@ DiagnoseOptions procedure_options(const po::variables_map& vm) {
   o.fold_seed = cli::unsigned_integer(vm, "fold-seed");
   o.whiten_reg = cli::real(vm, "whiten-reg", 0);
   o.permutations = static_cast<int>(cli::integer(vm, "permutations", 1, kIntMax));
+  o.null_permutations = static_cast<int>(cli::integer(vm, "null-permutations", 0, kIntMax));
   const std::string cls = vm["classifier"].as<std::string>();
   if (cls == "elbow")
     o.classifier = DiagnoseClassifier::Elbow;
@@ -248,7 +255,7 @@ DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::Matr
   DiagnoseRun run;
   run.dropped = check_views(x, y, raw_labels, drop_constant);
   run.labels = make_label_table(raw_labels);
-  check_labels_vary(run.labels, "--labels");
+  check_labels_present(run.labels, "--labels");
   check_dimensions(x, y, run.labels, o);
   run.result = diagnose(x, y, run.labels.values, run.labels.labelled, o);
   std::ostringstream json;

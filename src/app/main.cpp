@@ -89,7 +89,7 @@ std::string overrides_help() {
        "  [run]  trials, seed, sampler = auto|wishart|direct, output\n"
        "  [diagnose] (optional) also run `phasecube diagnose` in every trial: labels,\n"
        "         label_noise, labelled, folds, ridge, fold_seed, whiten_reg, classifier,\n"
-       "         permutations, pca (see README, section Diagnose)\n";
+       "         permutations, null_permutations, pca (see README, section Diagnose)\n";
   s += "\nBinding runs (many modalities): a config with [model] modalities = M is one (run\n"
        "  alone or under mpirun / srun like any sweep; theory, inspect as usual), with\n"
        "  its own keys (lists over modalities repeat their last value; gamma[m] and\n"

@@ -22,9 +22,12 @@ const char* classifier_name(DiagnoseClassifier c) {
 }
 
 void step_line(const DiagnoseStep& s, const char* title, std::ostream& out) {
-  out << "  " << title << ": " << s.n_signal << " of " << s.values.size()
-      << " components signal; nuisance floor " << num(s.floor) << ", Delta " << num(s.delta)
-      << ", r^ " << s.recovered << "\n    values:";
+  out << "  " << title << ": ";
+  if (s.n_signal == 0)
+    out << "no label signal (" << s.no_signal << ")\n    values:";
+  else
+    out << s.n_signal << " of " << s.values.size() << " components signal; nuisance floor "
+        << num(s.floor) << ", Delta " << num(s.delta) << ", r^ " << s.recovered << "\n    values:";
   for (Eigen::Index i = 0; i < s.values.size() && i < 12; ++i)
     out << " " << num(s.values(i)) << (s.signal[static_cast<std::size_t>(i)] ? "*" : "");
   if (s.values.size() > 12) out << " ...";
@@ -35,13 +38,9 @@ Json step_json(const DiagnoseStep& s) {
   const auto numbers = [](const Eigen::VectorXd& v) {
     return std::vector<double>(v.data(), v.data() + v.size());
   };
-  return {{"values", numbers(s.values)},
-          {"r2", numbers(s.r2)},
-          {"signal", s.signal},
-          {"n_signal", s.n_signal},
-          {"threshold", s.threshold},
-          {"floor", s.floor},
-          {"delta", s.delta},
+  return {{"values", numbers(s.values)}, {"r2", numbers(s.r2)},      {"signal", s.signal},
+          {"n_signal", s.n_signal},      {"threshold", s.threshold}, {"null_level", s.null_level},
+          {"no_signal", s.no_signal},    {"floor", s.floor},         {"delta", s.delta},
           {"recovered", s.recovered}};
 }
 
@@ -53,6 +52,8 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
       << "options: folds " << o.folds << ", ridge " << num(o.ridge) << ", fold seed " << o.fold_seed
       << ", whitening regularisation " << num(o.whiten_reg) << ", classifier "
       << classifier_name(o.classifier) << ", pca " << (o.pca > 0 ? std::to_string(o.pca) : "off")
+      << ", null permutations "
+      << (o.classifier == DiagnoseClassifier::Elbow ? o.null_permutations : o.permutations)
       << "\n\nSteps (* = signal component, by cross-validated ridge R^2 against the labels):\n";
   step_line(r.svd_x, "SVD x ", out);
   step_line(r.svd_y, "SVD y ", out);
@@ -67,7 +68,17 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
       << num(r.gamma_tilde_x) << ", gamma_tilde_y " << num(r.gamma_tilde_y) << "\n"
       << "  Delta_CA " << num(r.delta_ca) << ", Delta_CP(x->y) " << num(r.delta_cp)
       << ", Delta_CP(y->x) " << num(r.delta_cp_rev) << "\n"
-      << "\nVerdict: " << regime_name(r.regime) << "\n"
+      << "\nVerdict: ";
+  if (r.no_signal) {
+    const bool flat = r.warning.find("No elbow") != std::string::npos;
+    out << "no label signal: "
+        << (flat ? "no elbow separates the labels' signal from the rest"
+                 : "the labels do not predict either view")
+        << "\n"
+        << "  no regime and no recommended objective\n  WARNING: " << r.warning << "\n";
+    return;
+  }
+  out << regime_name(r.regime) << "\n"
       << "  recommended objective: " << r.objective;
   if (r.objective == "CP") out << ", predicting " << r.direction;
   out << " (its Delta is " << num(r.margin) << " x the other objective's)\n";
@@ -90,7 +101,10 @@ void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std:
                 {"whiten_reg", o.whiten_reg},
                 {"classifier", classifier_name(o.classifier)},
                 {"pca", o.pca},
-                {"permutations", o.permutations}}},
+                {"permutations", o.permutations},
+                {"null_permutations", o.null_permutations},
+                {"null_quantile", o.null_quantile},
+                {"elbow_contrast", o.elbow_contrast}}},
               {"steps", std::move(steps)},
               {"kappa2", r.kappa2},
               {"nu", r.nu},
@@ -101,8 +115,8 @@ void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std:
               {"delta_ca", r.delta_ca},
               {"delta_cp", r.delta_cp},
               {"delta_cp_rev", r.delta_cp_rev},
-              {"regime", regime_name(r.regime)},
-              {"regime_code", static_cast<int>(r.regime)},
+              {"regime", verdict_name(r)},
+              {"regime_code", verdict_code(r)},
               {"objective", r.objective},
               {"direction", r.direction},
               {"margin", r.margin},

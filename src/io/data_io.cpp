@@ -361,21 +361,10 @@ LabelTable make_label_table(const Eigen::MatrixXd& raw) {
   return t;
 }
 
-void check_labels_vary(const LabelTable& t, const std::string& what) {
-  std::vector<Eigen::Index> rows;
-  for (std::size_t i = 0; i < t.labelled.size(); ++i)
-    if (t.labelled[i]) rows.push_back(static_cast<Eigen::Index>(i));
-  if (rows.empty())
+void check_labels_present(const LabelTable& t, const std::string& what) {
+  if (std::find(t.labelled.begin(), t.labelled.end(), true) == t.labelled.end())
     throw InputError(what +
                      ": no row is labelled (every label is missing: NaN, or -1 for classes)");
-  for (Eigen::Index j = 0; j < t.values.cols(); ++j)
-    for (const Eigen::Index i : rows)
-      if (t.values(i, j) != t.values(rows.front(), j)) return;
-  throw InputError(what +
-                   (t.classes ? ": every labelled row has the same class ("
-                              : ": every label column is constant over the labelled rows (") +
-                   std::to_string(rows.size()) +
-                   " rows); labels without variance cannot tell signal from nuisance");
 }
 
 std::vector<Eigen::Index> constant_columns(const Eigen::MatrixXd& m) {

@@ -37,10 +37,10 @@ struct LabelTable {
 // One column of integers -> one-hot classes, -1 or NaN unlabelled; otherwise numeric targets
 // with a NaN anywhere in a row making it unlabelled.
 LabelTable make_label_table(const Eigen::MatrixXd& raw);
-// Refuses (InputError naming `what`) labels that carry no variance over the labelled rows:
-// none labelled, a single class, or every column constant. Every R^2 would be 0 and the
-// verdict meaningless.
-void check_labels_vary(const LabelTable& t, const std::string& what);
+// Refuses (InputError naming `what`) labels without a labelled row. Labels that do not vary
+// over the labelled rows (one class, constant columns) are not refused: diagnose answers
+// "no label signal" for them.
+void check_labels_present(const LabelTable& t, const std::string& what);
 
 // Columns whose values are all equal (to within 1e-12 of the largest column variance).
 std::vector<Eigen::Index> constant_columns(const Eigen::MatrixXd& m);

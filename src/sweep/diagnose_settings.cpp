@@ -51,6 +51,8 @@ void parse_diagnose_entry(const std::string& name, const std::string& text, Diag
     s.classifier = text;
   } else if (name == "permutations") {
     s.permutations = static_cast<int>(integer(key, text, 1, 100000));
+  } else if (name == "null_permutations") {
+    s.null_permutations = static_cast<int>(integer(key, text, 0, 100000));
   } else if (name == "pca") {
     s.pca = static_cast<int>(integer(key, text, 0, 100000));
   } else {
@@ -70,6 +72,7 @@ std::string diagnose_section_text(const DiagnoseSettings& s) {
       << "whiten_reg = " << format_number(s.whiten_reg) << "\n"
       << "classifier = " << s.classifier << "\n"
       << "permutations = " << s.permutations << "\n"
+      << "null_permutations = " << s.null_permutations << "\n"
       << "pca = " << s.pca << "\n";
   return out.str();
 }

@@ -18,12 +18,13 @@ struct DiagnoseSettings {
   double whiten_reg = 1e-6;          // whitening regularisation
   std::string classifier = "elbow";  // elbow or permutation
   int permutations = 100;            // permutation classifier only
+  int null_permutations = 20;        // the elbow's no-signal guard (0: R^2 > 0 only)
   int pca = 0;                       // PCA pre-reduction (0: off)
 };
 
 inline constexpr std::string_view kDiagnoseKeys[] = {
-    "labels",    "label_noise", "labelled",   "folds",        "ridge",
-    "fold_seed", "whiten_reg",  "classifier", "permutations", "pca"};
+    "labels",     "label_noise",  "labelled",          "folds", "ridge", "fold_seed", "whiten_reg",
+    "classifier", "permutations", "null_permutations", "pca"};
 
 // Parses diagnose.<name> = text into `s`; throws InputError naming the key and value.
 void parse_diagnose_entry(const std::string& name, const std::string& text, DiagnoseSettings& s);

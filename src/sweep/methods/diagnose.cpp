@@ -18,21 +18,28 @@ namespace {
 
 constexpr VariableSpec kVariables[] = {
     {"diag_regime_mode", VarType::Int8,
-     "diagnose: most frequent estimated regime over trials: 0 Neither, 1 CA only, 2 CP only, "
-     "3 Both"},
+     "diagnose: most frequent verdict over trials: 0 Neither, 1 CA only, 2 CP only, 3 Both, "
+     "4 no label signal",
+     false, kNoSignalCode},
     {"diag_accuracy_theory", VarType::Float64,
-     "diagnose: share of trials whose estimated regime equals the closed-form regime"},
+     "diagnose: share of trials whose estimated regime equals the closed-form regime (a no "
+     "label signal verdict is wrong: the labels read the signal)"},
     {"diag_accuracy_empirical", VarType::Float64,
-     "diagnose: share of trials whose estimated regime equals the simulated regime"},
-    {"diag_delta_ca_mean", VarType::Float64, "diagnose: mean estimated Delta_CA"},
-    {"diag_delta_cp_mean", VarType::Float64, "diagnose: mean estimated Delta_CP (x->y)"},
+     "diagnose: share of trials whose estimated regime equals the simulated regime (a no "
+     "label signal verdict is wrong)"},
+    {"diag_delta_ca_mean", VarType::Float64,
+     "diagnose: mean estimated Delta_CA (over trials where CCA has signal)"},
+    {"diag_delta_cp_mean", VarType::Float64,
+     "diagnose: mean estimated Delta_CP (x->y) (over trials where CP x->y has signal)"},
     {"diag_kappa_mean", VarType::Float64,
-     "diagnose: mean estimated kappa (sqrt of the PLS kappa^2)"},
+     "diagnose: mean estimated kappa (sqrt of the PLS kappa^2; over trials where PLS has "
+     "signal)"},
     {"diag_nu_mean", VarType::Float64, "diagnose: mean estimated nuisance correlation nu"},
 };
 
-// Outcome slots: the estimated regime (-1: the procedure could not run on this draw, e.g. a
-// constant column) and its estimates.
+// Outcome slots: the verdict code (0..3 a regime, kNoSignalCode no label signal, -1: the
+// procedure could not run on this draw, e.g. a constant column) and its estimates (NaN when
+// their step, or the verdict, has no signal).
 enum Slot : std::size_t { kRegime, kDeltaCa, kDeltaCp, kKappa, kNu, kSlots };
 
 DiagnoseOptions options_of(const DiagnoseSettings& s, std::uint64_t cell, std::uint64_t trial) {
@@ -45,6 +52,7 @@ DiagnoseOptions options_of(const DiagnoseSettings& s, std::uint64_t cell, std::u
   o.classifier =
       s.classifier == "permutation" ? DiagnoseClassifier::Permutation : DiagnoseClassifier::Elbow;
   o.permutations = s.permutations;
+  o.null_permutations = s.null_permutations;
   o.stream_cell = cell;
   o.stream_trial = trial;
   return o;
@@ -67,26 +75,31 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
   std::fill(out, out + kSlots, 0.0);
   try {
     const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, options_of(s, cell, t.trial));
-    out[kRegime] = static_cast<double>(r.regime);
+    out[kRegime] = static_cast<double>(verdict_code(r));
     out[kDeltaCa] = r.delta_ca;
     out[kDeltaCp] = r.delta_cp;
-    out[kKappa] = std::sqrt(std::max(0.0, r.kappa2));
+    out[kKappa] = std::isnan(r.kappa2) ? r.kappa2 : std::sqrt(std::max(0.0, r.kappa2));
     out[kNu] = r.nu;
+    // Without label signal the estimates rest on chance calls: none is averaged.
+    if (r.no_signal)
+      std::fill(out + kDeltaCa, out + kSlots, std::numeric_limits<double>::quiet_NaN());
   } catch (const InputError&) {
     out[kRegime] = -1;  // a degenerate draw (constant column, too few labelled rows): counted wrong
   }
 }
 
 // In trial order: the same bits on any thread count. Accuracy against the simulated regime
-// is NaN when the cube has none (methods without both ca and cp).
+// is NaN when the cube has none (methods without both ca and cp). Each estimate's mean is
+// over the trials that have it (not NaN: its step had signal).
 void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, const RecordReader& r,
             MethodSlots slots) {
   const int theory = static_cast<int>(c.theory.regime);
   const double empirical_code = r("empirical_regime");
   const int empirical = std::isfinite(empirical_code) ? static_cast<int>(empirical_code) : -2;
-  std::array<long, 4> count{};
+  std::array<long, kNoSignalCode + 1> count{};
   long ok = 0, match_theory = 0, match_empirical = 0;
-  double sca = 0, scp = 0, sk = 0, snu = 0;
+  std::array<double, kSlots> sum{};
+  std::array<long, kSlots> have{};
   for (std::size_t t = 0; t < o.trials(); ++t) {
     const int regime = static_cast<int>(o(t, kRegime));
     if (regime < 0) continue;
@@ -94,25 +107,23 @@ void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, cons
     ++count[static_cast<std::size_t>(regime)];
     match_theory += regime == theory;
     match_empirical += regime == empirical;
-    sca += o(t, kDeltaCa);
-    scp += o(t, kDeltaCp);
-    sk += o(t, kKappa);
-    snu += o(t, kNu);
+    for (std::size_t k = kDeltaCa; k < kSlots; ++k)
+      if (!std::isnan(o(t, k))) {
+        sum[k] += o(t, k);
+        ++have[k];
+      }
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const auto total = static_cast<double>(o.trials());
   std::size_t mode = 0;
-  for (std::size_t i = 1; i < 4; ++i)
+  for (std::size_t i = 1; i < count.size(); ++i)
     if (count[i] > count[mode]) mode = i;  // ties: the lower code
   slots(0) = ok ? static_cast<double>(mode) : -1.0;
   slots(1) = o.trials() == 0 ? nan : static_cast<double>(match_theory) / total;
   slots(2) =
       o.trials() == 0 || empirical == -2 ? nan : static_cast<double>(match_empirical) / total;
-  const double k = static_cast<double>(ok);
-  slots(3) = ok ? sca / k : nan;
-  slots(4) = ok ? scp / k : nan;
-  slots(5) = ok ? sk / k : nan;
-  slots(6) = ok ? snu / k : nan;
+  for (std::size_t k = kDeltaCa; k < kSlots; ++k)
+    slots(k + 2) = have[k] ? sum[k] / static_cast<double>(have[k]) : nan;
 }
 
 }  // namespace
