@@ -39,12 +39,17 @@ import h5py, numpy as np
 with h5py.File("digits.h5") as f:
     x, y, lab = f["x"][()], f["y"][()], f["labels"][()]
 np.save("x.npy", x)
+np.save("xf.npy", np.asfortranarray(x))  # column-major: the same matrix
 np.save("y32.npy", y.astype(np.float32))
 np.save("labels.npy", lab)
 np.savetxt("x.csv", x, delimiter=",", header=",".join(f"p{i}" for i in range(x.shape[1])), comments="")
 PYEOF
 "$EXE" diagnose --x x.csv --y y32.npy --labels labels.npy --drop-constant --json > mixed.json ||
   fail "CSV/npy run"
+# A Fortran-order .npy is the same matrix: the same JSON, byte for byte (issue 14).
+"$EXE" diagnose --x x.npy --y digits.h5:y "${D[@]}" > c_order.json || fail "C-order npy run"
+"$EXE" diagnose --x xf.npy --y digits.h5:y "${D[@]}" > f_order.json || fail "Fortran-order npy run"
+cmp -s c_order.json f_order.json || fail "Fortran-order .npy gives another result than C order"
 
 $PY - <<'PYEOF' || fail "report checks"
 import json, math, sys

@@ -579,7 +579,7 @@ dg 2 dg_rows0.npy dg_rows0.npy dg_rows0.npy
 dg 0 dg_x.npy dg_y.npy dg_one_class.npy  # issue 14: answered "no label signal", exit 0
 dg 2 dg_x.npy dg_y.npy dg_unlabelled.npy
 dg 0 dg_x.npy dg_y.npy dg_flat_labels.npy
-dg 2 dg_fortran.npy dg_y.npy dg_labels.npy
+dg 0 dg_fortran.npy dg_y.npy dg_labels.npy  # issue 14: Fortran order is read
 for m in 3d scalar bool complex text inf huge_shape overflow_shape short_shape float_shape \
   no_descr not_dict header_only magic_only; do
   dg 2 "dg_$m.npy" dg_y.npy dg_labels.npy

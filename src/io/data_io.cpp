@@ -101,6 +101,7 @@ struct NpyLayout {
   std::size_t width = 0;
   std::string shape;            // as written, for messages: "60, 3"
   std::vector<long long> dims;  // one or two
+  bool fortran = false;         // column-major data (numpy's asfortranarray, a transposed view)
 };
 
 // The shape "(60, 3)" (or "(60,)") as integers; each entry must be one whole integer:
@@ -133,9 +134,8 @@ NpyLayout parse_npy_header(const std::string& header, const std::string& where) 
   std::string descr = value_of("descr");
   descr = descr.substr(descr.find('\'') + 1);
   descr = descr.substr(0, descr.find('\''));
-  if (value_of("fortran_order").find("True") < value_of("fortran_order").find(','))
-    throw InputError(where + ": Fortran-order arrays are not supported (save C order)");
   NpyLayout l;
+  l.fortran = value_of("fortran_order").find("True") < value_of("fortran_order").find(',');
   l.shape = value_of("shape");
   l.shape = l.shape.substr(l.shape.find('(') + 1);
   l.shape = l.shape.substr(0, l.shape.find(')'));
@@ -203,12 +203,22 @@ double npy_value(const std::vector<char>& raw, std::size_t i, const NpyLayout& l
 Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
   const NpyLayout layout = parse_npy_header(read_npy_header(in, where), where);
   const auto [rows, cols] = npy_extent(in, layout, where);
-  RowMatrix m(rows, cols);
   const std::size_t count = static_cast<std::size_t>(rows * cols);
   std::vector<char> raw(count * layout.width);
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
     throw InputError(where + ": truncated data (expected " + std::to_string(count) + " values)");
-  for (std::size_t i = 0; i < count; ++i) m.data()[i] = npy_value(raw, i, layout);
+  // Eigen's default order is numpy's Fortran order: the values go in as stored.
+  const auto fill = [&](auto& m) {
+    for (std::size_t i = 0; i < count; ++i) m.data()[i] = npy_value(raw, i, layout);
+  };
+  Eigen::MatrixXd m(rows, cols);
+  if (layout.fortran) {
+    fill(m);
+  } else {
+    RowMatrix c(rows, cols);
+    fill(c);
+    m = c;
+  }
   return m;
 }
 
