@@ -40,9 +40,9 @@ A component is signal only if its R^2 is positive and above the label-permutatio
 the verdict "no label signal" (exit 0, JSON regime "no signal") instead of a regime.
 
 Inputs: HDF5 (FILE.h5:DATASET), NumPy .npy (float32/float64/int32/int64, C or Fortran
-order) or numeric CSV (an optional header row). x is n x d_x, y is n x d_y, labels n x L numeric or one integer
-class column (one-hot encoded). Rows whose labels are missing (NaN, or -1 for classes) are
-unlabelled. Errors (row counts, non-finite or constant columns, too few labelled rows, bad
+order) or numeric CSV (an optional header row). x is n x d_x, y is n x d_y, labels n x L
+numeric or one integer class column (one-hot encoded). Rows whose labels are missing (NaN, or
+-1 for classes) are unlabelled. Errors (row counts, non-finite or constant columns, too few labelled rows, bad
 files) exit with status 2.
 )";
 
