@@ -103,8 +103,20 @@ expect_error "x0.npy: shape (60, 0) has no columns" -- --x x.npy --y x0.npy --la
 expect_error "bad.h5:x0: shape (60, 0) has no columns" -- --x bad.h5:x0 "${ok[@]}"
 expect_error "rows0.npy: shape (0, 3) has no rows" -- --x rows0.npy --y rows0.npy --labels rows0.npy
 expect_error "lab0.npy: shape (60, 0) has no columns" -- --x x.npy --y y.npy --labels lab0.npy
-expect_error "min(d_x, d_y, n - 1) = 9" -- --x wide_x.npy --y wide_y.npy --labels lab10.npy --pca 12
-expect_error "--pca 5: more than min(d_x, d_y, n - 1) = 4" -- --x x.npy "${ok[@]}" --pca 5
+# --pca beyond min(d_x, d_y, n - 1) is clamped with a note on stderr (issue 14, as the
+# authors' code does): the same JSON as asking for the clamped count.
+for c in "wide_x.npy wide_y.npy lab10.npy 12 9" "x.npy y.npy lab.npy 5 4"; do
+  read -r cx cy cl asked got <<<"$c"
+  cases=$((cases + 1))
+  "$EXE" diagnose --x "$cx" --y "$cy" --labels "$cl" --json --pca "$asked" >clamped.json 2>note.txt ||
+    fail "--pca $asked on $cx: exit $?"
+  grep -qF "phasecube: note: --pca $asked clamped to min(d_x, d_y, n - 1) = $got" note.txt ||
+    fail "--pca $asked: no clamping note ($(cat note.txt))"
+  "$EXE" diagnose --x "$cx" --y "$cy" --labels "$cl" --json --pca "$got" >exact.json 2>/dev/null ||
+    fail "--pca $got on $cx"
+  cmp -s clamped.json exact.json || fail "--pca $asked clamped differs from --pca $got"
+  rm -f clamped.json exact.json note.txt
+done
 expect_error "need at least folds = 61" -- --x x.npy "${ok[@]}" --folds 61
 expect_error "labels one-hot encoded (500000 classes): shape (5e+05, 5e+05) would need 2.0 TB" -- \
   --x x_tall.npy --y x_tall.npy --labels classes_tall.npy

@@ -97,18 +97,26 @@ std::string plot_path(std::string plot) {
   return plot;
 }
 
-// Every dimension against what the procedure needs, before it allocates or uses any:
-// PCA components within both views and the rank n - 1 of the centred data, and the
+// PCA components beyond both views and the rank n - 1 of the centred data would have no
+// variance: clamped, as the authors' code does, with a note (empty when nothing changed).
+std::string clamp_pca(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, DiagnoseOptions& o) {
+  const Eigen::Index n = x.rows();
+  const Eigen::Index limit = std::min({x.cols(), y.cols(), n - 1});
+  if (o.pca <= limit) return {};
+  const std::string note = "--pca " + std::to_string(o.pca) +
+                           " clamped to min(d_x, d_y, n - 1) = " + std::to_string(limit) +
+                           " (d_x = " + std::to_string(x.cols()) +
+                           ", d_y = " + std::to_string(y.cols()) + ", n = " + std::to_string(n) +
+                           "): more components would have no variance";
+  o.pca = static_cast<int>(limit);
+  return note;
+}
+
+// Every dimension against what the procedure needs, before it allocates or uses any: the
 // procedure's covariances within memory.
 void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const LabelTable& labels,
                       const DiagnoseOptions& o) {
   const Eigen::Index n = x.rows();
-  const Eigen::Index limit = std::min({x.cols(), y.cols(), n - 1});
-  if (o.pca > limit)
-    throw InputError("--pca " + std::to_string(o.pca) + ": more than min(d_x, d_y, n - 1) = " +
-                     std::to_string(limit) + " (d_x = " + std::to_string(x.cols()) +
-                     ", d_y = " + std::to_string(y.cols()) + ", n = " + std::to_string(n) +
-                     "): the extra components would have no variance");
   // About 12 d x d matrices (covariances, eigenvectors, whitening, SVD factors), a few copies
   // of the data and labels, and the label permutations of the permutation null.
   const auto nd = static_cast<double>(n);
@@ -251,9 +259,11 @@ void draw_plot(const std::string& json, const fs::path& script, const std::strin
 }  // namespace
 
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
-                         const DiagnoseOptions& o, bool drop_constant) {
+                         DiagnoseOptions o, bool drop_constant) {
   DiagnoseRun run;
   run.dropped = check_views(x, y, raw_labels, drop_constant);
+  run.note = clamp_pca(x, y, o);
+  run.options = o;
   run.labels = make_label_table(raw_labels);
   check_labels_present(run.labels, "--labels");
   check_dimensions(x, y, run.labels, o);
@@ -300,6 +310,8 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
   const DiagnoseRun run =
       run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>());
+  // On stderr, so that --json output stays one JSON document.
+  if (!run.note.empty()) std::cerr << "phasecube: note: " << run.note << '\n';
   const bool as_json = vm["json"].as<bool>();
   if (as_json) {
     std::cout << run.json;
@@ -308,7 +320,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     if (run.labels.classes)
       std::cout << "labels: one class column, " << run.labels.class_values.size()
                 << " classes (one-hot)\n";
-    print_diagnose_report(run.result, o, std::cout);
+    print_diagnose_report(run.result, run.options, std::cout);
   }
   if (!plot.empty()) {
     draw_plot(run.json, script, plot);

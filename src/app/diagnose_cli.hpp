@@ -26,11 +26,13 @@ DiagnoseOptions procedure_options(const boost::program_options::variables_map& v
 struct DiagnoseRun {
   DiagnoseResult result;
   LabelTable labels;
-  std::string dropped;  // "2 constant columns of x, ..." (empty: none)
+  std::string dropped;      // "2 constant columns of x, ..." (empty: none)
+  DiagnoseOptions options;  // as used (--pca clamped to what the data allow)
+  std::string note;         // what the data made the procedure change, for the user
   std::string json;
 };
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
-                         const DiagnoseOptions& o, bool drop_constant);
+                         DiagnoseOptions o, bool drop_constant);
 // `phasecube diagnose --json` of views in memory: `args` are procedure options only
 // ("--pca", "8", "--drop-constant"), parsed as the command line parses them.
 std::string diagnose_json(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
