@@ -7,9 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <Eigen/Dense>
-#include <charconv>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "app/diagnose_cli.hpp"
@@ -52,13 +50,6 @@ std::string diagnose_arrays(const py::array& x, const py::array& y, const py::ar
   return diagnose_json(std::move(mx), std::move(my), raw, args);
 }
 
-// A value as an override's text: the shortest that reads back as the same double.
-std::string number_text(double v) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 // One cell's theory record: the config of `overrides` alone (no file), loaded and checked as
 // `phasecube theory --config EMPTY.ini OVERRIDES...` would, then its one cell.
 CellRecord theory_cell(const std::vector<std::string>& overrides) {
@@ -91,7 +82,7 @@ py::dict theory_cells(const std::vector<std::string>& names,
   overrides.resize(first + names.size());
   const auto fill = [&](std::size_t cell) {
     for (std::size_t j = 0; j < names.size(); ++j)
-      overrides[first + j] = "model." + names[j] + "=" + number_text(values[j].data()[cell]);
+      overrides[first + j] = "model." + names[j] + "=" + format_number(values[j].data()[cell]);
     return theory_cell(overrides);
   };
   // The variables: those of the first cell (or of the run's methods when there is none).

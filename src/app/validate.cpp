@@ -229,6 +229,15 @@ double mean(const std::vector<double>& d) {
   return m;
 }
 
+double mean_or_nan(const std::vector<double>& d) {
+  return d.empty() ? kNaN : mean(d);
+}
+
+std::vector<double> abs_of(std::vector<double> d) {
+  for (double& x : d) x = std::fabs(x);
+  return d;
+}
+
 // Distances between empirical and closed-form crossings, per (method, axis).
 void summarise_crossings(ValidationReport& r) {
   std::map<std::pair<std::string, std::string>, std::vector<double>> signed_by;
@@ -244,10 +253,9 @@ void summarise_crossings(ValidationReport& r) {
     s.crossings = count;
     const auto& d = signed_by[key];
     s.matched = d.size();
-    std::vector<double> abs_d;
-    for (double x : d) abs_d.push_back(std::fabs(x));
-    s.mean_signed_distance = d.empty() ? kNaN : mean(d);
-    s.mean_abs_distance = d.empty() ? kNaN : mean(abs_d);
+    const std::vector<double> abs_d = abs_of(d);
+    s.mean_signed_distance = mean_or_nan(d);
+    s.mean_abs_distance = mean_or_nan(abs_d);
     s.median_abs_distance = median(abs_d);
     s.max_abs_distance = abs_d.empty() ? kNaN : *std::max_element(abs_d.begin(), abs_d.end());
     r.summaries.push_back(s);
@@ -264,16 +272,12 @@ void summarise_empirical_crossings(ValidationReport& r) {
       if (!std::isnan(c.ca_theory)) to_theory.push_back(c.empirical - c.ca_theory);
       if (!std::isnan(c.ca_empirical)) to_empirical.push_back(c.empirical - c.ca_empirical);
     }
-    const auto abs_of = [](std::vector<double> d) {
-      for (double& x : d) x = std::fabs(x);
-      return d;
-    };
     s.with_ca_theory = to_theory.size();
     s.with_ca_empirical = to_empirical.size();
-    s.mean_signed_to_ca_theory = to_theory.empty() ? kNaN : mean(to_theory);
-    s.mean_abs_to_ca_theory = to_theory.empty() ? kNaN : mean(abs_of(to_theory));
-    s.mean_signed_to_ca_empirical = to_empirical.empty() ? kNaN : mean(to_empirical);
-    s.mean_abs_to_ca_empirical = to_empirical.empty() ? kNaN : mean(abs_of(to_empirical));
+    s.mean_signed_to_ca_theory = mean_or_nan(to_theory);
+    s.mean_abs_to_ca_theory = mean_or_nan(abs_of(to_theory));
+    s.mean_signed_to_ca_empirical = mean_or_nan(to_empirical);
+    s.mean_abs_to_ca_empirical = mean_or_nan(abs_of(to_empirical));
   }
 }
 
