@@ -3,7 +3,8 @@
 # bitwise identical for 1 and 2 threads, leave every other variable bitwise unchanged (their
 # own stream purposes), get the closed-form regime in clearly separated cells, survive
 # xarray, and bad [diagnose] values exit 2 with one line. Issue 14: labels without signal
-# (label_noise 1e6) give the no-signal code 4 in every trial, scored wrong, with no estimates.
+# (label_noise 1e6) give the no-signal code 4 in every trial, scored wrong, with no estimates;
+# the verdict is scored against the regime of its own question (CP in either direction).
 #   bash tests/check_diagnose_run.sh <phasecube-exe> <source-dir>
 set -uo pipefail
 
@@ -134,6 +135,53 @@ bad = [v for v in a if v not in ('kappa', 'nu') and a[v][()].tobytes() != b[v][(
 sys.exit('differs under MPI: ' + ', '.join(bad) if bad else 0)
 " || fail "MPI cube differs from the serial one"
 fi
+
+# Issue 14 item 5: the verdict takes CP's better direction, so it is scored against the
+# regime of the same question. In this cell CP fails x->y (closed-form Delta_CP 0.5) and
+# recovers y->x (2.28): theory_regime is CA only, theory_regime_rev Both, and the right
+# verdict Both scores 1 (before: 0). Without cp_rev the simulated truth is x->y only, so the
+# verdict's x->y answer (CA only) is what is scored.
+cat > asym.ini <<'INI'
+[model]
+d = 6
+k = 2
+n = 400
+gamma_y = 0.05
+gamma_tilde_y = 5
+[axes]
+kappa = 0.5
+nu = 0.2
+[run]
+trials = 3
+seed = 29
+[diagnose]
+labelled = 100
+INI
+OMP_NUM_THREADS=2 "$EXE" run --config asym.ini --output asym.h5 2> /dev/null || fail "asym run"
+OMP_NUM_THREADS=2 "$EXE" run --config asym.ini --output asym_xy.h5 --run.methods=ca,cp \
+  2> /dev/null || fail "asym run without cp_rev"
+$PY - <<'PYEOF' || fail "asymmetric cell checks"
+import sys
+import h5py
+bad = []
+with h5py.File("asym.h5") as a, h5py.File("asym_xy.h5") as b:
+    got = {v: a[v][()].ravel()[0] for v in ("theory_regime", "theory_regime_rev",
+           "empirical_regime", "empirical_regime_rev", "diag_regime_mode",
+           "diag_accuracy_theory", "diag_accuracy_empirical")}
+    want = {"theory_regime": 1, "theory_regime_rev": 3, "empirical_regime": 1,
+            "empirical_regime_rev": 3, "diag_regime_mode": 3, "diag_accuracy_theory": 1.0,
+            "diag_accuracy_empirical": 1.0}
+    bad += [f"{v} = {got[v]}, expected {w}" for v, w in want.items() if got[v] != w]
+    if "theory_regime_rev" in b or "empirical_regime_rev" in b:
+        bad.append("regime_rev variables without cp_rev")
+    for v, w in (("diag_accuracy_theory", 1.0), ("diag_accuracy_empirical", 1.0),
+                 ("empirical_regime", 1)):
+        if b[v][()].ravel()[0] != w:
+            bad.append(f"without cp_rev: {v} = {b[v][()].ravel()[0]}, expected {w}")
+for m in bad:
+    print("FAIL:", m, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
 
 # Bad values: exit 2, one line naming the key.
 for bad in "--diagnose.labels=0" "--diagnose.classifier=magic" "--diagnose.label_noise=-1" \

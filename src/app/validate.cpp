@@ -337,13 +337,17 @@ struct CellCheck {
 
 // Sums of the diagnose accuracy over the three cell sets (all, outside the band, clear),
 // when the cube has diagnose variables; finish_diagnose makes them means.
-void add_diagnose_accuracy(const CubeContents& cube, std::size_t c, const CellCheck& k,
+// The verdict asks about CP in its better direction, so its band is that of Delta_CA and
+// of the larger Delta_CP (x->y or y->x).
+void add_diagnose_accuracy(const CubeContents& cube, std::size_t c, const CellCheck& k, double band,
                            ValidationReport& r) {
   const auto& v = cube.variables;
   const auto de = v.find("diag_accuracy_empirical"), dt = v.find("diag_accuracy_theory");
   if (de == v.end() || dt == v.end()) return;
   r.has_diagnose = true;
-  const bool in[3] = {true, !k.near, k.clear};
+  const bool near = std::fabs(k.t.delta_ca - 1) <= band ||
+                    std::fabs(std::fmax(k.t.delta_cp, k.t.delta_cp_rev) - 1) <= band;
+  const bool in[3] = {true, !near, k.clear && !near};
   for (std::size_t i = 0; i < 3; ++i)
     if (in[i]) {
       ++r.diag_cells[i];
@@ -398,7 +402,7 @@ void check_cell(const Grid& grid, const CubeContents& cube, std::size_t c,
   std::tie(k.floor_ca, k.floor_cp) = floors(p);
   k.clear = !k.near && k.gap_ca >= 2 * k.floor_ca && k.gap_cp >= 2 * k.floor_cp;
   if (k.clear) ++r.clear_cells;
-  add_diagnose_accuracy(cube, c, k, r);
+  add_diagnose_accuracy(cube, c, k, options.band, r);
   if (th == em) {
     ++r.agree;
     if (k.clear) ++r.clear_agree;

@@ -80,7 +80,8 @@ struct ValidationReport {
   std::vector<Disagreement> disagreements;  // every one, with its cause
   // With diag_* variables ([diagnose]): the mean per-cell accuracy of the diagnose procedure
   // against the simulated and the closed-form regime, over all done cells, the cells outside
-  // the band, and the clear cells. Index 0 all, 1 outside the band, 2 clear.
+  // the band, and the clear cells. Index 0 all, 1 outside the band, 2 clear. The band here is
+  // that of the verdict's question: Delta_CA and the larger of Delta_CP x->y and y->x.
   bool has_diagnose = false;
   std::array<std::size_t, 3> diag_cells{};
   std::array<double, 3> diag_accuracy_empirical{}, diag_accuracy_theory{};

@@ -22,11 +22,13 @@ constexpr VariableSpec kVariables[] = {
      "4 no label signal",
      false, kNoSignalCode},
     {"diag_accuracy_theory", VarType::Float64,
-     "diagnose: share of trials whose estimated regime equals the closed-form regime (a no "
-     "label signal verdict is wrong: the labels read the signal)"},
+     "diagnose: share of trials whose verdict (CP in its better direction) equals the "
+     "closed-form regime of the same question (CA, and CP in either direction; a no label "
+     "signal verdict is wrong: the labels read the signal)"},
     {"diag_accuracy_empirical", VarType::Float64,
-     "diagnose: share of trials whose estimated regime equals the simulated regime (a no "
-     "label signal verdict is wrong)"},
+     "diagnose: share of trials whose verdict equals the simulated regime of the same question "
+     "(CP in either direction when cp_rev runs, else the verdict's x->y regime against "
+     "empirical_regime; a no label signal verdict is wrong)"},
     {"diag_delta_ca_mean", VarType::Float64,
      "diagnose: mean estimated Delta_CA (over trials where CCA has signal)"},
     {"diag_delta_cp_mean", VarType::Float64,
@@ -38,9 +40,17 @@ constexpr VariableSpec kVariables[] = {
 };
 
 // Outcome slots: the verdict code (0..3 a regime, kNoSignalCode no label signal, -1: the
-// procedure could not run on this draw, e.g. a constant column) and its estimates (NaN when
-// their step, or the verdict, has no signal).
-enum Slot : std::size_t { kRegime, kDeltaCa, kDeltaCp, kKappa, kNu, kSlots };
+// procedure could not run on this draw, e.g. a constant column), the code of the verdict's
+// x->y question (CA, and CP x->y only), and its estimates (NaN when their step, or the
+// verdict, has no signal).
+enum Slot : std::size_t { kRegime, kRegimeXy, kDeltaCa, kDeltaCp, kKappa, kNu, kSlots };
+
+// The verdict's regime when CP is asked in the x->y direction only (kNoSignalCode as the
+// verdict): what `empirical_regime` answers when the cube has no CP y->x.
+int xy_code(const DiagnoseResult& r) {
+  if (r.no_signal) return kNoSignalCode;
+  return static_cast<int>(regime_of(r.delta_ca > 1.0, r.delta_cp > 1.0));
+}
 
 DiagnoseOptions options_of(const DiagnoseSettings& s, std::uint64_t cell, std::uint64_t trial) {
   DiagnoseOptions o;
@@ -76,6 +86,7 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
   try {
     const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, options_of(s, cell, t.trial));
     out[kRegime] = static_cast<double>(verdict_code(r));
+    out[kRegimeXy] = static_cast<double>(xy_code(r));
     out[kDeltaCa] = r.delta_ca;
     out[kDeltaCp] = r.delta_cp;
     out[kKappa] = std::isnan(r.kappa2) ? r.kappa2 : std::sqrt(std::max(0.0, r.kappa2));
@@ -84,8 +95,33 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
     if (r.no_signal)
       std::fill(out + kDeltaCa, out + kSlots, std::numeric_limits<double>::quiet_NaN());
   } catch (const InputError&) {
-    out[kRegime] = -1;  // a degenerate draw (constant column, too few labelled rows): counted wrong
+    // A degenerate draw (constant column, too few labelled rows): counted wrong.
+    out[kRegime] = out[kRegimeXy] = -1;
   }
+}
+
+// What a trial's verdict is scored against, like with like: the closed form and (when the
+// cube has both directions) the simulated regime of "CA, and CP in either direction", the
+// verdict's own question; without cp_rev the verdict's x->y code against empirical_regime.
+struct Truth {
+  int theory = 0;
+  int empirical = -2;  // -2: the cube has no simulated regime
+  Slot empirical_slot = kRegime;
+};
+
+Truth truth_of(const TwoModalityModel::CellContext& c, const RecordReader& r) {
+  const Theory& t = c.theory;
+  Truth truth;
+  truth.theory =
+      static_cast<int>(regime_of(t.delta_ca > 1.0, t.delta_cp > 1.0 || t.delta_cp_rev > 1.0));
+  const double xy = r("empirical_regime"), yx = r("empirical_regime_rev");
+  if (std::isfinite(xy) && std::isfinite(yx)) {
+    truth.empirical = static_cast<int>(xy) | static_cast<int>(yx);  // bit 1 CA, bit 2 CP
+  } else if (std::isfinite(xy)) {
+    truth.empirical = static_cast<int>(xy);
+    truth.empirical_slot = kRegimeXy;
+  }
+  return truth;
 }
 
 // In trial order: the same bits on any thread count. Accuracy against the simulated regime
@@ -93,9 +129,7 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
 // over the trials that have it (not NaN: its step had signal).
 void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, const RecordReader& r,
             MethodSlots slots) {
-  const int theory = static_cast<int>(c.theory.regime);
-  const double empirical_code = r("empirical_regime");
-  const int empirical = std::isfinite(empirical_code) ? static_cast<int>(empirical_code) : -2;
+  const Truth truth = truth_of(c, r);
   std::array<long, kNoSignalCode + 1> count{};
   long ok = 0, match_theory = 0, match_empirical = 0;
   std::array<double, kSlots> sum{};
@@ -105,8 +139,8 @@ void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, cons
     if (regime < 0) continue;
     ++ok;
     ++count[static_cast<std::size_t>(regime)];
-    match_theory += regime == theory;
-    match_empirical += regime == empirical;
+    match_theory += regime == truth.theory;
+    match_empirical += static_cast<int>(o(t, truth.empirical_slot)) == truth.empirical;
     for (std::size_t k = kDeltaCa; k < kSlots; ++k)
       if (!std::isnan(o(t, k))) {
         sum[k] += o(t, k);
@@ -121,9 +155,9 @@ void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, cons
   slots(0) = ok ? static_cast<double>(mode) : -1.0;
   slots(1) = o.trials() == 0 ? nan : static_cast<double>(match_theory) / total;
   slots(2) =
-      o.trials() == 0 || empirical == -2 ? nan : static_cast<double>(match_empirical) / total;
+      o.trials() == 0 || truth.empirical == -2 ? nan : static_cast<double>(match_empirical) / total;
   for (std::size_t k = kDeltaCa; k < kSlots; ++k)
-    slots(k + 2) = have[k] ? sum[k] / static_cast<double>(have[k]) : nan;
+    slots(k + 1) = have[k] ? sum[k] / static_cast<double>(have[k]) : nan;
 }
 
 }  // namespace

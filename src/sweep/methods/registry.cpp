@@ -11,7 +11,7 @@
 #include "sweep/config_text.hpp"
 
 #define PHASECUBE_TWO_MODALITY_METHODS(X) \
-  X(ca) X(cp) X(cp_rev) X(probe) X(joint) X(pls) X(infonce) X(regime) X(diagnose)
+  X(ca) X(cp) X(cp_rev) X(probe) X(joint) X(pls) X(infonce) X(regime) X(regime_rev) X(diagnose)
 #define PHASECUBE_BINDING_METHODS(X) X(anchor) X(centroid) X(best_pair) X(all_pairs) X(winner)
 
 namespace phasecube {
