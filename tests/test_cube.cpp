@@ -54,6 +54,8 @@ Record record_for(std::size_t cell) {
   Record r = blank();
   for (std::size_t v = 0; v < kNumVariables; ++v)
     r[v] = static_cast<double>(cell) * 100 + static_cast<double>(v) + 0.25;
+  for (const VariableSpec& spec : kVariables)  // every regime code (regime_rev's too)
+    if (spec.type == VarType::Int8) at(r, spec.name) = static_cast<double>((cell + 2) % 4);
   at(r, "theory_regime") = static_cast<double>(cell % 4);
   at(r, "empirical_regime") = static_cast<double>((cell + 1) % 4);
   at(r, "trials_done") = static_cast<double>(1000 + cell);
