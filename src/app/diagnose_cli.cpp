@@ -171,7 +171,8 @@ void add_parity_options(po::options_description& opts) {
        "whitening epsilon, ridge 1 on raw scores with per-fold total sums of squares, 50 "
        "components, correlations clipped to [0, 1], gammas clipped at 0, their elbow and "
        "pooled permutation null with 30 permutations, numpy's folds (fold seed 42) and "
-       "permutations, the verdict from CP x->y only)");
+       "permutations, constant columns kept, Delta 0 without signal, the verdict from CP "
+       "x->y only); options given explicitly still apply");
 }
 
 // --parity reference: the authors' defaults for every option not given explicitly.
