@@ -38,6 +38,11 @@ Delta_CA, Delta_CP (x->y) and Delta_CP (y->x), the regime, and the recommended o
 A component is signal only if its R^2 is positive and above the label-permutation null level
 (and the elbow stands out from the rest); labels that predict no CCA or CP component give
 the verdict "no label signal" (exit 0, JSON regime "no signal") instead of a regime.
+--parity reference reproduces the paper authors' implementation choice by choice (to compare
+with their numbers; README "Reference parity"); the default keeps phasecube's choices: a
+scale-free whitening epsilon, a ridge on standardised scores, both CP directions, the
+no-signal guard. Negative gamma estimates are reported with a warning (clipped at 0 with
+--parity reference).
 
 Inputs: HDF5 (FILE.h5:DATASET), NumPy .npy (float32/float64/int32/int64, C or Fortran
 order) or numeric CSV (an optional header row). x is n x d_x, y is n x d_y, labels n x L
@@ -155,6 +160,40 @@ void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
                          std::to_string(j) + " is not finite");
 }
 
+// --parity and --components (their own functions: other options join the same lists).
+void add_parity_options(po::options_description& opts) {
+  opts.add_options()  //
+      ("components", po::value<std::string>()->default_value("0"),
+       "analyse at most the leading C components of every step (0: all; 50 with --parity "
+       "reference)")  //
+      ("parity", po::value<std::string>()->default_value("phasecube"),
+       "phasecube, or reference: the paper authors' implementation choice by choice (absolute "
+       "whitening epsilon, ridge 1 on raw scores with per-fold total sums of squares, 50 "
+       "components, correlations clipped to [0, 1], gammas clipped at 0, their elbow and "
+       "pooled permutation null with 30 permutations, numpy's folds (fold seed 42) and "
+       "permutations, constant columns kept, Delta 0 without signal, the verdict from CP "
+       "x->y only); options given explicitly still apply");
+}
+
+// --parity reference: the authors' defaults for every option not given explicitly.
+void apply_parity(const po::variables_map& vm, DiagnoseOptions& o) {
+  constexpr long long kIntMax = std::numeric_limits<int>::max();
+  o.components = static_cast<int>(cli::integer(vm, "components", 0, kIntMax));
+  const std::string parity = vm["parity"].as<std::string>();
+  if (parity == "phasecube") return;
+  if (parity != "reference")
+    throw InputError("--parity '" + parity + "': expected phasecube or reference");
+  const DiagnoseOptions ref = reference_defaults(o);
+  const auto given = [&](const char* name) { return !vm[name].defaulted(); };
+  o.parity = ref.parity;
+  if (!given("ridge")) o.ridge = ref.ridge;
+  if (!given("whiten-reg")) o.whiten_reg = ref.whiten_reg;
+  if (!given("permutations")) o.permutations = ref.permutations;
+  if (!given("null-permutations")) o.null_permutations = ref.null_permutations;
+  if (!given("components")) o.components = ref.components;
+  if (!given("fold-seed")) o.fold_seed = ref.fold_seed;
+}
+
 }  // namespace
 
 void add_procedure_options(po::options_description& opts) {
@@ -175,6 +214,7 @@ void add_procedure_options(po::options_description& opts) {
       ("null-permutations", po::value<std::string>()->default_value("20"),
        "label permutations of the elbow's no-signal guard (0: only R^2 > 0)")  //
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)");
+  add_parity_options(opts);
 }
 
 namespace {
@@ -214,6 +254,7 @@ DiagnoseOptions procedure_options(const po::variables_map& vm) {
     o.classifier = DiagnoseClassifier::Permutation;
   else
     throw InputError("--classifier '" + cls + "': expected elbow or permutation");
+  apply_parity(vm, o);
   return o;
 }
 
@@ -222,7 +263,7 @@ namespace {
 // The two views with rows matched (to the labels too) and every value finite; constant
 // columns dropped with --drop-constant (the returned text says what went), else refused.
 std::string check_views(Eigen::MatrixXd& x, Eigen::MatrixXd& y, const Eigen::MatrixXd& raw_labels,
-                        bool drop_constant) {
+                        bool drop_constant, bool keep_constant) {
   if (x.rows() != y.rows() || x.rows() != raw_labels.rows())
     throw InputError("row counts differ: --x has " + std::to_string(x.rows()) + ", --y " +
                      std::to_string(y.rows()) + ", --labels " + std::to_string(raw_labels.rows()));
@@ -233,6 +274,7 @@ std::string check_views(Eigen::MatrixXd& x, Eigen::MatrixXd& y, const Eigen::Mat
     const auto constant = constant_columns(*view);
     const std::string name = view == &x ? "--x" : "--y";
     if (constant.empty()) continue;
+    if (!drop_constant && keep_constant) continue;  // --parity reference keeps them
     if (!drop_constant)
       throw InputError(name + ": column " + std::to_string(constant.front()) +
                        " is constant (pass --drop-constant to drop the " +
@@ -261,7 +303,7 @@ void draw_plot(const std::string& json, const fs::path& script, const std::strin
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
                          DiagnoseOptions o, bool drop_constant) {
   DiagnoseRun run;
-  run.dropped = check_views(x, y, raw_labels, drop_constant);
+  run.dropped = check_views(x, y, raw_labels, drop_constant, o.parity.keep_constant);
   run.note = clamp_pca(x, y, o);
   run.options = o;
   run.labels = make_label_table(raw_labels);
@@ -312,6 +354,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
       run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>());
   // On stderr, so that --json output stays one JSON document.
   if (!run.note.empty()) std::cerr << "phasecube: note: " << run.note << '\n';
+  for (const std::string& w : run.result.warnings) std::cerr << "phasecube: warning: " << w << '\n';
   const bool as_json = vm["json"].as<bool>();
   if (as_json) {
     std::cout << run.json;

@@ -44,6 +44,20 @@ Json step_json(const DiagnoseStep& s) {
           {"recovered", s.recovered}};
 }
 
+// Only when set: a default run's report and JSON stay as they were.
+std::string parity_text(const DiagnoseOptions& o) {
+  std::string t;
+  if (o.components > 0) t += ", components " + std::to_string(o.components);
+  if (o.parity.any()) t += ", parity reference (the authors' implementation choices)";
+  return t;
+}
+
+void add_parity_json(Json& doc, const DiagnoseResult& r, const DiagnoseOptions& o) {
+  if (o.components > 0) doc["options"]["components"] = o.components;
+  if (o.parity.any()) doc["options"]["parity"] = "reference";
+  if (!r.warnings.empty()) doc["warnings"] = r.warnings;
+}
+
 }  // namespace
 
 void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
@@ -54,6 +68,7 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
       << classifier_name(o.classifier) << ", pca " << (o.pca > 0 ? std::to_string(o.pca) : "off")
       << ", null permutations "
       << (o.classifier == DiagnoseClassifier::Elbow ? o.null_permutations : o.permutations)
+      << parity_text(o)
       << "\n\nSteps (* = signal component, by cross-validated ridge R^2 against the labels):\n";
   step_line(r.svd_x, "SVD x ", out);
   step_line(r.svd_y, "SVD y ", out);
@@ -121,6 +136,7 @@ void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std:
               {"direction", r.direction},
               {"margin", r.margin},
               {"warning", r.warning}};
+  add_parity_json(doc, r, o);
   write_json(std::move(doc), out);
 }
 
