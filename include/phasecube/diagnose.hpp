@@ -41,8 +41,9 @@ struct DiagnoseOptions {
   int null_permutations = 20;
   double elbow_contrast = 2.0;
   // Where the fold/permutation stream sits: key (fold_seed, stream_cell), counter from
-  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial.
-  std::uint64_t stream_cell = 0, stream_trial = 0;
+  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial. stream_replicate is
+  // the counter's last word: 0, or r + 1 for resampling replicate r (--replicates).
+  std::uint64_t stream_cell = 0, stream_trial = 0, stream_replicate = 0;
 };
 
 // One step's components: their spectrum, per-component R^2 sum, and classification.

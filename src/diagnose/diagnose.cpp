@@ -386,7 +386,8 @@ Classifier make_classifier(const MatrixXd& targets, std::size_t labelled,
   cl.kind = o.classifier;
   cl.quantile = o.null_quantile;
   cl.contrast = o.elbow_contrast;
-  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds);
+  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds,
+             o.stream_replicate);
   auto shuffled = [&] {  // 0 .. labelled-1, Fisher-Yates
     std::vector<Eigen::Index> v(labelled);
     std::iota(v.begin(), v.end(), Eigen::Index{0});
