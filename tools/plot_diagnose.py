@@ -44,6 +44,16 @@ def interval_text(q):
     return f"{num(q['median']):.3g} [{num(q['p2.5']):.3g}, {num(q['p97.5']):.3g}]"
 
 
+def support_lines(r):
+    """The verdict's support over the replicates (none without them)."""
+    if "uncertainty" not in r:
+        return []
+    u = r["uncertainty"]
+    return [f"support: {u['support']['verdict']} in {u['support']['count']} of "
+            f"{u['replicates']} replicates",
+            f"majority: {u['majority']['verdict']} ({u['majority']['count']})"]
+
+
 def marker_intervals(ax, r, kappa_hat):
     """The replicates' 2.5-97.5% of kappa and nu as error bars on the marker, and the Delta
     intervals written next to it."""
@@ -174,7 +184,7 @@ def main():
         f"Delta_CPrev {num(r['delta_cp_rev']):.3g}",
         f"kappa^2 {k2:.3g}, nu {num(r['nu']):.3g}",
         f"n {r['n']}, labelled {r['n_labelled']}",
-    ]), va="top", fontsize=10, family="monospace", transform=axes[1, 4].transAxes)
+    ] + support_lines(r)), va="top", fontsize=10, family="monospace", transform=axes[1, 4].transAxes)
     if "uncertainty" in r:
         delta_intervals(axes[2, 4], r)
     fig.tight_layout()

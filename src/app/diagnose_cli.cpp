@@ -14,7 +14,6 @@
 #include <stdexcept>
 
 #include "app/cli.hpp"
-#include "app/diagnose_replicates.hpp"
 #include "io/data_io.hpp"
 #include "phasecube/diagnose.hpp"
 #include "sweep/config.hpp"
