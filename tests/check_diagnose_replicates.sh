@@ -37,6 +37,10 @@ y = np.hstack([2 * s, np.zeros((n, 6))]) + rng.standard_normal((n, 8))
 lab = s @ np.array([[1.0, 0.4], [-0.3, 1.0]]) + 0.2 * rng.standard_normal((n, 2))
 lab[250:] = np.nan
 np.save("sx.npy", x); np.save("sy.npy", y); np.save("slab.npy", lab)
+# Independent views and pure-noise labels: no signal to find.
+rng = np.random.default_rng(3)
+np.save("nx.npy", rng.standard_normal((300, 8))); np.save("ny.npy", rng.standard_normal((300, 6)))
+np.save("nl.npy", rng.standard_normal((300, 1)))
 PYEOF
 
 D=(diagnose --x digits.h5:x --y digits.h5:y --labels digits.h5:labels --drop-constant)
@@ -53,6 +57,12 @@ run d2.txt 2 "${D[@]}" --replicates 12
 run s1.json 1 "${S[@]}" --replicates 16 --resample bootstrap --json
 run s2.json 2 "${S[@]}" --replicates 16 --resample bootstrap --json
 run sm.json 2 "${S[@]}" --replicates 10 --resample subsample:300 --json
+# Pure noise: subsample replicates nearly always answer "no signal"; bootstrap ones, whose
+# repeated rows sit in training and test folds alike, call a regime far more often (why
+# subsample is the default).
+N=(diagnose --x nx.npy --y ny.npy --labels nl.npy --replicates 40 --json)
+run noise_sub.json 2 "${N[@]}"
+run noise_boot.json 2 "${N[@]}" --resample bootstrap
 for f in d s; do
   cmp -s "${f}1.json" "${f}2.json" || fail "$f: --json differs between OMP_NUM_THREADS=1 and 2"
 done
@@ -152,8 +162,13 @@ for c in g0["sensitivity"]["cells"]:
                 bad.append(f"grid cell of all rows: {key} {c['quantities'][key]['median']} != {d0[key]}")
         if c["support"]["count"] != 1:
             bad.append("grid cell of all rows: another verdict than the full data")
+sub = load("noise_sub.json")["uncertainty"]["regimes"]["no signal"]["count"]
+boot = load("noise_boot.json")["uncertainty"]["regimes"]["no signal"]["count"]
+if not (sub >= 32 and boot <= 24):
+    bad.append(f"pure noise: no signal in {sub} of 40 subsample and {boot} of 40 bootstrap replicates")
 for b in bad:
     print("FAIL:", b, file=sys.stderr)
+print(f"pure noise: no signal in {sub} of 40 subsample, {boot} of 40 bootstrap replicates")
 print(f"digits: {d['regime']} in {d['uncertainty']['support']['count']} of 12; "
       f"synthetic: {synthetic['regime']} in {s['support']['count']} of 16")
 sys.exit(1 if bad else 0)
