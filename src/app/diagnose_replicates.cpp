@@ -148,7 +148,8 @@ DiagnoseResult run_replicate(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   return diagnose(xr, yr, lr, flags, o);
 }
 
-// A resample's rows and the epsilons run on them; results go to outcomes[slot][replicate].
+// A resample's rows (drawn from the stream with counter word `stream`) and the epsilons run
+// on them: each run's outcome goes to (*runs[i].second)[replicate].
 struct Job {
   Eigen::Index size;
   bool replace;
