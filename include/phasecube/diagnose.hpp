@@ -60,8 +60,9 @@ struct DiagnoseOptions {
   int null_permutations = 20;
   double elbow_contrast = 2.0;
   // Where the fold/permutation stream sits: key (fold_seed, stream_cell), counter from
-  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial.
-  std::uint64_t stream_cell = 0, stream_trial = 0;
+  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial. stream_replicate is
+  // the counter's last word: 0, or r + 1 for resampling replicate r (--replicates).
+  std::uint64_t stream_cell = 0, stream_trial = 0, stream_replicate = 0;
   // At most this many leading components per step (0: all); the per-view steps also at most
   // n - 1, as in the authors' code (where n_components = 50).
   int components = 0;

@@ -102,6 +102,8 @@ std::string plot_path(std::string plot) {
   return plot;
 }
 
+}  // namespace
+
 // PCA components beyond both views and the rank n - 1 of the centred data would have no
 // variance: clamped, as the authors' code does, with a note (empty when nothing changed).
 std::string clamp_pca(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, DiagnoseOptions& o) {
@@ -120,7 +122,7 @@ std::string clamp_pca(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, Diagno
 // Every dimension against what the procedure needs, before it allocates or uses any: the
 // procedure's covariances within memory.
 void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const LabelTable& labels,
-                      const DiagnoseOptions& o) {
+                      const DiagnoseOptions& o, double copies) {
   const Eigen::Index n = x.rows();
   // About 12 d x d matrices (covariances, eigenvectors, whitening, SVD factors), a few copies
   // of the data and labels, and the label permutations of the permutation null.
@@ -130,10 +132,12 @@ void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const 
   double doubles = 12 * d * d + 4 * nd * columns;
   doubles +=
       (o.classifier == DiagnoseClassifier::Permutation ? o.permutations : o.null_permutations) * nd;
-  check_memory(doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
-                                             " rows, d_x = " + std::to_string(x.cols()) +
-                                             ", d_y = " + std::to_string(y.cols()));
+  check_memory(copies * doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
+                                                      " rows, d_x = " + std::to_string(x.cols()) +
+                                                      ", d_y = " + std::to_string(y.cols()));
 }
+
+namespace {
 
 // The plot script's input: a new file of a unique name (O_EXCL, so never through a link or
 // onto another process's file), for the caller to remove.
@@ -215,6 +219,7 @@ void add_procedure_options(po::options_description& opts) {
        "label permutations of the elbow's no-signal guard (0: only R^2 > 0)")  //
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)");
   add_parity_options(opts);
+  add_uncertainty_options(opts);
 }
 
 namespace {
@@ -301,17 +306,23 @@ void draw_plot(const std::string& json, const fs::path& script, const std::strin
 }  // namespace
 
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
-                         DiagnoseOptions o, bool drop_constant) {
+                         DiagnoseOptions o, bool drop_constant, const UncertaintyOptions& study) {
   DiagnoseRun run;
   run.dropped = check_views(x, y, raw_labels, drop_constant, o.parity.keep_constant);
   run.note = clamp_pca(x, y, o);
   run.options = o;
   run.labels = make_label_table(raw_labels);
   check_labels_present(run.labels, "--labels");
-  check_dimensions(x, y, run.labels, o);
+  check_dimensions(x, y, run.labels, o, 1);
+  if (study.any()) check_uncertainty(x, y, run.labels, o, study);
   run.result = diagnose(x, y, run.labels.values, run.labels.labelled, o);
   std::ostringstream json;
-  print_diagnose_json(run.result, o, json);
+  if (study.any()) {
+    run.uncertainty = diagnose_uncertainty(x, y, run.labels, o, run.result, study);
+    print_diagnose_json(run.result, o, run.uncertainty, json);
+  } else {
+    print_diagnose_json(run.result, o, json);
+  }
   run.json = json.str();
   return run;
 }
@@ -322,7 +333,8 @@ std::string diagnose_json(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::Mat
   add_procedure_options(opts);
   const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
   const DiagnoseOptions o = procedure_options(vm);
-  return run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>())
+  return run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>(),
+                      uncertainty_options(vm))
       .json;
 }
 
@@ -330,7 +342,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   const po::options_description opts = diagnose_options();
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
-      std::cout << kHelp << "\n" << opts << kExample;
+      std::cout << kHelp << kUncertaintyHelp << "\n" << opts << kExample;
       return 0;
     }
   const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
@@ -338,6 +350,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     if (!vm.count(need))
       throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
   const DiagnoseOptions o = procedure_options(vm);
+  const UncertaintyOptions study = uncertainty_options(vm);
   // The figure's path and script are checked before any reading or computing.
   std::string plot;
   fs::path script;
@@ -350,8 +363,8 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   Eigen::MatrixXd x = read_matrix(vm["x"].as<std::string>(), "--x");
   Eigen::MatrixXd y = read_matrix(vm["y"].as<std::string>(), "--y");
   const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
-  const DiagnoseRun run =
-      run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>());
+  const DiagnoseRun run = run_diagnose(std::move(x), std::move(y), raw_labels, o,
+                                       vm["drop-constant"].as<bool>(), study);
   // On stderr, so that --json output stays one JSON document.
   if (!run.note.empty()) std::cerr << "phasecube: note: " << run.note << '\n';
   for (const std::string& w : run.result.warnings) std::cerr << "phasecube: warning: " << w << '\n';
@@ -364,6 +377,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
       std::cout << "labels: one class column, " << run.labels.class_values.size()
                 << " classes (one-hot)\n";
     print_diagnose_report(run.result, run.options, std::cout);
+    if (study.any()) print_uncertainty_report(run.result, run.uncertainty, std::cout);
   }
   if (!plot.empty()) {
     draw_plot(run.json, script, plot);

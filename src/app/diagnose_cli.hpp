@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "app/diagnose_replicates.hpp"
 #include "io/data_io.hpp"
 #include "phasecube/diagnose.hpp"
+#include "phasecube/diagnose_uncertainty.hpp"
 
 namespace phasecube {
 
@@ -30,9 +32,17 @@ struct DiagnoseRun {
   DiagnoseOptions options;  // as used (--pca clamped to what the data allow)
   std::string note;         // what the data made the procedure change, for the user
   std::string json;
+  DiagnoseUncertainty uncertainty;  // with `study` (--replicates, --epsilon-grid, --n-grid)
 };
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
-                         DiagnoseOptions o, bool drop_constant);
+                         DiagnoseOptions o, bool drop_constant,
+                         const UncertaintyOptions& study = {});
+
+// Shared with the replicates: --pca clamped to min(d_x, d_y, n - 1) (the note says so; empty
+// when nothing changed), and the memory check of `copies` procedures at once.
+std::string clamp_pca(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, DiagnoseOptions& o);
+void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const LabelTable& labels,
+                      const DiagnoseOptions& o, double copies);
 // `phasecube diagnose --json` of views in memory: `args` are procedure options only
 // ("--pca", "8", "--drop-constant"), parsed as the command line parses them.
 std::string diagnose_json(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,

@@ -551,7 +551,8 @@ Classifier make_classifier(const MatrixXd& targets, std::size_t labelled,
     cl.split = cv_targets(targets, cl.fold, cl.folds, false, cv_rule(o.parity));
     return cl;
   }
-  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds);
+  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds,
+             o.stream_replicate);
   auto shuffled = [&] {  // 0 .. labelled-1, Fisher-Yates
     std::vector<Eigen::Index> v(labelled);
     std::iota(v.begin(), v.end(), Eigen::Index{0});

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "diagnose/report.hpp"
 #include "phasecube/diagnose.hpp"
 #include "support/json_out.hpp"
 #include "support/text.hpp"
@@ -100,7 +101,7 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
   if (!r.warning.empty()) out << "  WARNING: " << r.warning << "\n";
 }
 
-void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
+Json diagnose_json_document(const DiagnoseResult& r, const DiagnoseOptions& o) {
   Json steps = Json::object();
   for (const DiagnoseStep* s : {&r.svd_x, &r.svd_y, &r.pls, &r.cca, &r.cp, &r.cp_rev})
     steps[s->name] = step_json(*s);
@@ -137,7 +138,11 @@ void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std:
               {"margin", r.margin},
               {"warning", r.warning}};
   add_parity_json(doc, r, o);
-  write_json(std::move(doc), out);
+  return doc;
+}
+
+void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
+  write_json(diagnose_json_document(r, o), out);
 }
 
 }  // namespace phasecube
