@@ -63,6 +63,9 @@ cli d_default "${DX[@]}"
 cli d_perm "${DX[@]}" --pca 12 --classifier permutation --permutations 20 --fold-seed 3
 cli d_folds "${DX[@]}" --folds 3 --ridge 0.01 --whiten-reg 1e-4
 cli d_few --x digits.h5:x --y digits.h5:y --labels few.npy --drop-constant
+# The label transformations ride on the shared procedure options (issue 14 item 3).
+cli d_noise "${DX[@]}" --label-noise 0.5 --fold-seed 4
+cli d_proxy "${DX[@]}" --proxy-labels kmeans:8:x
 cli s_default "${SX[@]}"
 cli s_f32 --x sx32.npy --y sy.npy --labels slab32.npy --folds 4
 cli s_perm "${SX[@]}" --classifier permutation --permutations 30 --pca 5 --fold-seed 12
@@ -143,6 +146,8 @@ against_cli("d_folds", dx[:, ::1], np.asfortranarray(dy), dlab, drop_constant=Tr
             ridge=0.01, whiten_reg=1e-4)
 few = np.load("few.npy")
 f = against_cli("d_few", dx, dy, few, drop_constant=True)
+against_cli("d_noise", dx, dy, dlab, drop_constant=True, label_noise=0.5, fold_seed=4)
+against_cli("d_proxy", dx, dy, dlab, drop_constant=True, proxy_labels="kmeans:8:x")
 if f["n_labelled"] != 400:
     bad.append(f"digits with -1 classes: n_labelled {f['n_labelled']}")
 if d["regime"] not in ("CA only", "CP only", "Both", "Neither"):

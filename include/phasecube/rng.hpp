@@ -19,6 +19,10 @@ enum class StreamPurpose : std::uint64_t {
   InfoNceInit = 4,     // InfoNCE: the initial encoders W, V
   InfoNceBatches = 5,  // InfoNCE: the rows of every batch
   Rotation = 6,        // the Haar rotations of x and y in trials of rotation-variant methods
+  // diagnose --label-noise: the noise draws, the reassigned rows and their classes
+  DiagnoseLabelNoise = 7,
+  // diagnose --proxy-labels kmeans: the k-means++ seedings
+  DiagnoseKmeans = 8,
 };
 
 class Stream {
