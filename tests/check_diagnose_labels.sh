@@ -119,7 +119,9 @@ expect_error "at most one" -- diagnose "${P[@]}" --label-noise 0.5 --coarsen 3
 expect_error "--coarsen '1'" -- diagnose "${P[@]}" --coarsen 1
 expect_error "--coarsen 'x'" -- diagnose "${P[@]}" --coarsen x
 expect_error "--coarsen map:FILE" "empty" -- diagnose "${P[@]}" --coarsen map:
-expect_error "missing.csv" "cannot read" -- diagnose "${P[@]}" --coarsen map:missing.csv
+expect_error "missing.csv" "not a regular file" -- diagnose "${P[@]}" --coarsen map:missing.csv
+expect_error "map:/dev/zero" "not a regular file" -- diagnose "${P[@]}" --coarsen map:/dev/zero
+expect_error "map:.:" "not a regular file" -- diagnose "${P[@]}" --coarsen map:.
 expect_error "twice.csv line 2" "mapped twice" -- diagnose "${P[@]}" --coarsen map:twice.csv
 expect_error "short.csv line 2" "old,new" -- diagnose "${P[@]}" --coarsen map:short.csv
 expect_error "letter.csv line 1 new class 'a'" -- diagnose "${P[@]}" --coarsen map:letter.csv

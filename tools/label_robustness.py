@@ -160,14 +160,19 @@ def plot(rows, out):
             v = r[key]
             if isinstance(v, float) and v > 0 and v != float("inf"):
                 ax.scatter(i, v, marker=marker, color=colours.get(r["regime"], "black"),
-                           label=label if i == 0 else None, edgecolors="black", linewidths=0.4)
+                           edgecolors="black", linewidths=0.4)
     ax.axhline(1.0, color="black", lw=0.8, ls="--")
     ax.set_yscale("log")
     ax.set_xticks(range(len(rows)))
     ax.set_xticklabels([f"{r['variant']}\n{r['regime']}" for r in rows], rotation=60,
                        ha="right", fontsize=7)
     ax.set_ylabel("separation ratio Delta")
-    ax.legend(fontsize=7, loc="best")
+    from matplotlib.lines import Line2D
+    seen = [g for g in colours if any(r["regime"] == g for r in rows)]
+    handles = [Line2D([], [], ls="", marker=m, color="white", markeredgecolor="black", label=t)
+               for _, m, t in markers]
+    handles += [Line2D([], [], ls="", marker="s", color=colours[g], label=g) for g in seen]
+    ax.legend(handles=handles, fontsize=7, loc="best")
     ax.set_title("diagnose under label variants (colour: regime)", fontsize=9)
     fig.tight_layout()
     fig.savefig(out + ".png", dpi=130)

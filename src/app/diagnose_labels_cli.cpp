@@ -1,5 +1,6 @@
 #include "app/diagnose_labels_cli.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,7 @@ namespace phasecube {
 namespace {
 
 constexpr long long kClassLimit = 1LL << 53;  // class values are doubles holding integers
+constexpr std::uintmax_t kMapBytes = 16u << 20;
 
 // One "old,new" line of a class map (blank lines, # comments and an "old,new" header skipped).
 void map_line(std::string line, const std::string& where, std::map<double, double>& map) {
@@ -36,6 +38,11 @@ void map_line(std::string line, const std::string& where, std::map<double, doubl
 }
 
 std::map<double, double> read_class_map(const std::string& file) {
+  // A map is a few lines: a device, a directory or a huge file is a mistake, not a map.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec) ||
+      std::filesystem::file_size(file, ec) > kMapBytes)
+    throw InputError("--coarsen map:" + file + ": not a regular file of at most 16 MiB");
   std::ifstream in(file);
   if (!in) throw InputError("--coarsen map:" + file + ": cannot read the file");
   std::map<double, double> map;
