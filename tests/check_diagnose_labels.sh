@@ -73,7 +73,8 @@ clean, r1 = load("clean"), load("r1")
 t = r1.pop("label_transform")
 if r1 != clean or json.dumps(r1) != json.dumps(clean):
     bad.append("--label-noise 1 differs from the clean run")
-if t != {"kind": "label noise", "r": 1.0, "labels": "classes", "fraction": 0.0, "reassigned": 0}:
+if (t["kind"], t["r"], t["labels"], t["fraction"], t["reassigned"]) != ("label noise", 1.0, "classes", 0.0, 0) \
+        or t["r2_noisy"] != t["r2_clean"]:
     bad.append(f"--label-noise 1 transform {t}")
 n = load("noise")["label_transform"]
 if n["reassigned"] != round((1 - 0.5 ** 0.5) * 1797):

@@ -90,7 +90,8 @@ def detail(doc):
     if t["kind"] == "label noise" and t["labels"] == "numeric":
         return "R^2 " + "/".join(f"{a:.3f}->{b:.3f}" for a, b in zip(t["r2_clean"], t["r2_noisy"]))
     if t["kind"] == "label noise":
-        return f"{t['reassigned']} rows reassigned (f = {t['fraction']:.3f})"
+        return (f"{t['reassigned']} rows reassigned (f = {t['fraction']:.3f}); "
+                f"R^2 {t['r2_clean']:.3f}->{t['r2_noisy']:.3f}")
     if t["kind"] == "proxy labels":
         return f"{t['iterations']} Lloyd iterations"
     if "map" in t:

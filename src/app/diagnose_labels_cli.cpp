@@ -115,13 +115,33 @@ Json r2_json(const Eigen::VectorXd& v) {
   return std::vector<double>(v.data(), v.data() + v.size());
 }
 
+std::vector<Eigen::Index> labelled_rows(const LabelTable& table) {
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < table.labelled.size(); ++i)
+    if (table.labelled[i]) rows.push_back(static_cast<Eigen::Index>(i));
+  return rows;
+}
+
+// Summed clipped label R^2 of a view's features (the labelled rows of `table`).
+double view_r2(const Eigen::MatrixXd& view, const LabelTable& table, const DiagnoseOptions& o) {
+  const std::vector<Eigen::Index> rows = labelled_rows(table);
+  const Eigen::VectorXd r2 =
+      label_r2(view(rows, Eigen::all), table.values(rows, Eigen::all), o.folds, o.ridge);
+  return r2.cwiseMax(0.0).sum();
+}
+
+Eigen::MatrixXd side_by_side(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y) {
+  Eigen::MatrixXd both(x.rows(), x.cols() + y.cols());
+  both << x, y;
+  return both;
+}
+
 LabelChange numeric_noise(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                           const Eigen::MatrixXd& raw, const LabelTable& table, double r,
                           const DiagnoseOptions& o) {
-  Eigen::MatrixXd both(x.rows(), x.cols() + y.cols());
-  both << x, y;
   Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseLabelNoise);
-  NumericNoise n = numeric_label_noise(raw, table.labelled, both, r, o.folds, o.ridge, rng);
+  NumericNoise n =
+      numeric_label_noise(raw, table.labelled, side_by_side(x, y), r, o.folds, o.ridge, rng);
   LabelChange c{std::move(n.labels), "", Json::object()};
   c.summary = "label noise r = " + format_number(r) + ": R^2 (x and y together) " +
               significant_text(n.r2_clean.sum(), 4) + " -> " +
@@ -135,19 +155,25 @@ LabelChange numeric_noise(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   return c;
 }
 
-LabelChange class_noise(const Eigen::MatrixXd& raw, const LabelTable& table, double r,
+// The calibration R^2 (x and y together) before and after, summed over the one-hot columns:
+// how close f = 1 - sqrt(r) comes to keeping r of it on these classes.
+LabelChange class_noise(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                        const Eigen::MatrixXd& raw, const LabelTable& table, double r,
                         const DiagnoseOptions& o) {
   Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseLabelNoise);
   ClassNoise n = class_label_noise(raw, table.labelled, r, rng);
+  const Eigen::MatrixXd both = side_by_side(x, y);
+  const double before = view_r2(both, table, o);
+  const double after = view_r2(both, make_label_table(n.labels), o);
   LabelChange c{std::move(n.labels), "", Json::object()};
   c.summary = "label noise r = " + format_number(r) + ": " + std::to_string(n.reassigned) +
               " labelled rows reassigned to random classes (fraction 1 - sqrt(r) = " +
-              significant_text(n.fraction, 4) + ")";
-  c.json = {{"kind", "label noise"},
-            {"r", r},
-            {"labels", "classes"},
-            {"fraction", n.fraction},
-            {"reassigned", n.reassigned}};
+              significant_text(n.fraction, 4) + "); R^2 (x and y together) " +
+              significant_text(before, 4) + " -> " + significant_text(after, 4);
+  c.json = {{"kind", "label noise"},      {"r", r},
+            {"labels", "classes"},        {"fraction", n.fraction},
+            {"reassigned", n.reassigned}, {"r2_clean", before},
+            {"r2_noisy", after}};
   return c;
 }
 
@@ -190,21 +216,6 @@ LabelChange coarsen_map(const Eigen::MatrixXd& raw, const LabelTable& table,
   return c;
 }
 
-std::vector<Eigen::Index> labelled_rows(const LabelTable& table) {
-  std::vector<Eigen::Index> rows;
-  for (std::size_t i = 0; i < table.labelled.size(); ++i)
-    if (table.labelled[i]) rows.push_back(static_cast<Eigen::Index>(i));
-  return rows;
-}
-
-// Summed clipped label R^2 of a view's features (the labelled rows of `table`).
-double view_r2(const Eigen::MatrixXd& view, const LabelTable& table, const DiagnoseOptions& o) {
-  const std::vector<Eigen::Index> rows = labelled_rows(table);
-  const Eigen::VectorXd r2 =
-      label_r2(view(rows, Eigen::all), table.values(rows, Eigen::all), o.folds, o.ridge);
-  return r2.cwiseMax(0.0).sum();
-}
-
 LabelChange proxy_labels(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                          const LabelTable& table, const LabelOptions& lo,
                          const DiagnoseOptions& o) {
@@ -245,7 +256,7 @@ LabelChange transform_labels(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   if (lo.proxy_k > 0) return proxy_labels(x, y, table, lo, o);
   if (lo.bins > 0) return coarsen_bins(raw, table, lo.bins);
   if (!lo.map_file.empty()) return coarsen_map(raw, table, lo);
-  if (table.classes) return class_noise(raw, table, lo.noise, o);
+  if (table.classes) return class_noise(x, y, raw, table, lo.noise, o);
   return numeric_noise(x, y, raw, table, lo.noise, o);
 }
 
