@@ -2,8 +2,8 @@
 # The Python module (python/, built into BUILD/python/phasecube) gives the CLI's results
 # bitwise: diagnose's JSON text and dict equal `phasecube diagnose --json` on the digits and
 # on a synthetic set (arrays of any order, float32/float64/int, NaN labels, -1 classes), for
-# several option sets; theory() equals the `phasecube theory` cube of a small grid,
-# broadcast; open_cube() gives the file's dimensions, coordinates, values and attributes; bad
+# several option sets (the label transformations too); theory() equals the `phasecube
+# theory` cube of a small grid, broadcast; open_cube() gives the file's dimensions, coordinates, values and attributes; bad
 # input raises ValueError with the CLI's message (without the "phasecube: error: " prefix);
 # the install rule gives an importable package. Exit 77 (skip) when the module was not built (no
 # pybind11-dev) or sklearn/xarray are missing; under CI=true those fail.
@@ -84,6 +84,7 @@ cli_error e_real diagnose "${SX[@]}" --ridge -1
 cli_error e_constant diagnose --x digits.h5:x --y digits.h5:y --labels digits.h5:labels
 cli_error e_nan diagnose --x nan.npy --y sy.npy --labels slab.npy
 cli_error e_perm diagnose "${SX[@]}" --permutations 0
+cli_error e_noise diagnose "${SX[@]}" --label-noise 2
 : >empty.ini
 cli_error e_nu theory --config empty.ini --output never.h5 --model.nu=2
 cli_error e_k theory --config empty.ini --output never.h5 --model.k=12
@@ -188,6 +189,7 @@ raises("e_constant", lambda: phasecube.diagnose(dx, dy, dlab))
 nan = sx.copy(); nan[3, 1] = np.nan
 raises("e_nan", lambda: phasecube.diagnose(nan, sy, slab))
 raises("e_perm", lambda: phasecube.diagnose(sx, sy, slab, permutations=0))
+raises("e_noise", lambda: phasecube.diagnose(sx, sy, slab, label_noise=2))
 raises("e_nu", lambda: phasecube.theory(nu=2))
 raises("e_nu", lambda: phasecube.theory(nu=[0.5, 2], kappa=[[1], [2]]))
 raises("e_k", lambda: phasecube.theory(k=12))
