@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -43,14 +44,21 @@ def parse_list(text, kind, what):
     return values
 
 
+def default_phasecube():
+    built = os.path.join(ROOT, "build", "phasecube")
+    if "PHASECUBE" in os.environ:
+        return os.environ["PHASECUBE"]
+    return built if os.access(built, os.X_OK) else (shutil.which("phasecube") or built)
+
+
 def arguments():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--x", required=True)
     p.add_argument("--y", required=True)
     p.add_argument("--labels", required=True)
     p.add_argument("--out", required=True, help="prefix of OUT.md, OUT.csv, OUT.png")
-    p.add_argument("--phasecube", default=os.environ.get("PHASECUBE",
-                                                        os.path.join(ROOT, "build", "phasecube")))
+    p.add_argument("--phasecube", default=default_phasecube(),
+                   help="the executable (default: $PHASECUBE, build/phasecube, or on PATH)")
     p.add_argument("--noise", default="0.75,0.5,0.25")
     p.add_argument("--bins", default=None, help="quantile bins (default 8,4 for numeric labels)")
     p.add_argument("--map", action="append", default=[], help="a class map FILE (repeatable)")
@@ -66,6 +74,9 @@ def arguments():
     args.kmeans = parse_list(args.kmeans, int, "--kmeans")
     if args.bins is not None:
         args.bins = parse_list(args.bins, int, "--bins")
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
+        die(f"--out {args.out}: directory {out_dir} does not exist or is not writable")
     if not os.access(args.phasecube, os.X_OK):
         die(f"--phasecube {args.phasecube}: not an executable (build with tools/build.sh)")
     return args
