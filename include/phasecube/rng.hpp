@@ -20,6 +20,10 @@ enum class StreamPurpose : std::uint64_t {
   InfoNceBatches = 5,    // InfoNCE: the rows of every batch
   Rotation = 6,          // the Haar rotations of x and y in trials of rotation-variant methods
   DiagnoseResample = 7,  // diagnose --replicates: the rows of every resample
+  // diagnose --label-noise: the noise draws, the reassigned rows and their classes
+  DiagnoseLabelNoise = 8,
+  // diagnose --proxy-labels kmeans: the k-means++ seedings
+  DiagnoseKmeans = 9,
 };
 
 class Stream {

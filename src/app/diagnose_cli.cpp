@@ -49,6 +49,16 @@ order) or numeric CSV (an optional header row). x is n x d_x, y is n x d_y, labe
 numeric or one integer class column (one-hot encoded). Rows whose labels are missing (NaN, or
 -1 for classes) are unlabelled. Errors (row counts, non-finite or constant columns, too few labelled rows, bad
 files) exit with status 2.
+
+Label robustness (at most one; the JSON gets "label_transform"): --label-noise r adds
+Gaussian noise to numeric labels, scaled per column by bisection so that the --folds ridge
+R^2 of the column from x and y together falls to r times its clean value; class labels get
+a fraction 1 - sqrt(r) of their rows reassigned to uniformly random classes. --coarsen q
+puts one label column into q quantile bins (then classes); --coarsen map:FILE merges
+classes by "old,new" lines. --proxy-labels kmeans:K[:x|y] replaces the labels by K k-means
+clusters of one view on the labelled rows of --labels (default: the view predicting them
+less well), or on every row and of y without --labels.
+Every draw is keyed by --fold-seed.
 )";
 
 constexpr const char* kExample = R"(
@@ -220,6 +230,7 @@ void add_procedure_options(po::options_description& opts) {
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)");
   add_parity_options(opts);
   add_uncertainty_options(opts);
+  add_label_options(opts);
 }
 
 namespace {
@@ -306,12 +317,16 @@ void draw_plot(const std::string& json, const fs::path& script, const std::strin
 }  // namespace
 
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
-                         DiagnoseOptions o, bool drop_constant, const UncertaintyOptions& study) {
+                         DiagnoseOptions o, bool drop_constant, const UncertaintyOptions& study,
+                         const LabelOptions& lo) {
   DiagnoseRun run;
   run.dropped = check_views(x, y, raw_labels, drop_constant, o.parity.keep_constant);
   run.note = clamp_pca(x, y, o);
   run.options = o;
-  run.labels = make_label_table(raw_labels);
+  LabelChange change;
+  if (lo.any()) change = transform_labels(x, y, raw_labels, lo, o);
+  run.label_change = change.summary;
+  run.labels = make_label_table(lo.any() ? change.raw : raw_labels);
   check_labels_present(run.labels, "--labels");
   check_dimensions(x, y, run.labels, o, 1);
   if (study.any()) check_uncertainty(x, y, run.labels, o, study);
@@ -323,7 +338,7 @@ DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::Matr
   } else {
     print_diagnose_json(run.result, o, json);
   }
-  run.json = json.str();
+  run.json = lo.any() ? with_label_transform(json.str(), change.json) : json.str();
   return run;
 }
 
@@ -334,7 +349,7 @@ std::string diagnose_json(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::Mat
   const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
   const DiagnoseOptions o = procedure_options(vm);
   return run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>(),
-                      uncertainty_options(vm))
+                      uncertainty_options(vm), label_options(vm))
       .json;
 }
 
@@ -346,8 +361,10 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
       return 0;
     }
   const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
+  LabelOptions lo = label_options(vm);
+  lo.labels_given = vm.count("labels") > 0;
   for (const char* need : {"x", "y", "labels"})
-    if (!vm.count(need))
+    if (!vm.count(need) && !(lo.proxy_k > 0 && std::string(need) == "labels"))
       throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
   const DiagnoseOptions o = procedure_options(vm);
   const UncertaintyOptions study = uncertainty_options(vm);
@@ -362,9 +379,12 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   }
   Eigen::MatrixXd x = read_matrix(vm["x"].as<std::string>(), "--x");
   Eigen::MatrixXd y = read_matrix(vm["y"].as<std::string>(), "--y");
-  const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
+  // Proxy labels without --labels label every row (one placeholder class until clustered).
+  const Eigen::MatrixXd raw_labels = lo.labels_given
+                                         ? read_matrix(vm["labels"].as<std::string>(), "--labels")
+                                         : Eigen::MatrixXd::Zero(x.rows(), 1);
   const DiagnoseRun run = run_diagnose(std::move(x), std::move(y), raw_labels, o,
-                                       vm["drop-constant"].as<bool>(), study);
+                                       vm["drop-constant"].as<bool>(), study, lo);
   // On stderr, so that --json output stays one JSON document.
   if (!run.note.empty()) std::cerr << "phasecube: note: " << run.note << '\n';
   for (const std::string& w : run.result.warnings) std::cerr << "phasecube: warning: " << w << '\n';
@@ -373,6 +393,7 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
     std::cout << run.json;
   } else {
     if (!run.dropped.empty()) std::cout << "dropped " << run.dropped << "\n";
+    if (!run.label_change.empty()) std::cout << "labels: " << run.label_change << "\n";
     if (run.labels.classes)
       std::cout << "labels: one class column, " << run.labels.class_values.size()
                 << " classes (one-hot)\n";
