@@ -2,8 +2,8 @@
 # The Python module (python/, built into BUILD/python/phasecube) gives the CLI's results
 # bitwise: diagnose's JSON text and dict equal `phasecube diagnose --json` on the digits and
 # on a synthetic set (arrays of any order, float32/float64/int, NaN labels, -1 classes), for
-# several option sets; theory() equals the `phasecube theory` cube of a small grid,
-# broadcast; open_cube() gives the file's dimensions, coordinates, values and attributes; bad
+# several option sets (the label transformations too); theory() equals the `phasecube
+# theory` cube of a small grid, broadcast; open_cube() gives the file's dimensions, coordinates, values and attributes; bad
 # input raises ValueError with the CLI's message (without the "phasecube: error: " prefix);
 # the install rule gives an importable package. Exit 77 (skip) when the module was not built (no
 # pybind11-dev) or sklearn/xarray are missing; under CI=true those fail.
@@ -63,6 +63,9 @@ cli d_default "${DX[@]}"
 cli d_perm "${DX[@]}" --pca 12 --classifier permutation --permutations 20 --fold-seed 3
 cli d_folds "${DX[@]}" --folds 3 --ridge 0.01 --whiten-reg 1e-4
 cli d_few --x digits.h5:x --y digits.h5:y --labels few.npy --drop-constant
+# The label transformations ride on the shared procedure options (issue 14 item 3).
+cli d_noise "${DX[@]}" --label-noise 0.5 --fold-seed 4
+cli d_proxy "${DX[@]}" --proxy-labels kmeans:8:x
 cli s_default "${SX[@]}"
 cli s_f32 --x sx32.npy --y sy.npy --labels slab32.npy --folds 4
 cli s_perm "${SX[@]}" --classifier permutation --permutations 30 --pca 5 --fold-seed 12
@@ -81,6 +84,7 @@ cli_error e_real diagnose "${SX[@]}" --ridge -1
 cli_error e_constant diagnose --x digits.h5:x --y digits.h5:y --labels digits.h5:labels
 cli_error e_nan diagnose --x nan.npy --y sy.npy --labels slab.npy
 cli_error e_perm diagnose "${SX[@]}" --permutations 0
+cli_error e_noise diagnose "${SX[@]}" --label-noise 2
 : >empty.ini
 cli_error e_nu theory --config empty.ini --output never.h5 --model.nu=2
 cli_error e_k theory --config empty.ini --output never.h5 --model.k=12
@@ -143,6 +147,8 @@ against_cli("d_folds", dx[:, ::1], np.asfortranarray(dy), dlab, drop_constant=Tr
             ridge=0.01, whiten_reg=1e-4)
 few = np.load("few.npy")
 f = against_cli("d_few", dx, dy, few, drop_constant=True)
+against_cli("d_noise", dx, dy, dlab, drop_constant=True, label_noise=0.5, fold_seed=4)
+against_cli("d_proxy", dx, dy, dlab, drop_constant=True, proxy_labels="kmeans:8:x")
 if f["n_labelled"] != 400:
     bad.append(f"digits with -1 classes: n_labelled {f['n_labelled']}")
 if d["regime"] not in ("CA only", "CP only", "Both", "Neither"):
@@ -183,6 +189,7 @@ raises("e_constant", lambda: phasecube.diagnose(dx, dy, dlab))
 nan = sx.copy(); nan[3, 1] = np.nan
 raises("e_nan", lambda: phasecube.diagnose(nan, sy, slab))
 raises("e_perm", lambda: phasecube.diagnose(sx, sy, slab, permutations=0))
+raises("e_noise", lambda: phasecube.diagnose(sx, sy, slab, label_noise=2))
 raises("e_nu", lambda: phasecube.theory(nu=2))
 raises("e_nu", lambda: phasecube.theory(nu=[0.5, 2], kappa=[[1], [2]]))
 raises("e_k", lambda: phasecube.theory(k=12))

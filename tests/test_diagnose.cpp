@@ -49,6 +49,58 @@ TEST(CvRidge, PerfectAndUselessPredictors) {
   EXPECT_LT(cv_ridge_r2(noise, t, fold, 5, 1e-3), 0.05);
 }
 
+// --parity reference's R^2 (the authors' _r2_ridge_1d): w = x_c . y_c / (x_c . x_c + alpha)
+// on the raw train scores, the total sum of squares about each test fold's own mean.
+TEST(CvRidge, AuthorsRuleIsTheirFormula) {
+  const int m = 60, folds = 3;
+  Eigen::MatrixXd z(m, 1), t(m, 2);
+  Stream rng(11, 0, 0);
+  for (int i = 0; i < m; ++i) {
+    z(i, 0) = 3.0 * rng.normal();
+    t(i, 0) = 0.5 * z(i, 0) + rng.normal();
+    t(i, 1) = rng.normal() + (i % folds);  // fold means differ: the two totals differ
+  }
+  std::vector<int> fold(m);
+  for (int i = 0; i < m; ++i) fold[static_cast<std::size_t>(i)] = i % folds;
+  const double alpha = 1.0;
+  Eigen::VectorXd res = Eigen::VectorXd::Zero(2), tot = Eigen::VectorXd::Zero(2);
+  for (int f = 0; f < folds; ++f) {
+    double zm = 0, ntr = 0, nte = 0;
+    Eigen::RowVector2d ym = Eigen::RowVector2d::Zero(), tm = Eigen::RowVector2d::Zero();
+    for (int i = 0; i < m; ++i) {
+      if (fold[static_cast<std::size_t>(i)] != f) {
+        zm += z(i, 0);
+        ym += t.row(i);
+        ntr += 1;
+      } else {
+        tm += t.row(i);
+        nte += 1;
+      }
+    }
+    zm /= ntr;
+    ym /= ntr;
+    tm /= nte;
+    double zz = alpha;
+    Eigen::RowVector2d zy = Eigen::RowVector2d::Zero();
+    for (int i = 0; i < m; ++i) {
+      if (fold[static_cast<std::size_t>(i)] == f) continue;
+      zz += (z(i, 0) - zm) * (z(i, 0) - zm);
+      zy += (z(i, 0) - zm) * (t.row(i) - ym);
+    }
+    for (int i = 0; i < m; ++i)
+      if (fold[static_cast<std::size_t>(i)] == f) {
+        const Eigen::RowVector2d pred = ym + (z(i, 0) - zm) * zy / zz;
+        res += (t.row(i) - pred).array().square().matrix().transpose();
+        tot += (t.row(i) - tm).array().square().matrix().transpose();
+      }
+  }
+  const double want = std::max(0.0, 1 - res(0) / tot(0)) + std::max(0.0, 1 - res(1) / tot(1));
+  const CvTargets authors = cv_targets(t, fold, folds, false, {true, true});
+  EXPECT_NEAR(cv_ridge_r2(z, authors, alpha), want, 1e-12);
+  // phasecube's rule is another number here (its totals are about the overall mean).
+  EXPECT_GT(std::abs(cv_ridge_r2(z, t, fold, folds, alpha) - want), 1e-3);
+}
+
 struct RegimeCase {
   const char* name;
   ParamValues params;

@@ -32,7 +32,8 @@ EXTERNAL = {
     "boost": (("boost/",), {"app"}),
 }
 # Public headers (include/phasecube/NAME.hpp) by the module that implements them.
-PUBLIC_MODULE = {"error": "support", "version": "support", "diagnose": "diagnose"}
+PUBLIC_MODULE = {"error": "support", "version": "support", "diagnose": "diagnose",
+                 "diagnose_uncertainty": "diagnose"}
 QUOTED = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 ANGLED = re.compile(r'^\s*#\s*include\s+<([^>]+)>', re.M)
 

@@ -4,7 +4,9 @@ Usage: tools/plot_diagnose.py RESULT.json OUT.png
 Panels: for each step (per-view SVD, PLS, CCA, CP both ways) the spectrum with signal
 components shaded and the nuisance floor, and the per-component cross-validated R^2 with the
 classifier's threshold; last, the closed-form phase diagram in the (kappa, nu) plane drawn with
-the estimated gammas (DESIGN 1.1 boundaries) and the dataset as a marker."""
+the estimated gammas (DESIGN 1.1 boundaries) and the dataset as a marker. With --replicates
+the marker carries the replicates' 2.5-97.5% intervals of kappa and nu, and is labelled with
+those of Delta_CA and of the verdict's Delta_CP, which the panel below draws against 1."""
 import json
 import math
 import sys
@@ -30,6 +32,73 @@ def finite_or(v, default):
     # Estimates without signal (kappa^2, gammas) are "nan": the diagram falls back to default.
     v = num(v)
     return v if math.isfinite(v) else default
+
+
+def verdict_cp(r):
+    """The verdict's CP direction: its key and name (x->y without a verdict)."""
+    return ("delta_cp_rev", "Delta_CP(y->x)") if r["direction"] == "y->x" else \
+        ("delta_cp", "Delta_CP(x->y)")
+
+
+def interval_text(q):
+    return f"{num(q['median']):.3g} [{num(q['p2.5']):.3g}, {num(q['p97.5']):.3g}]"
+
+
+def support_lines(r):
+    """The verdict's support over the replicates (none without them)."""
+    if "uncertainty" not in r:
+        return []
+    u = r["uncertainty"]
+    return [f"support: {u['support']['verdict']} in {u['support']['count']} of "
+            f"{u['replicates']} replicates",
+            f"majority: {u['majority']['verdict']} ({u['majority']['count']})"]
+
+
+def marker_intervals(ax, r, kappa_hat):
+    """The replicates' 2.5-97.5% of kappa and nu as error bars on the marker, and the Delta
+    intervals written next to it."""
+    u = r["uncertainty"]
+    q = u["quantities"]
+    nu = num(r["nu"])
+    k_lo, k_hi = (math.sqrt(max(finite_or(q["kappa2"][p], kappa_hat**2), 0.0))
+                  for p in ("p2.5", "p97.5"))
+    n_lo, n_hi = finite_or(q["nu"]["p2.5"], nu), finite_or(q["nu"]["p97.5"], nu)
+    ax.errorbar([kappa_hat], [nu], xerr=[[max(kappa_hat - k_lo, 0)], [max(k_hi - kappa_hat, 0)]],
+                yerr=[[max(nu - n_lo, 0)], [max(n_hi - nu, 0)]], fmt="none", ecolor="k",
+                capsize=4, lw=1.2, label="2.5-97.5% over replicates")
+    key, name = verdict_cp(r)
+    s = u["support"]
+    ax.annotate(f"Delta_CA {interval_text(q['delta_ca'])}\n{name} {interval_text(q[key])}\n"
+                f"{s['verdict']} in {s['count']} of {u['replicates']}",
+                (kappa_hat, nu), xytext=(12, -12), textcoords="offset points", fontsize=8,
+                va="top", bbox={"facecolor": "white", "alpha": 0.8})
+
+
+def delta_intervals(ax, r):
+    """Delta_CA and the verdict's Delta_CP over the replicates: 2.5-97.5% (thin), 25-75%
+    (thick), median (dot), full-data estimate (star), against the recovery line Delta = 1."""
+    u = r["uncertainty"]
+    key, name = verdict_cp(r)
+    rows = [("Delta_CA", u["quantities"]["delta_ca"], num(r["delta_ca"])),
+            (name, u["quantities"][key], num(r[key]))]
+    finite = [v for _, q, e in rows for v in (num(q["p2.5"]), num(q["p97.5"]), e)
+              if math.isfinite(v)]
+    top = max(finite + [1.0]) * 1.25  # an infinite end is drawn at the right edge
+    ax.axis("on")
+    for i, (label, q, est) in enumerate(rows):
+        ends = [min(num(q[p]), top) if not math.isnan(num(q[p])) else math.nan
+                for p in ("p2.5", "p25", "median", "p75", "p97.5")]
+        ax.plot([ends[0], ends[4]], [i, i], color="k", lw=1)
+        ax.plot([ends[1], ends[3]], [i, i], color="k", lw=5, alpha=0.6)
+        ax.plot([ends[2]], [i], "wo", mec="k")
+        if math.isfinite(est):
+            ax.plot([min(est, top)], [i], "k*", ms=10)
+    ax.axvline(1.0, color="r", ls="--", lw=1)
+    ax.set_yticks(range(len(rows)), [label for label, _, _ in rows])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(0, top)
+    fr = ", ".join(f"{k} {v['fraction']:.2f}" for k, v in u["regimes"].items() if v["count"])
+    ax.set_title(f"Delta over {u['replicates']} replicates (star: full data)\n{fr}", fontsize=9)
 
 
 def main():
@@ -96,6 +165,8 @@ def main():
                 bbox={"facecolor": "white", "alpha": 0.8})
     else:
         ax.plot(kappa_hat, num(r["nu"]), "k*", ms=16, label=f"dataset: {r['regime']}")
+        if "uncertainty" in r:
+            marker_intervals(ax, r, kappa_hat)
     ax.set_xlabel("kappa")
     ax.set_ylabel("nu")
     ax.set_title("closed-form phase diagram at the estimated gammas\n"
@@ -113,7 +184,9 @@ def main():
         f"Delta_CPrev {num(r['delta_cp_rev']):.3g}",
         f"kappa^2 {k2:.3g}, nu {num(r['nu']):.3g}",
         f"n {r['n']}, labelled {r['n_labelled']}",
-    ]), va="top", fontsize=10, family="monospace", transform=axes[1, 4].transAxes)
+    ] + support_lines(r)), va="top", fontsize=10, family="monospace", transform=axes[1, 4].transAxes)
+    if "uncertainty" in r:
+        delta_intervals(axes[2, 4], r)
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=80)
     return 0

@@ -23,6 +23,25 @@ namespace phasecube {
 
 enum class DiagnoseClassifier { Elbow, Permutation };
 
+// The paper authors' implementation choices (estimate_parameters of IlayMalinyak/
+// mm_align_vs_pred), one switch each; all off is phasecube's procedure. `--parity reference`
+// sets them all (reference_parity()) and the authors' defaults (reference_defaults()).
+struct DiagnoseParity {
+  bool absolute_whitening = false;  // Sxx + eps I (eigenvalues floored at 1e-12), not eps x mean
+  bool raw_ridge = false;           // ridge alpha on the raw scores' sums of squares
+  bool fold_sst = false;            // R^2 against each test fold's own total sum of squares
+  bool clip_correlations = false;   // canonical correlations clipped to [0, 1]
+  bool clip_gamma = false;          // gamma estimates clipped at 0
+  bool pooled_null = false;         // permutation null pooled over components (max and sum)
+  bool plain_elbow = false;         // elbow without contrast or null guard
+  bool empty_as_zero = false;       // Delta, kappa^2, gammas 0 without components (not NaN)
+  bool forward_cp = false;          // the regime from CP x->y only
+  bool numpy_folds = false;         // numpy's folds (RandomState(fold seed)) and permutations
+  bool keep_constant = false;       // constant columns kept (zero-variance components), not refused
+  bool any() const;
+};
+DiagnoseParity reference_parity();
+
 // Every choice the procedure leaves open, with its documented default.
 struct DiagnoseOptions {
   int pca = 0;                  // PCA pre-reduction of each view to p components (0: none)
@@ -41,9 +60,18 @@ struct DiagnoseOptions {
   int null_permutations = 20;
   double elbow_contrast = 2.0;
   // Where the fold/permutation stream sits: key (fold_seed, stream_cell), counter from
-  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial.
-  std::uint64_t stream_cell = 0, stream_trial = 0;
+  // stream_trial. The CLI uses (0, 0); `run` uses the cell and trial. stream_replicate is
+  // the counter's last word: 0, or r + 1 for resampling replicate r (--replicates).
+  std::uint64_t stream_cell = 0, stream_trial = 0, stream_replicate = 0;
+  // At most this many leading components per step (0: all); the per-view steps also at most
+  // n - 1, as in the authors' code (where n_components = 50).
+  int components = 0;
+  DiagnoseParity parity;
 };
+
+// `--parity reference`: every switch of reference_parity() and the authors' defaults (ridge
+// 1, 30 permutations, no null permutations, 50 components) on `o`.
+DiagnoseOptions reference_defaults(DiagnoseOptions o);
 
 // One step's components: their spectrum, per-component R^2 sum, and classification.
 struct DiagnoseStep {
@@ -80,6 +108,8 @@ struct DiagnoseResult {
   std::string direction;  // "x->y" or "y->x" (the better CP direction; "" without signal)
   double margin = 0;      // chosen Delta / the other objective's Delta
   std::string warning;    // set for Neither and for no signal
+  // Further warnings, one line each (negative gamma estimates, clipped in parity mode).
+  std::vector<std::string> warnings;
 };
 
 // The verdict's code (Regime 0..3, or kNoSignalCode) and name ("no signal" for the latter).
@@ -107,6 +137,12 @@ double cv_ridge_r2(const Eigen::MatrixXd& scores, const Eigen::MatrixXd& targets
 // fold, k), r) bit for bit). With `products` the train targets are stored centred and the
 // test predictions are one matrix product per fold: the same sums in another rounding,
 // several times faster on many columns (the permutation null stacks its permutations).
+// The R^2 rule: phasecube standardises the scores (ridge relative to 1) and takes each
+// column's total sum of squares about its mean over all rows; the authors' (`raw`) puts the
+// ridge on the raw scores' sums of squares and sums per-fold totals about each test fold's mean.
+struct CvRule {
+  bool raw_ridge = false, fold_sst = false;
+};
 struct CvTargets {
   struct Fold {
     std::vector<Eigen::Index> train, test;
@@ -117,9 +153,10 @@ struct CvTargets {
   std::vector<Fold> folds;  // folds with both train and test rows
   Eigen::VectorXd sst;      // total sum of squares of each column over all rows
   bool products = false;
+  CvRule rule;
 };
 CvTargets cv_targets(const Eigen::MatrixXd& targets, const std::vector<int>& fold, int folds,
-                     bool products = false);
+                     bool products = false, CvRule rule = {});
 double cv_ridge_r2(const Eigen::MatrixXd& scores, const CvTargets& targets, double ridge);
 // Its terms: the clipped R^2 of every target column (cv_ridge_r2 sums them in order).
 Eigen::VectorXd cv_ridge_r2_columns(const Eigen::MatrixXd& scores, const CvTargets& targets,

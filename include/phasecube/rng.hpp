@@ -1,7 +1,7 @@
 #pragma once
 // Random streams (DESIGN 1.5): Philox4x64-10, keyed by (seed, cell) and counted by
-// (trial, block, purpose). A trial's numbers therefore depend only on (seed, cell, trial),
-// never on ranks, threads, chunking or restarts. Normal and gamma variates are our own
+// (trial, block, purpose, replicate). A trial's numbers therefore depend only on (seed, cell,
+// trial), never on ranks, threads, chunking or restarts. Normal and gamma variates are our own
 // portable code (std:: distributions are implementation-defined).
 #include <Random123/philox.h>
 
@@ -14,17 +14,24 @@ namespace phasecube {
 enum class StreamPurpose : std::uint64_t {
   Sampler = 0,
   Labels = 1,
-  DiagnoseData = 2,    // `[diagnose]` in run: the data matrices of a trial
-  DiagnoseFolds = 3,   // diagnose: fold assignment and label permutations
-  InfoNceInit = 4,     // InfoNCE: the initial encoders W, V
-  InfoNceBatches = 5,  // InfoNCE: the rows of every batch
-  Rotation = 6,        // the Haar rotations of x and y in trials of rotation-variant methods
+  DiagnoseData = 2,      // `[diagnose]` in run: the data matrices of a trial
+  DiagnoseFolds = 3,     // diagnose: fold assignment and label permutations
+  InfoNceInit = 4,       // InfoNCE: the initial encoders W, V
+  InfoNceBatches = 5,    // InfoNCE: the rows of every batch
+  Rotation = 6,          // the Haar rotations of x and y in trials of rotation-variant methods
+  DiagnoseResample = 7,  // diagnose --replicates: the rows of every resample
+  // diagnose --label-noise: the noise draws, the reassigned rows and their classes
+  DiagnoseLabelNoise = 8,
+  // diagnose --proxy-labels kmeans: the k-means++ seedings
+  DiagnoseKmeans = 9,
 };
 
 class Stream {
  public:
+  // `replicate` (the counter's last word, 0 for every stream but the resampling replicates
+  // of diagnose, which use r + 1) keeps a replicate's streams apart from every trial's.
   Stream(std::uint64_t seed, std::uint64_t cell, std::uint64_t trial,
-         StreamPurpose purpose = StreamPurpose::Sampler);
+         StreamPurpose purpose = StreamPurpose::Sampler, std::uint64_t replicate = 0);
 
   std::uint64_t next_u64() {
     if (used_ == 4) refill();

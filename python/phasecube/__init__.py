@@ -64,7 +64,9 @@ def diagnose(x, y, labels, **options):
     integers); labels: n x L numeric (a NaN makes a row unlabelled) or a 1-D integer class
     vector (-1 unlabelled), as the CLI reads them. options are the CLI's, underscores for
     dashes: pca, folds, ridge, fold_seed, whiten_reg, classifier ("elbow" or
-    "permutation"), permutations, null_permutations, drop_constant (bool). The result has the keys and values
+    "permutation"), permutations, null_permutations, components, parity ("phasecube" or
+    "reference"), drop_constant (bool), replicates, resample ("subsample:500"), epsilon_grid
+    and n_grid (lists). The result has the keys and values
     of the CLI's JSON; the non-finite values it spells "inf", "-inf", "nan" are floats here.
     A bad value raises ValueError with the CLI's message.
     """
@@ -120,6 +122,8 @@ def _option_text(value):
         return str(int(value))
     if isinstance(value, numbers.Real):
         return repr(float(value))
+    if isinstance(value, (list, tuple, np.ndarray)):  # epsilon_grid=[1e-6, 1e-2]: "1e-06,0.01"
+        return ",".join(_option_text(v) for v in np.asarray(value).ravel().tolist())
     return str(value)
 
 

@@ -38,12 +38,27 @@ Delta_CA, Delta_CP (x->y) and Delta_CP (y->x), the regime, and the recommended o
 A component is signal only if its R^2 is positive and above the label-permutation null level
 (and the elbow stands out from the rest); labels that predict no CCA or CP component give
 the verdict "no label signal" (exit 0, JSON regime "no signal") instead of a regime.
+--parity reference reproduces the paper authors' implementation choice by choice (to compare
+with their numbers; README "Reference parity"); the default keeps phasecube's choices: a
+scale-free whitening epsilon, a ridge on standardised scores, both CP directions, the
+no-signal guard. Negative gamma estimates are reported with a warning (clipped at 0 with
+--parity reference).
 
 Inputs: HDF5 (FILE.h5:DATASET), NumPy .npy (float32/float64/int32/int64, C or Fortran
 order) or numeric CSV (an optional header row). x is n x d_x, y is n x d_y, labels n x L
 numeric or one integer class column (one-hot encoded). Rows whose labels are missing (NaN, or
 -1 for classes) are unlabelled. Errors (row counts, non-finite or constant columns, too few labelled rows, bad
 files) exit with status 2.
+
+Label robustness (at most one; the JSON gets "label_transform"): --label-noise r adds
+Gaussian noise to numeric labels, scaled per column by bisection so that the --folds ridge
+R^2 of the column from x and y together falls to r times its clean value; class labels get
+a fraction 1 - sqrt(r) of their rows reassigned to uniformly random classes. --coarsen q
+puts one label column into q quantile bins (then classes); --coarsen map:FILE merges
+classes by "old,new" lines. --proxy-labels kmeans:K[:x|y] replaces the labels by K k-means
+clusters of one view on the labelled rows of --labels (default: the view predicting them
+less well), or on every row and of y without --labels.
+Every draw is keyed by --fold-seed.
 )";
 
 constexpr const char* kExample = R"(
@@ -97,6 +112,8 @@ std::string plot_path(std::string plot) {
   return plot;
 }
 
+}  // namespace
+
 // PCA components beyond both views and the rank n - 1 of the centred data would have no
 // variance: clamped, as the authors' code does, with a note (empty when nothing changed).
 std::string clamp_pca(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, DiagnoseOptions& o) {
@@ -115,7 +132,7 @@ std::string clamp_pca(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, Diagno
 // Every dimension against what the procedure needs, before it allocates or uses any: the
 // procedure's covariances within memory.
 void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const LabelTable& labels,
-                      const DiagnoseOptions& o) {
+                      const DiagnoseOptions& o, double copies) {
   const Eigen::Index n = x.rows();
   // About 12 d x d matrices (covariances, eigenvectors, whitening, SVD factors), a few copies
   // of the data and labels, and the label permutations of the permutation null.
@@ -125,10 +142,12 @@ void check_dimensions(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const 
   double doubles = 12 * d * d + 4 * nd * columns;
   doubles +=
       (o.classifier == DiagnoseClassifier::Permutation ? o.permutations : o.null_permutations) * nd;
-  check_memory(doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
-                                             " rows, d_x = " + std::to_string(x.cols()) +
-                                             ", d_y = " + std::to_string(y.cols()));
+  check_memory(copies * doubles * sizeof(double), "diagnose of n = " + std::to_string(n) +
+                                                      " rows, d_x = " + std::to_string(x.cols()) +
+                                                      ", d_y = " + std::to_string(y.cols()));
 }
+
+namespace {
 
 // The plot script's input: a new file of a unique name (O_EXCL, so never through a link or
 // onto another process's file), for the caller to remove.
@@ -155,6 +174,40 @@ void check_finite(const Eigen::MatrixXd& m, const std::string& what) {
                          std::to_string(j) + " is not finite");
 }
 
+// --parity and --components (their own functions: other options join the same lists).
+void add_parity_options(po::options_description& opts) {
+  opts.add_options()  //
+      ("components", po::value<std::string>()->default_value("0"),
+       "analyse at most the leading C components of every step (0: all; 50 with --parity "
+       "reference)")  //
+      ("parity", po::value<std::string>()->default_value("phasecube"),
+       "phasecube, or reference: the paper authors' implementation choice by choice (absolute "
+       "whitening epsilon, ridge 1 on raw scores with per-fold total sums of squares, 50 "
+       "components, correlations clipped to [0, 1], gammas clipped at 0, their elbow and "
+       "pooled permutation null with 30 permutations, numpy's folds (fold seed 42) and "
+       "permutations, constant columns kept, Delta 0 without signal, the verdict from CP "
+       "x->y only); options given explicitly still apply");
+}
+
+// --parity reference: the authors' defaults for every option not given explicitly.
+void apply_parity(const po::variables_map& vm, DiagnoseOptions& o) {
+  constexpr long long kIntMax = std::numeric_limits<int>::max();
+  o.components = static_cast<int>(cli::integer(vm, "components", 0, kIntMax));
+  const std::string parity = vm["parity"].as<std::string>();
+  if (parity == "phasecube") return;
+  if (parity != "reference")
+    throw InputError("--parity '" + parity + "': expected phasecube or reference");
+  const DiagnoseOptions ref = reference_defaults(o);
+  const auto given = [&](const char* name) { return !vm[name].defaulted(); };
+  o.parity = ref.parity;
+  if (!given("ridge")) o.ridge = ref.ridge;
+  if (!given("whiten-reg")) o.whiten_reg = ref.whiten_reg;
+  if (!given("permutations")) o.permutations = ref.permutations;
+  if (!given("null-permutations")) o.null_permutations = ref.null_permutations;
+  if (!given("components")) o.components = ref.components;
+  if (!given("fold-seed")) o.fold_seed = ref.fold_seed;
+}
+
 }  // namespace
 
 void add_procedure_options(po::options_description& opts) {
@@ -175,6 +228,9 @@ void add_procedure_options(po::options_description& opts) {
       ("null-permutations", po::value<std::string>()->default_value("20"),
        "label permutations of the elbow's no-signal guard (0: only R^2 > 0)")  //
       ("drop-constant", po::bool_switch(), "drop constant columns of x and y (else an error)");
+  add_parity_options(opts);
+  add_uncertainty_options(opts);
+  add_label_options(opts);
 }
 
 namespace {
@@ -214,6 +270,7 @@ DiagnoseOptions procedure_options(const po::variables_map& vm) {
     o.classifier = DiagnoseClassifier::Permutation;
   else
     throw InputError("--classifier '" + cls + "': expected elbow or permutation");
+  apply_parity(vm, o);
   return o;
 }
 
@@ -222,7 +279,7 @@ namespace {
 // The two views with rows matched (to the labels too) and every value finite; constant
 // columns dropped with --drop-constant (the returned text says what went), else refused.
 std::string check_views(Eigen::MatrixXd& x, Eigen::MatrixXd& y, const Eigen::MatrixXd& raw_labels,
-                        bool drop_constant) {
+                        bool drop_constant, bool keep_constant) {
   if (x.rows() != y.rows() || x.rows() != raw_labels.rows())
     throw InputError("row counts differ: --x has " + std::to_string(x.rows()) + ", --y " +
                      std::to_string(y.rows()) + ", --labels " + std::to_string(raw_labels.rows()));
@@ -233,6 +290,7 @@ std::string check_views(Eigen::MatrixXd& x, Eigen::MatrixXd& y, const Eigen::Mat
     const auto constant = constant_columns(*view);
     const std::string name = view == &x ? "--x" : "--y";
     if (constant.empty()) continue;
+    if (!drop_constant && keep_constant) continue;  // --parity reference keeps them
     if (!drop_constant)
       throw InputError(name + ": column " + std::to_string(constant.front()) +
                        " is constant (pass --drop-constant to drop the " +
@@ -259,18 +317,28 @@ void draw_plot(const std::string& json, const fs::path& script, const std::strin
 }  // namespace
 
 DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& raw_labels,
-                         DiagnoseOptions o, bool drop_constant) {
+                         DiagnoseOptions o, bool drop_constant, const UncertaintyOptions& study,
+                         const LabelOptions& lo) {
   DiagnoseRun run;
-  run.dropped = check_views(x, y, raw_labels, drop_constant);
+  run.dropped = check_views(x, y, raw_labels, drop_constant, o.parity.keep_constant);
   run.note = clamp_pca(x, y, o);
   run.options = o;
-  run.labels = make_label_table(raw_labels);
+  LabelChange change;
+  if (lo.any()) change = transform_labels(x, y, raw_labels, lo, o);
+  run.label_change = change.summary;
+  run.labels = make_label_table(lo.any() ? change.raw : raw_labels);
   check_labels_present(run.labels, "--labels");
-  check_dimensions(x, y, run.labels, o);
+  check_dimensions(x, y, run.labels, o, 1);
+  if (study.any()) check_uncertainty(x, y, run.labels, o, study);
   run.result = diagnose(x, y, run.labels.values, run.labels.labelled, o);
   std::ostringstream json;
-  print_diagnose_json(run.result, o, json);
-  run.json = json.str();
+  if (study.any()) {
+    run.uncertainty = diagnose_uncertainty(x, y, run.labels, o, run.result, study);
+    print_diagnose_json(run.result, o, run.uncertainty, json);
+  } else {
+    print_diagnose_json(run.result, o, json);
+  }
+  run.json = lo.any() ? with_label_transform(json.str(), change.json) : json.str();
   return run;
 }
 
@@ -280,7 +348,8 @@ std::string diagnose_json(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::Mat
   add_procedure_options(opts);
   const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
   const DiagnoseOptions o = procedure_options(vm);
-  return run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>())
+  return run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>(),
+                      uncertainty_options(vm), label_options(vm))
       .json;
 }
 
@@ -288,14 +357,17 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   const po::options_description opts = diagnose_options();
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
-      std::cout << kHelp << "\n" << opts << kExample;
+      std::cout << kHelp << kUncertaintyHelp << "\n" << opts << kExample;
       return 0;
     }
   const po::variables_map vm = cli::parse(args, opts, "diagnose", 0).options;
+  LabelOptions lo = label_options(vm);
+  lo.labels_given = vm.count("labels") > 0;
   for (const char* need : {"x", "y", "labels"})
-    if (!vm.count(need))
+    if (!vm.count(need) && !(lo.proxy_k > 0 && std::string(need) == "labels"))
       throw InputError(std::string("diagnose needs --") + need + " FILE[:DATASET]");
   const DiagnoseOptions o = procedure_options(vm);
+  const UncertaintyOptions study = uncertainty_options(vm);
   // The figure's path and script are checked before any reading or computing.
   std::string plot;
   fs::path script;
@@ -307,20 +379,26 @@ int diagnose_command(const std::vector<std::string>& args, const std::string& ex
   }
   Eigen::MatrixXd x = read_matrix(vm["x"].as<std::string>(), "--x");
   Eigen::MatrixXd y = read_matrix(vm["y"].as<std::string>(), "--y");
-  const Eigen::MatrixXd raw_labels = read_matrix(vm["labels"].as<std::string>(), "--labels");
-  const DiagnoseRun run =
-      run_diagnose(std::move(x), std::move(y), raw_labels, o, vm["drop-constant"].as<bool>());
+  // Proxy labels without --labels label every row (one placeholder class until clustered).
+  const Eigen::MatrixXd raw_labels = lo.labels_given
+                                         ? read_matrix(vm["labels"].as<std::string>(), "--labels")
+                                         : Eigen::MatrixXd::Zero(x.rows(), 1);
+  const DiagnoseRun run = run_diagnose(std::move(x), std::move(y), raw_labels, o,
+                                       vm["drop-constant"].as<bool>(), study, lo);
   // On stderr, so that --json output stays one JSON document.
   if (!run.note.empty()) std::cerr << "phasecube: note: " << run.note << '\n';
+  for (const std::string& w : run.result.warnings) std::cerr << "phasecube: warning: " << w << '\n';
   const bool as_json = vm["json"].as<bool>();
   if (as_json) {
     std::cout << run.json;
   } else {
     if (!run.dropped.empty()) std::cout << "dropped " << run.dropped << "\n";
+    if (!run.label_change.empty()) std::cout << "labels: " << run.label_change << "\n";
     if (run.labels.classes)
       std::cout << "labels: one class column, " << run.labels.class_values.size()
                 << " classes (one-hot)\n";
     print_diagnose_report(run.result, run.options, std::cout);
+    if (study.any()) print_uncertainty_report(run.result, run.uncertainty, std::cout);
   }
   if (!plot.empty()) {
     draw_plot(run.json, script, plot);

@@ -5,9 +5,10 @@
 
 namespace phasecube {
 
-Stream::Stream(std::uint64_t seed, std::uint64_t cell, std::uint64_t trial, StreamPurpose purpose) {
+Stream::Stream(std::uint64_t seed, std::uint64_t cell, std::uint64_t trial, StreamPurpose purpose,
+               std::uint64_t replicate) {
   key_ = {{seed, cell}};
-  ctr_ = {{trial, 0, static_cast<std::uint64_t>(purpose), 0}};
+  ctr_ = {{trial, 0, static_cast<std::uint64_t>(purpose), replicate}};
 }
 
 void Stream::refill() {

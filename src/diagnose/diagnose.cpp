@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <random>
 
 #include "phasecube/error.hpp"
 #include "support/text.hpp"
@@ -16,9 +17,14 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
 // Symmetric inverse square root of a covariance, every eigenvalue raised by
-// reg * (mean eigenvalue) so near-singular views whiten stably.
-MatrixXd inverse_sqrt(const MatrixXd& s, double reg) {
+// reg * (mean eigenvalue) so near-singular views whiten stably (scale-free: the same
+// whitening for data in any unit). `absolute`: the authors' eigenvalue + reg, floored at 1e-12.
+MatrixXd inverse_sqrt(const MatrixXd& s, double reg, bool absolute) {
   Eigen::SelfAdjointEigenSolver<MatrixXd> eig(s);
+  if (absolute) {
+    const VectorXd inv = (eig.eigenvalues().array() + reg).cwiseMax(1e-12).rsqrt().matrix();
+    return eig.eigenvectors() * inv.asDiagonal() * eig.eigenvectors().transpose();
+  }
   const VectorXd lam = eig.eigenvalues().cwiseMax(0.0);
   const double eps = reg * std::max(lam.mean(), std::numeric_limits<double>::min());
   const VectorXd inv = (lam.array() + eps).rsqrt().matrix();
@@ -54,7 +60,37 @@ struct Classifier {
   double quantile;
   double contrast;                               // the elbow's minimum contrast
   std::vector<std::vector<Eigen::Index>> perms;  // label permutations of the null level
+  DiagnoseParity parity;
 };
+
+CvRule cv_rule(const DiagnoseParity& p) {
+  return {p.raw_ridge, p.fold_sst};
+}
+
+// Every label permutation's R^2 of every component: visit(permutation, r2) with r2 its L
+// clipped per-column R^2 (a segment of the stacked batch).
+template <class Visit>
+void permutation_r2(const StepScores& sc, const Classifier& cl, Visit&& visit) {
+  const std::size_t perms = cl.perms.size();
+  const MatrixXd& t = *cl.targets;
+  const Eigen::Index L = t.cols();
+  // Permutations side by side as extra target columns: each component's fold work is done
+  // once per batch, not once per permutation. Batches hold about 2^23 doubles of targets.
+  const auto per_perm = static_cast<double>(cl.folds) * static_cast<double>(t.size());
+  const auto batch = static_cast<std::size_t>(std::clamp(8388608.0 / per_perm, 1.0, 1e6));
+  for (std::size_t b0 = 0; b0 < perms; b0 += batch) {
+    const std::size_t nb = std::min(batch, perms - b0);
+    MatrixXd stacked(t.rows(), L * static_cast<Eigen::Index>(nb));
+    for (std::size_t j = 0; j < nb; ++j)
+      stacked.middleCols(static_cast<Eigen::Index>(j) * L, L) = rows_of(t, cl.perms[b0 + j]);
+    const CvTargets split = cv_targets(stacked, cl.fold, cl.folds, true, cv_rule(cl.parity));
+    for (const MatrixXd& scores : sc.scores) {
+      const VectorXd r2 = cv_ridge_r2_columns(scores, split, cl.ridge);
+      for (std::size_t j = 0; j < nb; ++j)
+        visit(b0 + j, r2.segment(static_cast<Eigen::Index>(j) * L, L));
+    }
+  }
+}
 
 // The null level of a step: the `quantile` of the largest R^2 over the step's components
 // under each label permutation (0 without permutations). Beating it keeps the chance of
@@ -63,28 +99,12 @@ struct Classifier {
 double null_level(const StepScores& sc, const Classifier& cl) {
   const std::size_t perms = cl.perms.size();
   if (perms == 0) return 0.0;
-  const MatrixXd& t = *cl.targets;
-  const Eigen::Index L = t.cols();
-  // Permutations side by side as extra target columns: each component's fold work is done
-  // once per batch, not once per permutation. Batches hold about 2^23 doubles of targets.
-  const auto per_perm = static_cast<double>(cl.folds) * static_cast<double>(t.size());
-  const auto batch = static_cast<std::size_t>(std::clamp(8388608.0 / per_perm, 1.0, 1e6));
   std::vector<double> top(perms, 0.0);
-  for (std::size_t b0 = 0; b0 < perms; b0 += batch) {
-    const std::size_t nb = std::min(batch, perms - b0);
-    MatrixXd stacked(t.rows(), L * static_cast<Eigen::Index>(nb));
-    for (std::size_t j = 0; j < nb; ++j)
-      stacked.middleCols(static_cast<Eigen::Index>(j) * L, L) = rows_of(t, cl.perms[b0 + j]);
-    const CvTargets split = cv_targets(stacked, cl.fold, cl.folds, true);
-    for (const MatrixXd& scores : sc.scores) {
-      const VectorXd r2 = cv_ridge_r2_columns(scores, split, cl.ridge);
-      for (std::size_t j = 0; j < nb; ++j) {
-        double sum = 0;
-        for (Eigen::Index l = 0; l < L; ++l) sum += r2(static_cast<Eigen::Index>(j) * L + l);
-        top[b0 + j] = std::max(top[b0 + j], sum);
-      }
-    }
-  }
+  permutation_r2(sc, cl, [&](std::size_t p, const auto& r2) {
+    double sum = 0;
+    for (Eigen::Index l = 0; l < r2.size(); ++l) sum += r2(l);
+    top[p] = std::max(top[p], sum);
+  });
   std::sort(top.begin(), top.end());
   const auto at = static_cast<std::size_t>(std::min<double>(
       static_cast<double>(perms - 1), std::ceil(cl.quantile * static_cast<double>(perms)) - 1));
@@ -93,6 +113,38 @@ double null_level(const StepScores& sc, const Classifier& cl) {
 
 std::string r2_text(double v) {
   return significant_text(v, 4);
+}
+
+// numpy's default percentile (linear between the closest ranks), q in [0, 1].
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+// The authors' permutation rule: the `quantile` of the largest per-column R^2 and of the
+// R^2 sum, each pooled over every component and permutation; a component is signal if its
+// largest per-column R^2 or its sum beats the corresponding level.
+void pooled_null_classify(DiagnoseStep& step, const VectorXd& top_column, const StepScores& sc,
+                          const Classifier& cl) {
+  std::vector<double> maxes, sums;
+  permutation_r2(sc, cl, [&](std::size_t, const auto& r2) {
+    maxes.push_back(r2.maxCoeff());
+    sums.push_back(r2.sum());
+  });
+  const double eps_max = maxes.empty() ? 0.0 : percentile(maxes, cl.quantile);
+  const double eps_sum = sums.empty() ? 0.0 : percentile(sums, cl.quantile);
+  step.threshold = step.null_level = eps_sum;
+  for (Eigen::Index i = 0; i < step.r2.size(); ++i)
+    if (top_column(i) > eps_max || step.r2(i) > eps_sum) {
+      step.signal[static_cast<std::size_t>(i)] = true;
+      ++step.n_signal;
+    }
+  if (step.n_signal == 0)
+    step.no_signal = "no R^2 above the pooled null levels " + r2_text(eps_max) +
+                     " (largest column), " + r2_text(eps_sum) + " (sum)";
 }
 
 // The guard: of the candidates, signal are those whose R^2 is positive and above `level`.
@@ -136,14 +188,34 @@ std::vector<Eigen::Index> elbow_candidates(DiagnoseStep& step,
   return {order.begin(), order.begin() + b};
 }
 
+// The authors' elbow: the upper segment is signal, with no contrast or null guard (a single
+// component is signal whatever its R^2).
+void plain_elbow_classify(DiagnoseStep& step, const std::vector<Eigen::Index>& order) {
+  const auto c = static_cast<Eigen::Index>(order.size());
+  VectorXd sorted(c);
+  for (Eigen::Index i = 0; i < c; ++i) sorted(i) = step.r2(order[static_cast<std::size_t>(i)]);
+  const int b = c < 2 ? 1 : elbow_breakpoint(sorted);
+  step.threshold = c < 2 ? 0.0 : 0.5 * (sorted(b - 1) + sorted(b));
+  for (int i = 0; i < b; ++i) step.signal[static_cast<std::size_t>(order[i])] = true;
+  step.n_signal = b;
+}
+
 void classify(DiagnoseStep& step, const StepScores& sc, const Classifier& cl) {
   const auto c = static_cast<Eigen::Index>(sc.scores.size());
   step.r2.resize(c);
-  for (Eigen::Index i = 0; i < c; ++i) step.r2(i) = cv_ridge_r2(sc.scores[i], cl.split, cl.ridge);
+  VectorXd top_column(c);  // the largest per-column R^2 (the authors' permutation rule)
+  for (Eigen::Index i = 0; i < c; ++i) {
+    const VectorXd r2 = cv_ridge_r2_columns(sc.scores[i], cl.split, cl.ridge);
+    double total = 0;
+    for (Eigen::Index l = 0; l < r2.size(); ++l) total += r2(l);  // as cv_ridge_r2 sums
+    step.r2(i) = total;
+    top_column(i) = r2.maxCoeff();
+  }
   step.signal.assign(static_cast<std::size_t>(c), false);
   step.n_signal = 0;
   if (c == 0) return;
-  if (!(step.r2.maxCoeff() > 0)) {  // nothing to test: no permutation can be beaten
+  const bool plain = cl.parity.plain_elbow && cl.kind == DiagnoseClassifier::Elbow;
+  if (!(step.r2.maxCoeff() > 0) && !(plain && c < 2)) {  // no permutation can be beaten
     step.no_signal = "every R^2 is 0";
     return;
   }
@@ -152,16 +224,20 @@ void classify(DiagnoseStep& step, const StepScores& sc, const Classifier& cl) {
   if (cl.kind == DiagnoseClassifier::Elbow) {
     std::stable_sort(order.begin(), order.end(),
                      [&](Eigen::Index a, Eigen::Index b) { return step.r2(a) > step.r2(b); });
+    if (plain) return plain_elbow_classify(step, order);
     const std::vector<Eigen::Index> candidates = elbow_candidates(step, order, sc, cl);
     if (!candidates.empty()) mark_signal(step, candidates, step.null_level);
+  } else if (cl.parity.pooled_null) {
+    pooled_null_classify(step, top_column, sc, cl);
   } else {
     step.threshold = step.null_level = null_level(sc, cl);
     mark_signal(step, order, step.null_level);
   }
 }
 
-// Separation ratio, floor and recovery count of a classified spectrum.
-void separate(DiagnoseStep& step) {
+// Separation ratio, floor and recovery count of a classified spectrum. `as_zero`: the
+// authors' conventions (Delta 0 without signal, the floor at least 1e-15).
+void separate(DiagnoseStep& step, bool as_zero) {
   std::vector<double> sig, nui;
   for (Eigen::Index i = 0; i < step.values.size(); ++i)
     (step.signal[static_cast<std::size_t>(i)] ? sig : nui).push_back(step.values(i));
@@ -170,10 +246,15 @@ void separate(DiagnoseStep& step) {
   step.floor = q.size() ? q.maxCoeff() : 0.0;
   // Without signal components there is nothing to separate: no Delta, not a 0.
   step.delta = s.size() ? separation_ratio(s, q) : std::numeric_limits<double>::quiet_NaN();
+  if (as_zero)
+    step.delta = !s.size()   ? 0.0
+                 : !q.size() ? std::numeric_limits<double>::infinity()
+                             : s.minCoeff() / std::max(q.maxCoeff(), 1e-15);
   step.recovered = recovered_count(s, q);
 }
 
-double mean_where(const VectorXd& v, const std::vector<bool>& mask, bool want) {
+double mean_where(const VectorXd& v, const std::vector<bool>& mask, bool want,
+                  double none = std::numeric_limits<double>::quiet_NaN()) {
   double sum = 0;
   int count = 0;
   for (Eigen::Index i = 0; i < v.size(); ++i)
@@ -181,7 +262,7 @@ double mean_where(const VectorXd& v, const std::vector<bool>& mask, bool want) {
       sum += v(i);
       ++count;
     }
-  return count ? sum / count : std::numeric_limits<double>::quiet_NaN();
+  return count ? sum / count : none;
 }
 
 // Single-score steps (per-view SVD, CP): component i's score is data * basis.col(i).
@@ -215,6 +296,27 @@ void check_columns(const MatrixXd& centred, const char* view) {
 }
 
 }  // namespace
+
+bool DiagnoseParity::any() const {
+  return absolute_whitening || raw_ridge || fold_sst || clip_correlations || clip_gamma ||
+         pooled_null || plain_elbow || empty_as_zero || forward_cp || numpy_folds || keep_constant;
+}
+
+DiagnoseParity reference_parity() {
+  return {true, true, true, true, true, true, true, true, true, true, true};
+}
+
+DiagnoseOptions reference_defaults(DiagnoseOptions o) {
+  o.parity = reference_parity();
+  o.ridge = 1.0;  // sklearn-style alpha on sums of squares
+  o.whiten_reg = 1e-6;
+  o.permutations = 30;
+  o.null_permutations = 0;  // the plain elbow has no null guard
+  o.null_quantile = 0.95;
+  o.components = 50;
+  o.fold_seed = 42;  // _make_cv_folds' seed
+  return o;
+}
 
 int verdict_code(const DiagnoseResult& r) {
   return r.no_signal ? kNoSignalCode : static_cast<int>(r.regime);
@@ -256,9 +358,10 @@ int elbow_breakpoint(const VectorXd& sorted) {
 }
 
 CvTargets cv_targets(const MatrixXd& targets, const std::vector<int>& fold, int folds,
-                     bool products) {
+                     bool products, CvRule rule) {
   CvTargets t;
   t.products = products;
+  t.rule = rule;
   const Eigen::Index m = targets.rows();
   for (int f = 0; f < folds; ++f) {
     std::vector<Eigen::Index> train, test;
@@ -269,6 +372,15 @@ CvTargets cv_targets(const MatrixXd& targets, const std::vector<int>& fold, int 
     const Eigen::RowVectorXd mean = ttr.colwise().mean();
     t.folds.push_back({train, test, products ? (ttr.rowwise() - mean).eval() : ttr, mean,
                        rows_of(targets, test)});
+  }
+  if (rule.fold_sst) {  // each test fold about its own mean, summed over the folds
+    t.sst = VectorXd::Zero(targets.cols());
+    for (const CvTargets::Fold& f : t.folds)
+      t.sst += (f.test_targets.rowwise() - f.test_targets.colwise().mean())
+                   .colwise()
+                   .squaredNorm()
+                   .transpose();
+    return t;
   }
   const Eigen::RowVectorXd mean = targets.colwise().mean();
   t.sst = (targets.rowwise() - mean).colwise().squaredNorm().transpose();
@@ -286,9 +398,10 @@ VectorXd cv_ridge_r2_columns(const MatrixXd& scores, const CvTargets& t, double 
     Eigen::RowVectorXd zsd = (zc.colwise().squaredNorm() / ntr).cwiseSqrt();
     for (Eigen::Index j = 0; j < q; ++j)
       if (!(zsd(j) > 0)) zsd(j) = 1;
+    if (t.rule.raw_ridge) zsd.setOnes();  // (Z^T Z + ridge I) / ntr: the ridge on sums of squares
     zc = zc.array().rowwise() / zsd.array();
     MatrixXd g = zc.transpose() * zc / ntr;
-    g.diagonal().array() += ridge;
+    g.diagonal().array() += t.rule.raw_ridge ? ridge / ntr : ridge;
     if (t.products) {  // the same sums as matrix products
       const MatrixXd b = g.ldlt().solve(zc.transpose() * f.train_targets / ntr);
       const MatrixXd zte =
@@ -308,8 +421,9 @@ VectorXd cv_ridge_r2_columns(const MatrixXd& scores, const CvTargets& t, double 
     }
   }
   VectorXd r2 = VectorXd::Zero(L);
+  const double least = t.rule.fold_sst ? 1e-15 : 0.0;  // the authors' cut of a constant column
   for (Eigen::Index l = 0; l < L; ++l)
-    if (t.sst(l) > 0) r2(l) = std::max(0.0, 1.0 - sse(l) / t.sst(l));
+    if (t.sst(l) > least) r2(l) = std::max(0.0, 1.0 - sse(l) / t.sst(l));
   return r2;
 }
 
@@ -343,6 +457,10 @@ std::vector<Eigen::Index> labelled_rows(const MatrixXd& x_in, const MatrixXd& y_
     throw InputError("whitening regularisation = " + format_number(o.whiten_reg) +
                      ": must be a number >= 0");
   if (o.permutations < 0 || o.null_permutations < 0) throw InputError("permutations must be >= 0");
+  if (o.components < 0) throw InputError("components must be >= 0");
+  if (o.parity.numpy_folds && o.fold_seed > 0xffffffffULL)
+    throw InputError("fold seed " + std::to_string(o.fold_seed) +
+                     ": numpy's folds (--parity reference) take seeds below 2^32");
   if (!(o.elbow_contrast >= 0) || !std::isfinite(o.elbow_contrast))
     throw InputError("elbow contrast = " + format_number(o.elbow_contrast) +
                      ": must be a number >= 0");
@@ -357,11 +475,14 @@ std::vector<Eigen::Index> labelled_rows(const MatrixXd& x_in, const MatrixXd& y_
 }
 
 // Step 1: both views centred, then (optionally) reduced to their top p principal components.
-void centre_views(const MatrixXd& x_in, const MatrixXd& y_in, int pca, MatrixXd& x, MatrixXd& y) {
+void centre_views(const MatrixXd& x_in, const MatrixXd& y_in, int pca, bool keep_constant,
+                  MatrixXd& x, MatrixXd& y) {
   x = x_in.rowwise() - x_in.colwise().mean();
   y = y_in.rowwise() - y_in.colwise().mean();
-  check_columns(x, "x");
-  check_columns(y, "y");
+  if (!keep_constant) {
+    check_columns(x, "x");
+    check_columns(y, "y");
+  }
   if (pca <= 0) return;
   if (pca > x.cols() || pca > y.cols())
     throw InputError("--pca " + std::to_string(pca) + ": larger than a view's dimension (" +
@@ -375,6 +496,42 @@ void centre_views(const MatrixXd& x_in, const MatrixXd& y_in, int pca, MatrixXd&
   y = (y * e.leftCols(pca)).eval();
 }
 
+// numpy's legacy random_interval: a uniform integer in [0, max] by masked rejection.
+std::uint64_t numpy_interval(std::mt19937& mt, std::uint64_t max) {
+  std::uint64_t mask = max;
+  for (int s = 1; s <= 32; s *= 2) mask |= mask >> s;
+  std::uint64_t v = 0;
+  do
+    v = max <= 0xffffffffULL ? mt() & mask
+                             : ((static_cast<std::uint64_t>(mt()) << 32) | mt()) & mask;
+  while (v > max);
+  return v;
+}
+
+// numpy's RandomState(seed).permutation(m) draw by draw (std::mt19937 is numpy's MT19937,
+// seeded alike): the authors' folds and label permutations, bit for bit.
+std::vector<Eigen::Index> numpy_permutation(std::size_t m, std::mt19937& mt) {
+  std::vector<Eigen::Index> v(m);
+  std::iota(v.begin(), v.end(), Eigen::Index{0});
+  for (std::size_t i = m; i-- > 1;) std::swap(v[i], v[numpy_interval(mt, i)]);
+  return v;
+}
+
+// The authors' folds (_make_cv_folds: RandomState(fold seed) shuffle cut into contiguous
+// chunks, the first m % k one row longer) and permutations (RandomState(12345)).
+void numpy_folds(Classifier& cl, std::size_t labelled, const DiagnoseOptions& o, int perms) {
+  std::mt19937 mt(static_cast<std::mt19937::result_type>(o.fold_seed));
+  const std::vector<Eigen::Index> order = numpy_permutation(labelled, mt);
+  const auto k = static_cast<std::size_t>(o.folds);
+  cl.fold.assign(labelled, 0);
+  std::size_t at = 0;
+  for (std::size_t f = 0; f < k; ++f)
+    for (std::size_t r = 0; r < labelled / k + (f < labelled % k ? 1 : 0); ++r)
+      cl.fold[static_cast<std::size_t>(order[at++])] = static_cast<int>(f);
+  std::mt19937 pm(12345);
+  for (int b = 0; b < perms; ++b) cl.perms.push_back(numpy_permutation(labelled, pm));
+}
+
 // The signal / nuisance classifier of every step: folds (and label permutations) from one
 // Philox stream keyed by the fold seed, so a diagnosis is reproducible.
 Classifier make_classifier(const MatrixXd& targets, std::size_t labelled,
@@ -386,7 +543,16 @@ Classifier make_classifier(const MatrixXd& targets, std::size_t labelled,
   cl.kind = o.classifier;
   cl.quantile = o.null_quantile;
   cl.contrast = o.elbow_contrast;
-  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds);
+  cl.parity = o.parity;
+  const int perms =
+      o.classifier == DiagnoseClassifier::Permutation ? o.permutations : o.null_permutations;
+  if (o.parity.numpy_folds) {
+    numpy_folds(cl, labelled, o, perms);
+    cl.split = cv_targets(targets, cl.fold, cl.folds, false, cv_rule(o.parity));
+    return cl;
+  }
+  Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseFolds,
+             o.stream_replicate);
   auto shuffled = [&] {  // 0 .. labelled-1, Fisher-Yates
     std::vector<Eigen::Index> v(labelled);
     std::iota(v.begin(), v.end(), Eigen::Index{0});
@@ -401,11 +567,9 @@ Classifier make_classifier(const MatrixXd& targets, std::size_t labelled,
   for (std::size_t i = 0; i < order.size(); ++i)
     cl.fold[static_cast<std::size_t>(order[i])] =
         static_cast<int>(i % static_cast<std::size_t>(o.folds));
-  cl.split = cv_targets(targets, cl.fold, cl.folds);
+  cl.split = cv_targets(targets, cl.fold, cl.folds, false, cv_rule(o.parity));
   // The permutations of the null level follow the folds in the same stream (the folds stay
   // those of every earlier version); the elbow's guard needs fewer than the classifier.
-  const int perms =
-      o.classifier == DiagnoseClassifier::Permutation ? o.permutations : o.null_permutations;
   for (int b = 0; b < perms; ++b) cl.perms.push_back(shuffled());
   return cl;
 }
@@ -415,48 +579,74 @@ void finish_step(DiagnoseStep& step, const char* name, const StepScores& scores,
                  const Classifier& cl) {
   step.name = name;
   classify(step, scores, cl);
-  separate(step);
+  separate(step, cl.parity.empty_as_zero);
+}
+
+// How many leading components a step analyses: all `available`, or at most `components`
+// (and, for a per-view step, at most n - 1: `rank`).
+Eigen::Index step_count(Eigen::Index available, int components, Eigen::Index rank) {
+  if (components <= 0) return available;
+  return std::min({available, static_cast<Eigen::Index>(components), rank});
 }
 
 // Steps 2-5 on the centred views (xl, yl: their labelled rows): per-view SVD, PLS, CCA and CP
 // in both directions.
 void spectral_steps(DiagnoseResult& r, const MatrixXd& x, const MatrixXd& y, const MatrixXd& xl,
-                    const MatrixXd& yl, const Classifier& cl, double whiten_reg) {
+                    const MatrixXd& yl, const Classifier& cl, const DiagnoseOptions& o) {
   const auto nd = static_cast<double>(x.rows());
-  const Eigen::Index c = std::min(x.cols(), y.cols());
+  const Eigen::Index big = std::numeric_limits<Eigen::Index>::max();
+  const Eigen::Index c = step_count(std::min(x.cols(), y.cols()), o.components, big);
   const MatrixXd sxx = x.transpose() * x / nd, syy = y.transpose() * y / nd;
   const MatrixXd sxy = x.transpose() * y / nd;
   MatrixXd ex, ey;
   descending_eigen(sxx, r.svd_x.values, ex);
-  finish_step(r.svd_x, "svd_x", single_scores(xl, ex, x.cols()), cl);
+  r.svd_x.values.conservativeResize(step_count(x.cols(), o.components, x.rows() - 1));
+  finish_step(r.svd_x, "svd_x", single_scores(xl, ex, r.svd_x.values.size()), cl);
   descending_eigen(syy, r.svd_y.values, ey);
-  finish_step(r.svd_y, "svd_y", single_scores(yl, ey, y.cols()), cl);
+  r.svd_y.values.conservativeResize(step_count(y.cols(), o.components, y.rows() - 1));
+  finish_step(r.svd_y, "svd_y", single_scores(yl, ey, r.svd_y.values.size()), cl);
   {  // PLS: SVD of the cross-covariance (each SVD freed before the next: d x d factors)
     Eigen::JacobiSVD<MatrixXd> svd(sxy, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    r.pls.values = svd.singularValues();
+    r.pls.values = svd.singularValues().head(c);
     finish_step(r.pls, "pls", pair_scores(xl, svd.matrixU(), yl, svd.matrixV(), c), cl);
   }
-  const MatrixXd wx = inverse_sqrt(sxx, whiten_reg), wy = inverse_sqrt(syy, whiten_reg);
+  const bool absolute = o.parity.absolute_whitening;
+  const MatrixXd wx = inverse_sqrt(sxx, o.whiten_reg, absolute),
+                 wy = inverse_sqrt(syy, o.whiten_reg, absolute);
   {
     Eigen::JacobiSVD<MatrixXd> svd(wx * sxy * wy, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    r.cca.values = svd.singularValues();
+    r.cca.values = svd.singularValues().head(c);
+    if (o.parity.clip_correlations) r.cca.values = r.cca.values.cwiseMax(0.0).cwiseMin(1.0);
     finish_step(r.cca, "cca", pair_scores(xl, wx * svd.matrixU(), yl, wy * svd.matrixV(), c), cl);
   }
   // CP both ways: A^ = Syx Sxx^-1/2 (x predicts y) and Sxy Syy^-1/2 (y predicts x).
   {
     Eigen::JacobiSVD<MatrixXd> svd(sxy.transpose() * wx, Eigen::ComputeFullV);
-    r.cp.values = svd.singularValues();
+    r.cp.values = svd.singularValues().head(c);
     finish_step(r.cp, "cp", single_scores(xl, wx * svd.matrixV(), c), cl);
   }
   Eigen::JacobiSVD<MatrixXd> svd(sxy * wy, Eigen::ComputeFullV);
-  r.cp_rev.values = svd.singularValues();
+  r.cp_rev.values = svd.singularValues().head(c);
   finish_step(r.cp_rev, "cp_rev", single_scores(yl, wy * svd.matrixV(), c), cl);
+}
+
+// A gamma estimate below 0 (the view's signal variance under kappa^2: the PLS signal
+// covariance exceeds the variance of that view's own signal components) is no model
+// parameter; reported as it is with a warning, or clipped at 0 as the authors do.
+void check_gamma(double& gamma, const char* name, bool clip, std::vector<std::string>& warnings) {
+  if (!(gamma < 0)) return;
+  warnings.push_back(std::string(name) + " estimate " + significant_text(gamma, 4) +
+                     " is negative: the view's signal variance is below kappa^2 " +
+                     (clip ? "(clipped to 0, as the authors' code does)"
+                           : "(reported as it is; the model cannot produce it)"));
+  if (clip) gamma = 0.0;
 }
 
 // Steps 6-7: kappa^2 from the PLS signal, nu from the nuisance CCA correlations, the gammas
 // from the per-view spectra.
-void estimate_parameters(DiagnoseResult& r) {
-  r.kappa2 = mean_where(r.pls.values, r.pls.signal, true);  // NaN without PLS signal
+void estimate_parameters(DiagnoseResult& r, const DiagnoseParity& p) {
+  const double none = p.empty_as_zero ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  r.kappa2 = mean_where(r.pls.values, r.pls.signal, true, none);  // NaN without PLS signal
   std::vector<double> nui;
   for (Eigen::Index i = 0; i < r.cca.values.size(); ++i)
     if (!r.cca.signal[static_cast<std::size_t>(i)]) nui.push_back(r.cca.values(i));
@@ -465,10 +655,12 @@ void estimate_parameters(DiagnoseResult& r) {
   r.delta_ca = r.cca.delta;
   r.delta_cp = r.cp.delta;
   r.delta_cp_rev = r.cp_rev.delta;
-  r.gamma_x = mean_where(r.svd_x.values, r.svd_x.signal, true) - r.kappa2;
-  r.gamma_y = mean_where(r.svd_y.values, r.svd_y.signal, true) - r.kappa2;
-  r.gamma_tilde_x = mean_where(r.svd_x.values, r.svd_x.signal, false);
-  r.gamma_tilde_y = mean_where(r.svd_y.values, r.svd_y.signal, false);
+  r.gamma_x = mean_where(r.svd_x.values, r.svd_x.signal, true, none) - r.kappa2;
+  r.gamma_y = mean_where(r.svd_y.values, r.svd_y.signal, true, none) - r.kappa2;
+  r.gamma_tilde_x = mean_where(r.svd_x.values, r.svd_x.signal, false, none);
+  r.gamma_tilde_y = mean_where(r.svd_y.values, r.svd_y.signal, false, none);
+  check_gamma(r.gamma_x, "gamma_x", p.clip_gamma, r.warnings);
+  check_gamma(r.gamma_y, "gamma_y", p.clip_gamma, r.warnings);
 }
 
 // The verdict needs both Deltas: CCA and at least one CP direction must have signal. Real
@@ -497,12 +689,23 @@ void no_signal_verdict(DiagnoseResult& r) {
 // Step 8: the regime, the recommended objective (the better-separated one where both or
 // neither recover) and its margin over the other. A step without signal has a NaN Delta: it
 // does not recover, and loses every comparison.
-void verdict(DiagnoseResult& r) {
-  if (r.cca.n_signal == 0 || (r.cp.n_signal == 0 && r.cp_rev.n_signal == 0))
-    return no_signal_verdict(r);
-  const double best_cp = std::fmax(r.delta_cp, r.delta_cp_rev);
+// The authors' verdict takes CP x->y only, and a step without signal has Delta 0 there (no
+// "no signal" verdict): said in a warning.
+void note_empty_steps(DiagnoseResult& r) {
+  for (const DiagnoseStep* s : {&r.cca, &r.cp})
+    if (s->n_signal == 0)
+      r.warnings.push_back(s->name + ": no signal component (" + s->no_signal +
+                           "); its Delta is 0, as in the authors' code");
+}
+
+void verdict(DiagnoseResult& r, const DiagnoseParity& p) {
+  if (p.empty_as_zero) note_empty_steps(r);
+  const bool none_cp = r.cp.n_signal == 0 && (p.forward_cp || r.cp_rev.n_signal == 0);
+  if (!p.empty_as_zero && (r.cca.n_signal == 0 || none_cp)) return no_signal_verdict(r);
+  const double best_cp = p.forward_cp ? r.delta_cp : std::fmax(r.delta_cp, r.delta_cp_rev);
   r.regime = regime_of(r.delta_ca > 1.0, best_cp > 1.0);
-  r.direction = std::isnan(r.delta_cp_rev) || r.delta_cp >= r.delta_cp_rev ? "x->y" : "y->x";
+  r.direction =
+      p.forward_cp || std::isnan(r.delta_cp_rev) || r.delta_cp >= r.delta_cp_rev ? "x->y" : "y->x";
   bool ca;
   switch (r.regime) {
     case Regime::CaOnly:
@@ -536,14 +739,14 @@ DiagnoseResult diagnose(const MatrixXd& x_in, const MatrixXd& y_in, const Matrix
   r.n_labelled = static_cast<int>(lab.size());
   r.label_columns = static_cast<int>(labels.cols());
   MatrixXd x, y;
-  centre_views(x_in, y_in, o.pca, x, y);
+  centre_views(x_in, y_in, o.pca, o.parity.keep_constant, x, y);
   r.dx = static_cast<int>(x.cols());
   r.dy = static_cast<int>(y.cols());
   const MatrixXd xl = rows_of(x, lab), yl = rows_of(y, lab), tl = rows_of(labels, lab);
   const Classifier cl = make_classifier(tl, lab.size(), o);
-  spectral_steps(r, x, y, xl, yl, cl, o.whiten_reg);
-  estimate_parameters(r);
-  verdict(r);
+  spectral_steps(r, x, y, xl, yl, cl, o);
+  estimate_parameters(r, o.parity);
+  verdict(r, o.parity);
   // Labels that do not vary over the labelled rows (one class, a constant column) say so.
   if (r.no_signal && (tl.rowwise() - tl.row(0)).cwiseAbs().maxCoeff() == 0)
     r.warning =

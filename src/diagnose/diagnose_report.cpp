@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "diagnose/report.hpp"
 #include "phasecube/diagnose.hpp"
 #include "support/json_out.hpp"
 #include "support/text.hpp"
@@ -44,6 +45,20 @@ Json step_json(const DiagnoseStep& s) {
           {"recovered", s.recovered}};
 }
 
+// Only when set: a default run's report and JSON stay as they were.
+std::string parity_text(const DiagnoseOptions& o) {
+  std::string t;
+  if (o.components > 0) t += ", components " + std::to_string(o.components);
+  if (o.parity.any()) t += ", parity reference (the authors' implementation choices)";
+  return t;
+}
+
+void add_parity_json(Json& doc, const DiagnoseResult& r, const DiagnoseOptions& o) {
+  if (o.components > 0) doc["options"]["components"] = o.components;
+  if (o.parity.any()) doc["options"]["parity"] = "reference";
+  if (!r.warnings.empty()) doc["warnings"] = r.warnings;
+}
+
 }  // namespace
 
 void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
@@ -54,6 +69,7 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
       << classifier_name(o.classifier) << ", pca " << (o.pca > 0 ? std::to_string(o.pca) : "off")
       << ", null permutations "
       << (o.classifier == DiagnoseClassifier::Elbow ? o.null_permutations : o.permutations)
+      << parity_text(o)
       << "\n\nSteps (* = signal component, by cross-validated ridge R^2 against the labels):\n";
   step_line(r.svd_x, "SVD x ", out);
   step_line(r.svd_y, "SVD y ", out);
@@ -85,7 +101,7 @@ void print_diagnose_report(const DiagnoseResult& r, const DiagnoseOptions& o, st
   if (!r.warning.empty()) out << "  WARNING: " << r.warning << "\n";
 }
 
-void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
+Json diagnose_json_document(const DiagnoseResult& r, const DiagnoseOptions& o) {
   Json steps = Json::object();
   for (const DiagnoseStep* s : {&r.svd_x, &r.svd_y, &r.pls, &r.cca, &r.cp, &r.cp_rev})
     steps[s->name] = step_json(*s);
@@ -121,7 +137,12 @@ void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std:
               {"direction", r.direction},
               {"margin", r.margin},
               {"warning", r.warning}};
-  write_json(std::move(doc), out);
+  add_parity_json(doc, r, o);
+  return doc;
+}
+
+void print_diagnose_json(const DiagnoseResult& r, const DiagnoseOptions& o, std::ostream& out) {
+  write_json(diagnose_json_document(r, o), out);
 }
 
 }  // namespace phasecube
