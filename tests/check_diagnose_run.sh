@@ -49,7 +49,8 @@ import numpy as np
 import xarray as xr
 bad = []
 DIAG = ["diag_regime_mode", "diag_accuracy_theory", "diag_accuracy_empirical",
-        "diag_delta_ca_mean", "diag_delta_cp_mean", "diag_kappa_mean", "diag_nu_mean"]
+        "diag_delta_ca_mean", "diag_delta_cp_mean", "diag_kappa_mean", "diag_nu_mean",
+        "diag_support_mean", "diag_majority_accuracy_theory", "diag_majority_accuracy_empirical"]
 with h5py.File("plain.h5") as p, h5py.File("diag1.h5") as a, h5py.File("diag2.h5") as b:
     for v in DIAG:
         if v in p:
@@ -183,9 +184,66 @@ for m in bad:
 sys.exit(1 if bad else 0)
 PYEOF
 
+# Replicates per trial (issue 14 item 5): the verdict's support and the majority verdict.
+# Without the key they are NaN; with it, the clear cells (kappa 2.5, nu 0.1: Both; kappa 0.4,
+# nu 0.9: Neither) have support 1 and a right majority in every trial, 1 and 2 threads give
+# the same bits, every other variable is unchanged, and validate prints the calibration.
+OMP_NUM_THREADS=1 "$EXE" run --config diag.ini --output rep1.h5 --diagnose.replicates=4 \
+  2> /dev/null || fail "diag run with replicates, 1 thread"
+OMP_NUM_THREADS=2 "$EXE" run --config diag.ini --output rep2.h5 --diagnose.replicates=4 \
+  2> /dev/null || fail "diag run with replicates, 2 threads"
+$PY - <<'PYEOF' || fail "replicate checks"
+import sys
+import h5py
+import numpy as np
+bad = []
+REP = ["diag_support_mean", "diag_majority_accuracy_theory", "diag_majority_accuracy_empirical"]
+with h5py.File("diag1.h5") as a, h5py.File("rep1.h5") as b, h5py.File("rep2.h5") as c:
+    for v in REP:
+        if not np.all(np.isnan(a[v][()])):
+            bad.append(f"{v} without replicates: {a[v][()].tolist()}, expected NaN")
+        if b[v][()].tobytes() != c[v][()].tobytes():
+            bad.append(f"{v} differs between 1 and 2 threads")
+    for v in a:
+        if v not in REP and v not in ("kappa", "nu") and a[v][()].tobytes() != b[v][()].tobytes():
+            bad.append(f"{v} changed by replicates")
+    s = b["diag_support_mean"][()]
+    if not np.all((s >= 0) & (s <= 1)):
+        bad.append(f"support outside [0, 1]: {s.tolist()}")
+    for (i, j) in ((1, 0), (0, 1)):
+        got = [b[v][i, j] for v in REP]
+        if got != [1.0, 1.0, 1.0]:
+            bad.append(f"clear cell ({i},{j}): support, majority accuracies {got}, expected 1")
+    cfg = b.attrs["config"]
+    cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
+    if "replicates = 4" not in cfg:
+        bad.append("stored config lacks replicates = 4")
+    cfg = a.attrs["config"]
+    cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
+    if "replicates" in cfg:
+        bad.append("stored config of a run without replicates names them")
+for m in bad:
+    print("FAIL:", m, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+"$EXE" validate rep1.h5 > rep1.txt 2> /dev/null || fail "validate of the replicate cube"
+grep -q "^majority verdict over each trial's replicates:" rep1.txt || fail "validate: no majority lines"
+grep -q "^  support \[0.9, 1\]: " rep1.txt || fail "validate: no calibration bin [0.9, 1]"
+"$EXE" validate rep1.h5 --json > rep1.json 2> /dev/null || fail "validate --json"
+$PY -c "
+import json, sys
+d = json.load(open('rep1.json'))['diagnose']
+bins = d['calibration']
+if sum(b['cells'] for b in bins) != 4 or len(d['majority_accuracy_theory']) != 3:
+    sys.exit('calibration JSON: ' + json.dumps(d))
+" || fail "validate --json calibration"
+"$EXE" validate diag1.h5 > plain_v.txt 2> /dev/null
+grep -q "calibration" plain_v.txt && fail "validate prints a calibration without replicates"
+
 # Bad values: exit 2, one line naming the key.
 for bad in "--diagnose.labels=0" "--diagnose.classifier=magic" "--diagnose.label_noise=-1" \
-  "--diagnose.null_permutations=-1" "--diagnose.bogus=1"; do
+  "--diagnose.null_permutations=-1" "--diagnose.bogus=1" "--diagnose.replicates=-1" \
+  "--diagnose.replicates=10001"; do
   "$EXE" run --config diag.ini --output bad.h5 "$bad" > /dev/null 2> err.txt
   rc=$?
   [[ $rc -eq 2 ]] || fail "$bad: exit $rc"

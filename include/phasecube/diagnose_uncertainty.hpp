@@ -24,6 +24,16 @@ namespace phasecube {
 // unlabelled (size == n keeps both counts). Draws from `rng`: the labelled stratum first.
 std::vector<Eigen::Index> resample_rows(const std::vector<bool>& labelled, Eigen::Index size,
                                         bool replace, Stream& rng);
+// The default subsample size round((1 - 1/e) n): the expected distinct rows of a bootstrap.
+Eigen::Index default_subsample_size(Eigen::Index n);
+// x, y, labels and the labelled flags of the resample's `rows`, in that order.
+struct ResampledData {
+  Eigen::MatrixXd x, y, labels;
+  std::vector<bool> labelled;
+};
+ResampledData take_rows(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                        const Eigen::MatrixXd& labels, const std::vector<bool>& labelled,
+                        const std::vector<Eigen::Index>& rows);
 // The number of labelled rows resample_rows gives a resample of `size` rows.
 Eigen::Index resampled_labelled(Eigen::Index n, Eigen::Index labelled, Eigen::Index size);
 

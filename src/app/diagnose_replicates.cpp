@@ -109,7 +109,7 @@ Eigen::Index labelled_count(const LabelTable& t) {
 Eigen::Index replicate_size(const UncertaintyOptions& u, Eigen::Index n) {
   if (u.size > 0) return static_cast<Eigen::Index>(u.size);
   if (u.bootstrap) return n;
-  return static_cast<Eigen::Index>(std::floor(static_cast<double>(n) * 0.6321205588285577 + 0.5));
+  return default_subsample_size(n);
 }
 
 void check_size(const std::string& what, Eigen::Index size, const LabelTable& t, int folds) {
@@ -127,16 +127,8 @@ void check_size(const std::string& what, Eigen::Index size, const LabelTable& t,
 DiagnoseResult run_replicate(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                              const LabelTable& t, const std::vector<Eigen::Index>& rows,
                              DiagnoseOptions o) {
-  const auto m = static_cast<Eigen::Index>(rows.size());
-  Eigen::MatrixXd xr(m, x.cols()), yr(m, y.cols()), lr(m, t.values.cols());
-  std::vector<bool> flags(rows.size());
-  for (Eigen::Index i = 0; i < m; ++i) {
-    const Eigen::Index row = rows[static_cast<std::size_t>(i)];
-    xr.row(i) = x.row(row);
-    yr.row(i) = y.row(row);
-    lr.row(i) = t.values.row(row);
-    flags[static_cast<std::size_t>(i)] = t.labelled[static_cast<std::size_t>(row)];
-  }
+  ResampledData r = take_rows(x, y, t.values, t.labelled, rows);
+  Eigen::MatrixXd &xr = r.x, &yr = r.y;
   for (Eigen::MatrixXd* view : {&xr, &yr}) {
     const auto constant = constant_columns(*view);
     if (constant.size() == static_cast<std::size_t>(view->cols()))
@@ -145,7 +137,7 @@ DiagnoseResult run_replicate(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
     if (!constant.empty()) *view = drop_columns(*view, constant);
   }
   clamp_pca(xr, yr, o);
-  return diagnose(xr, yr, lr, flags, o);
+  return diagnose(xr, yr, r.labels, r.labelled, o);
 }
 
 // A resample's rows (drawn from the stream with counter word `stream`) and the epsilons run

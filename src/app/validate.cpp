@@ -301,8 +301,14 @@ namespace {
 void finish_diagnose(ValidationReport& r) {
   for (std::size_t i = 0; i < 3; ++i) {
     const double n = static_cast<double>(r.diag_cells[i]);
-    r.diag_accuracy_empirical[i] = n > 0 ? r.diag_accuracy_empirical[i] / n : 0.0;
-    r.diag_accuracy_theory[i] = n > 0 ? r.diag_accuracy_theory[i] / n : 0.0;
+    for (auto* sums : {&r.diag_accuracy_empirical, &r.diag_accuracy_theory,
+                       &r.diag_majority_empirical, &r.diag_majority_theory})
+      (*sums)[i] = n > 0 ? (*sums)[i] / n : 0.0;
+  }
+  for (auto& b : r.diag_calibration) {
+    const double n = static_cast<double>(b.cells);
+    for (double* sum : {&b.support, &b.accuracy_empirical, &b.accuracy_theory})
+      *sum = n > 0 ? *sum / n : 0.0;
   }
 }
 }  // namespace
@@ -335,6 +341,32 @@ struct CellCheck {
   double gap_ca = 0, gap_cp = 0, floor_ca = 0, floor_cp = 0;
 };
 
+// With replicates (a finite diag_support_mean): the majority verdicts' sums over the cell
+// sets `in`, and the cell in its support bin (bins of 0.1 from 0.5; below 0.5 one bin).
+void add_diagnose_calibration(const CubeContents& cube, std::size_t c, const bool (&in)[3],
+                              ValidationReport& r) {
+  const auto& v = cube.variables;
+  const auto sm = v.find("diag_support_mean"), mt = v.find("diag_majority_accuracy_theory"),
+             me = v.find("diag_majority_accuracy_empirical");
+  if (sm == v.end() || mt == v.end() || me == v.end() || std::isnan(sm->second[c])) return;
+  if (!r.has_diagnose_replicates) {
+    r.has_diagnose_replicates = true;
+    r.diag_calibration = {{0, 0.5}, {0.5, 0.6}, {0.6, 0.7}, {0.7, 0.8}, {0.8, 0.9}, {0.9, 1}};
+  }
+  for (std::size_t i = 0; i < 3; ++i)
+    if (in[i]) {
+      r.diag_majority_empirical[i] += me->second[c];
+      r.diag_majority_theory[i] += mt->second[c];
+    }
+  const double support = sm->second[c];
+  auto bin = r.diag_calibration.begin();
+  while (bin + 1 != r.diag_calibration.end() && support >= bin->hi) ++bin;
+  ++bin->cells;
+  bin->support += support;
+  bin->accuracy_empirical += cube.variables.at("diag_accuracy_empirical")[c];
+  bin->accuracy_theory += cube.variables.at("diag_accuracy_theory")[c];
+}
+
 // Sums of the diagnose accuracy over the three cell sets (all, outside the band, clear),
 // when the cube has diagnose variables; finish_diagnose makes them means.
 // The verdict asks about CP in its better direction, so its band is that of Delta_CA and
@@ -354,6 +386,7 @@ void add_diagnose_accuracy(const CubeContents& cube, std::size_t c, const CellCh
       r.diag_accuracy_empirical[i] += de->second[c];
       r.diag_accuracy_theory[i] += dt->second[c];
     }
+  add_diagnose_calibration(cube, c, in, r);
 }
 
 // A cell whose simulated regime is not the closed form's, and why: near a boundary, a gap
@@ -454,6 +487,25 @@ std::string where(const ValidationReport& r, const std::vector<double>& coords) 
   return s.empty() ? "(single cell)" : s;
 }
 
+// The majority verdicts' accuracy and the support calibration (cells binned by mean support).
+void print_diagnose_calibration(const ValidationReport& r, std::ostream& out) {
+  const char* sets[] = {"all cells", "outside the band", "clear cells"};
+  out << "majority verdict over each trial's replicates:\n";
+  for (std::size_t i = 0; i < 3; ++i)
+    out << "  " << sets[i] << " (" << r.diag_cells[i] << "): vs simulated "
+        << num(100 * r.diag_majority_empirical[i]) << "%, vs closed form "
+        << num(100 * r.diag_majority_theory[i]) << "%\n";
+  out << "calibration (cells by the mean support of their verdicts; right = share of trials):\n";
+  for (const auto& b : r.diag_calibration) {
+    if (b.cells == 0) continue;
+    out << "  support "
+        << (b.lo == 0 ? "below 0.5" : "[" + num(b.lo) + ", " + num(b.hi) + (b.hi == 1 ? "]" : ")"))
+        << ": " << b.cells << " cells, mean support " << num(b.support) << ", right "
+        << num(100 * b.accuracy_empirical) << "% vs simulated, " << num(100 * b.accuracy_theory)
+        << "% vs closed form\n";
+  }
+}
+
 // Methods without a closed form: their recovery-rate crossings against CA's on the same lines.
 void print_empirical_boundaries(const ValidationReport& r, std::ostream& out) {
   if (r.empirical_summaries.empty()) return;
@@ -503,6 +555,7 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
       out << "  " << sets[i] << " (" << r.diag_cells[i] << "): vs simulated "
           << num(100 * r.diag_accuracy_empirical[i]) << "%, vs closed form "
           << num(100 * r.diag_accuracy_theory[i]) << "%\n";
+    if (r.has_diagnose_replicates) print_diagnose_calibration(r, out);
   }
   if (r.unexplained) {
     out << "\nunexplained disagreements (look at these):\n";
@@ -649,6 +702,17 @@ void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostrea
                        {"cells", r.diag_cells},
                        {"accuracy_empirical", r.diag_accuracy_empirical},
                        {"accuracy_theory", r.diag_accuracy_theory}};
+  if (r.has_diagnose_replicates) {
+    doc["diagnose"]["majority_accuracy_empirical"] = r.diag_majority_empirical;
+    doc["diagnose"]["majority_accuracy_theory"] = r.diag_majority_theory;
+    for (const auto& b : r.diag_calibration)
+      doc["diagnose"]["calibration"].push_back({{"support_from", b.lo},
+                                                {"support_to", b.hi},
+                                                {"cells", b.cells},
+                                                {"mean_support", b.support},
+                                                {"accuracy_empirical", b.accuracy_empirical},
+                                                {"accuracy_theory", b.accuracy_theory}});
+  }
   doc["disagreements"] = disagreements_json(r);
   doc["boundaries"] = boundaries_json(r);
   doc["crossings"] = crossings_json(r);

@@ -85,6 +85,17 @@ struct ValidationReport {
   bool has_diagnose = false;
   std::array<std::size_t, 3> diag_cells{};
   std::array<double, 3> diag_accuracy_empirical{}, diag_accuracy_theory{};
+  // With `[diagnose] replicates`: the same for the trials' majority verdicts, and the
+  // calibration of the verdict's support (is a verdict with support p right p of the time?):
+  // cells binned by their mean support, per bin its mean support and mean accuracy.
+  bool has_diagnose_replicates = false;
+  std::array<double, 3> diag_majority_empirical{}, diag_majority_theory{};
+  struct CalibrationBin {
+    double lo = 0, hi = 0;  // support in [lo, hi), the last bin [lo, 1]
+    std::size_t cells = 0;
+    double support = 0, accuracy_empirical = 0, accuracy_theory = 0;  // means over its cells
+  };
+  std::vector<CalibrationBin> diag_calibration;
   std::vector<BoundaryCrossing> crossings;
   std::vector<MethodBoundarySummary> summaries;
   std::vector<EmpiricalCrossing> empirical_crossings;  // methods without a closed form

@@ -32,6 +32,26 @@ void draw_stratum(const std::vector<Eigen::Index>& stratum, Eigen::Index m, bool
 
 }  // namespace
 
+Eigen::Index default_subsample_size(Eigen::Index n) {
+  return static_cast<Eigen::Index>(std::floor(static_cast<double>(n) * 0.6321205588285577 + 0.5));
+}
+
+ResampledData take_rows(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                        const Eigen::MatrixXd& labels, const std::vector<bool>& labelled,
+                        const std::vector<Eigen::Index>& rows) {
+  const auto m = static_cast<Eigen::Index>(rows.size());
+  ResampledData d{Eigen::MatrixXd(m, x.cols()), Eigen::MatrixXd(m, y.cols()),
+                  Eigen::MatrixXd(m, labels.cols()), std::vector<bool>(rows.size())};
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const Eigen::Index row = rows[static_cast<std::size_t>(i)];
+    d.x.row(i) = x.row(row);
+    d.y.row(i) = y.row(row);
+    d.labels.row(i) = labels.row(row);
+    d.labelled[static_cast<std::size_t>(i)] = labelled[static_cast<std::size_t>(row)];
+  }
+  return d;
+}
+
 Eigen::Index resampled_labelled(Eigen::Index n, Eigen::Index labelled, Eigen::Index size) {
   if (size == n || n <= 0) return labelled;
   // round(size * labelled / n) in integers (exact: size, labelled <= n < 2^31).

@@ -55,6 +55,8 @@ void parse_diagnose_entry(const std::string& name, const std::string& text, Diag
     s.null_permutations = static_cast<int>(integer(key, text, 0, 100000));
   } else if (name == "pca") {
     s.pca = static_cast<int>(integer(key, text, 0, 100000));
+  } else if (name == "replicates") {
+    s.replicates = static_cast<int>(integer(key, text, 0, 10000));
   } else {
     throw InputError("unknown key '" + key + "'");
   }
@@ -74,6 +76,8 @@ std::string diagnose_section_text(const DiagnoseSettings& s) {
       << "permutations = " << s.permutations << "\n"
       << "null_permutations = " << s.null_permutations << "\n"
       << "pca = " << s.pca << "\n";
+  // Only when set: the stored config of a section without replicates stays as it was.
+  if (s.replicates > 0) out << "replicates = " << s.replicates << "\n";
   return out.str();
 }
 

@@ -20,11 +20,15 @@ struct DiagnoseSettings {
   int permutations = 100;            // permutation classifier only
   int null_permutations = 20;        // the elbow's no-signal guard (0: R^2 > 0 only)
   int pca = 0;                       // PCA pre-reduction (0: off)
+  // Subsample replicates per trial (0: none), as `diagnose --replicates R`: the verdict's
+  // support and the majority verdict, scored like the verdict (issue 14 item 5).
+  int replicates = 0;
 };
 
 inline constexpr std::string_view kDiagnoseKeys[] = {
-    "labels",     "label_noise",  "labelled",          "folds", "ridge", "fold_seed", "whiten_reg",
-    "classifier", "permutations", "null_permutations", "pca"};
+    "labels",       "label_noise",       "labelled",   "folds",
+    "ridge",        "fold_seed",         "whiten_reg", "classifier",
+    "permutations", "null_permutations", "pca",        "replicates"};
 
 // Parses diagnose.<name> = text into `s`; throws InputError naming the key and value.
 void parse_diagnose_entry(const std::string& name, const std::string& text, DiagnoseSettings& s);

@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "phasecube/diagnose_uncertainty.hpp"
 #include "phasecube/rng.hpp"
 #include "phasecube/sampler.hpp"
 #include "sweep/methods/method.hpp"
@@ -37,13 +38,44 @@ constexpr VariableSpec kVariables[] = {
      "diagnose: mean estimated kappa (sqrt of the PLS kappa^2; over trials where PLS has "
      "signal)"},
     {"diag_nu_mean", VarType::Float64, "diagnose: mean estimated nuisance correlation nu"},
+    {"diag_support_mean", VarType::Float64,
+     "diagnose: mean over trials of the verdict's support, the share of the trial's `replicates` "
+     "subsample replicates whose verdict equals it (NaN without replicates)"},
+    {"diag_majority_accuracy_theory", VarType::Float64,
+     "diagnose: share of trials whose majority verdict over its replicates equals the "
+     "closed-form regime of the same question (NaN without replicates)"},
+    {"diag_majority_accuracy_empirical", VarType::Float64,
+     "diagnose: share of trials whose majority verdict over its replicates equals the "
+     "simulated regime of the same question (NaN without replicates)"},
 };
 
 // Outcome slots: the verdict code (0..3 a regime, kNoSignalCode no label signal, -1: the
 // procedure could not run on this draw, e.g. a constant column), the code of the verdict's
 // x->y question (CA, and CP x->y only), and its estimates (NaN when their step, or the
 // verdict, has no signal).
-enum Slot : std::size_t { kRegime, kRegimeXy, kDeltaCa, kDeltaCp, kKappa, kNu, kSlots };
+// With replicates also the verdict's support and the majority verdicts of both questions.
+enum Slot : std::size_t {
+  kRegime,
+  kRegimeXy,
+  kSupport,
+  kMajority,
+  kMajorityXy,
+  kDeltaCa,
+  kDeltaCp,
+  kKappa,
+  kNu,
+  kSlots
+};
+// Where the cell's variables sit (kVariables' order).
+enum Variable : std::size_t {
+  kModeVar,
+  kAccuracyTheoryVar,
+  kAccuracyEmpiricalVar,
+  kDeltaCaMeanVar,
+  kSupportMeanVar = kDeltaCaMeanVar + (kSlots - kDeltaCa),
+  kMajorityTheoryVar,
+  kMajorityEmpiricalVar
+};
 
 // The verdict's regime when CP is asked in the x->y direction only (kNoSignalCode as the
 // verdict): what `empirical_regime` answers when the cube has no CP y->x.
@@ -68,6 +100,47 @@ DiagnoseOptions options_of(const DiagnoseSettings& s, std::uint64_t cell, std::u
   return o;
 }
 
+// The most frequent code (ties: `first`, the trial's own verdict, then the lower code).
+int majority(const std::array<int, kNoSignalCode + 1>& count, int first) {
+  int best = first;
+  for (int c = 0; c <= kNoSignalCode; ++c)
+    if (count[static_cast<std::size_t>(c)] > count[static_cast<std::size_t>(best)]) best = c;
+  return best;
+}
+
+// The trial's `replicates` subsample replicates, as `diagnose --replicates` draws them
+// (round((1 - 1/e) n) rows without replacement, labelled rows in proportion; resample and
+// folds from the stream's replicate word r + 1): the share whose verdict repeats the
+// trial's, and the majority verdicts. A resample the procedure refuses supports nothing.
+void replicate_verdicts(const ModelData& d, const Eigen::MatrixXd& labels,
+                        const std::vector<bool>& labelled, const DiagnoseOptions& o, int replicates,
+                        double* out) {
+  const auto verdict = static_cast<int>(out[kRegime]),
+             verdict_xy = static_cast<int>(out[kRegimeXy]);
+  const Eigen::Index size = default_subsample_size(d.x.rows());
+  std::array<int, kNoSignalCode + 1> count{}, count_xy{};
+  int agree = 0;
+  for (int rep = 0; rep < replicates; ++rep) {
+    DiagnoseOptions ro = o;
+    ro.stream_replicate = static_cast<std::uint64_t>(rep) + 1;
+    Stream rng(o.fold_seed, o.stream_cell, o.stream_trial, StreamPurpose::DiagnoseResample,
+               ro.stream_replicate);
+    const ResampledData r =
+        take_rows(d.x, d.y, labels, labelled, resample_rows(labelled, size, false, rng));
+    try {
+      const DiagnoseResult rr = diagnose(r.x, r.y, r.labels, r.labelled, ro);
+      const int c = verdict_code(rr);
+      ++count[static_cast<std::size_t>(c)];
+      ++count_xy[static_cast<std::size_t>(xy_code(rr))];
+      agree += c == verdict;
+    } catch (const InputError&) {
+    }
+  }
+  out[kSupport] = static_cast<double>(agree) / replicates;
+  out[kMajority] = majority(count, verdict);
+  out[kMajorityXy] = majority(count_xy, verdict_xy);
+}
+
 // Draws n rows of x and y from the model (stream purpose DiagnoseData), L labels as a noisy
 // linear readout of the shared signal (purpose Labels), labels the first min(m, n) rows, and
 // runs diagnose with folds keyed by (fold_seed, cell) and counted from the trial.
@@ -83,8 +156,10 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
   const long m = std::min<long>(s.labelled, p.n);
   for (long i = 0; i < m; ++i) labelled[static_cast<std::size_t>(i)] = true;
   std::fill(out, out + kSlots, 0.0);
+  out[kSupport] = out[kMajority] = out[kMajorityXy] = std::numeric_limits<double>::quiet_NaN();
+  const DiagnoseOptions o = options_of(s, cell, t.trial);
   try {
-    const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, options_of(s, cell, t.trial));
+    const DiagnoseResult r = diagnose(d.x, d.y, labels, labelled, o);
     out[kRegime] = static_cast<double>(verdict_code(r));
     out[kRegimeXy] = static_cast<double>(xy_code(r));
     out[kDeltaCa] = r.delta_ca;
@@ -94,6 +169,7 @@ void measure(const TwoModalityModel::TrialContext& t, double* out) {
     // Without label signal the estimates rest on chance calls: none is averaged.
     if (r.no_signal)
       std::fill(out + kDeltaCa, out + kSlots, std::numeric_limits<double>::quiet_NaN());
+    if (s.replicates > 0) replicate_verdicts(d, labels, labelled, o, s.replicates, out);
   } catch (const InputError&) {
     // A degenerate draw (constant column, too few labelled rows): counted wrong.
     out[kRegime] = out[kRegimeXy] = -1;
@@ -122,6 +198,26 @@ Truth truth_of(const TwoModalityModel::CellContext& c, const RecordReader& r) {
     truth.empirical_slot = kRegimeXy;
   }
   return truth;
+}
+
+// With replicates: the mean support and the share of trials whose majority verdict is right,
+// over the trials whose procedure ran (NaN without replicates).
+void reduce_replicates(const Truth& truth, const TrialOutcomes& o, MethodSlots slots) {
+  const Slot empirical_majority = truth.empirical_slot == kRegime ? kMajority : kMajorityXy;
+  double support = 0;
+  long have = 0, theory = 0, empirical = 0;
+  for (std::size_t t = 0; t < o.trials(); ++t) {
+    if (std::isnan(o(t, kSupport))) continue;
+    ++have;
+    support += o(t, kSupport);
+    theory += static_cast<int>(o(t, kMajority)) == truth.theory;
+    empirical += static_cast<int>(o(t, empirical_majority)) == truth.empirical;
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN(), n = static_cast<double>(have);
+  slots(kSupportMeanVar) = have ? support / n : nan;
+  slots(kMajorityTheoryVar) = have ? static_cast<double>(theory) / n : nan;
+  slots(kMajorityEmpiricalVar) =
+      have && truth.empirical != -2 ? static_cast<double>(empirical) / n : nan;
 }
 
 // In trial order: the same bits on any thread count. Accuracy against the simulated regime
@@ -157,7 +253,8 @@ void reduce(const TwoModalityModel::CellContext& c, const TrialOutcomes& o, cons
   slots(2) =
       o.trials() == 0 || truth.empirical == -2 ? nan : static_cast<double>(match_empirical) / total;
   for (std::size_t k = kDeltaCa; k < kSlots; ++k)
-    slots(k + 1) = have[k] ? sum[k] / static_cast<double>(have[k]) : nan;
+    slots(kDeltaCaMeanVar + k - kDeltaCa) = have[k] ? sum[k] / static_cast<double>(have[k]) : nan;
+  reduce_replicates(truth, o, slots);
 }
 
 }  // namespace
