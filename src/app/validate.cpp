@@ -498,9 +498,13 @@ void print_diagnose_calibration(const ValidationReport& r, std::ostream& out) {
   out << "calibration (cells by the mean support of their verdicts; right = share of trials):\n";
   for (const auto& b : r.diag_calibration) {
     if (b.cells == 0) continue;
-    out << "  support "
-        << (b.lo == 0 ? "below 0.5" : "[" + num(b.lo) + ", " + num(b.hi) + (b.hi == 1 ? "]" : ")"))
-        << ": " << b.cells << " cells, mean support " << num(b.support) << ", right "
+    // Streamed piece by piece: `"[" + text` trips GCC 12's false -Wrestrict.
+    out << "  support ";
+    if (b.lo == 0)
+      out << "below 0.5";
+    else
+      out << '[' << num(b.lo) << ", " << num(b.hi) << (b.hi == 1 ? ']' : ')');
+    out << ": " << b.cells << " cells, mean support " << num(b.support) << ", right "
         << num(100 * b.accuracy_empirical) << "% vs simulated, " << num(100 * b.accuracy_theory)
         << "% vs closed form\n";
   }
