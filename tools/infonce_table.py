@@ -12,6 +12,8 @@ infonce_phase_batch_nu.ini (H = infonce_batch). Needs methods ca, cp, infonce.
 2. Per H value: the first nu where the mean projector distance of CA, CP (that row's cells)
    and InfoNCE exceeds 0.5, the closed-form boundaries (first nu with Delta_CA, Delta_CP < 1),
    InfoNCE's mean Adam steps and its mean final loss at the first nu.
+
+Also a module: tools/plot_infonce.py imports first_index and pooled.
 """
 import sys
 
@@ -19,9 +21,15 @@ import h5py
 import numpy as np
 
 
-def first_nu(nu, values, threshold, above=True):
+def first_index(values, threshold, above=True):
+    """Index of the first value above (above=False: below) threshold; None if there is none."""
     hit = values > threshold if above else values < threshold
-    return f"{nu[np.argmax(hit)]:.3g}" if hit.any() else "never"
+    return int(np.argmax(hit)) if hit.any() else None
+
+
+def first_nu(nu, values, threshold, above=True):
+    i = first_index(values, threshold, above)
+    return "never" if i is None else f"{nu[i]:.3g}"
 
 
 def pooled(mean, std, trials, done):
