@@ -76,6 +76,9 @@ struct ReplicateSummary {
 };
 ReplicateSummary summarise_replicates(const std::vector<ReplicateOutcome>& outcomes,
                                       int point_verdict);
+// The most frequent verdict of `counts` (replicates per verdict code); ties go to `first` (the
+// full data's verdict), then to the lower code.
+int majority_verdict(const std::array<int, kVerdicts>& counts, int first);
 
 // A whole uncertainty study: the replicates of the chosen resample, and the epsilon x n
 // table (one resample per n, or `replicates` of them, every epsilon on the same rows).

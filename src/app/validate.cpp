@@ -349,10 +349,8 @@ void add_diagnose_calibration(const CubeContents& cube, std::size_t c, const boo
   const auto sm = v.find("diag_support_mean"), mt = v.find("diag_majority_accuracy_theory"),
              me = v.find("diag_majority_accuracy_empirical");
   if (sm == v.end() || mt == v.end() || me == v.end() || std::isnan(sm->second[c])) return;
-  if (!r.has_diagnose_replicates) {
-    r.has_diagnose_replicates = true;
+  if (r.diag_calibration.empty())
     r.diag_calibration = {{0, 0.5}, {0.5, 0.6}, {0.6, 0.7}, {0.7, 0.8}, {0.8, 0.9}, {0.9, 1}};
-  }
   for (std::size_t i = 0; i < 3; ++i)
     if (in[i]) {
       r.diag_majority_empirical[i] += me->second[c];
@@ -559,7 +557,7 @@ void print_report(const ValidationReport& r, const ValidateOptions& o, std::ostr
       out << "  " << sets[i] << " (" << r.diag_cells[i] << "): vs simulated "
           << num(100 * r.diag_accuracy_empirical[i]) << "%, vs closed form "
           << num(100 * r.diag_accuracy_theory[i]) << "%\n";
-    if (r.has_diagnose_replicates) print_diagnose_calibration(r, out);
+    if (!r.diag_calibration.empty()) print_diagnose_calibration(r, out);
   }
   if (r.unexplained) {
     out << "\nunexplained disagreements (look at these):\n";
@@ -706,7 +704,7 @@ void print_json(const ValidationReport& r, const ValidateOptions& o, std::ostrea
                        {"cells", r.diag_cells},
                        {"accuracy_empirical", r.diag_accuracy_empirical},
                        {"accuracy_theory", r.diag_accuracy_theory}};
-  if (r.has_diagnose_replicates) {
+  if (!r.diag_calibration.empty()) {
     doc["diagnose"]["majority_accuracy_empirical"] = r.diag_majority_empirical;
     doc["diagnose"]["majority_accuracy_theory"] = r.diag_majority_theory;
     for (const auto& b : r.diag_calibration)

@@ -87,8 +87,8 @@ struct ValidationReport {
   std::array<double, 3> diag_accuracy_empirical{}, diag_accuracy_theory{};
   // With `[diagnose] replicates`: the same for the trials' majority verdicts, and the
   // calibration of the verdict's support (is a verdict with support p right p of the time?):
-  // cells binned by their mean support, per bin its mean support and mean accuracy.
-  bool has_diagnose_replicates = false;
+  // cells binned by their mean support, per bin its mean support and mean accuracy (empty:
+  // the cube has no replicates).
   std::array<double, 3> diag_majority_empirical{}, diag_majority_theory{};
   struct CalibrationBin {
     double lo = 0, hi = 0;  // support in [lo, hi), the last bin [lo, 1]

@@ -126,6 +126,13 @@ QuantitySpread spread_of(std::vector<double> v, bool delta) {
 
 }  // namespace
 
+int majority_verdict(const std::array<int, kVerdicts>& counts, int first) {
+  int best = first;
+  for (int c = 0; c < kVerdicts; ++c)
+    if (counts[static_cast<std::size_t>(c)] > counts[static_cast<std::size_t>(best)]) best = c;
+  return best;
+}
+
 ReplicateSummary summarise_replicates(const std::vector<ReplicateOutcome>& outcomes,
                                       int point_verdict) {
   ReplicateSummary s;
@@ -133,10 +140,7 @@ ReplicateSummary summarise_replicates(const std::vector<ReplicateOutcome>& outco
   s.point_verdict = point_verdict;
   for (const ReplicateOutcome& o : outcomes) ++s.verdicts[static_cast<std::size_t>(o.verdict)];
   s.support = s.verdicts[static_cast<std::size_t>(point_verdict)];
-  s.majority = point_verdict;
-  for (int c = 0; c < kVerdicts; ++c)
-    if (s.verdicts[static_cast<std::size_t>(c)] > s.verdicts[static_cast<std::size_t>(s.majority)])
-      s.majority = c;
+  s.majority = majority_verdict(s.verdicts, point_verdict);
   for (std::size_t q = 0; q < kReplicateQuantities.size(); ++q) {
     std::vector<double> v;
     v.reserve(outcomes.size());

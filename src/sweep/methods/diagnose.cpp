@@ -100,14 +100,6 @@ DiagnoseOptions options_of(const DiagnoseSettings& s, std::uint64_t cell, std::u
   return o;
 }
 
-// The most frequent code (ties: `first`, the trial's own verdict, then the lower code).
-int majority(const std::array<int, kNoSignalCode + 1>& count, int first) {
-  int best = first;
-  for (int c = 0; c <= kNoSignalCode; ++c)
-    if (count[static_cast<std::size_t>(c)] > count[static_cast<std::size_t>(best)]) best = c;
-  return best;
-}
-
 // The trial's `replicates` subsample replicates, as `diagnose --replicates` draws them
 // (round((1 - 1/e) n) rows without replacement, labelled rows in proportion; resample and
 // folds from the stream's replicate word r + 1): the share whose verdict repeats the
@@ -118,7 +110,7 @@ void replicate_verdicts(const ModelData& d, const Eigen::MatrixXd& labels,
   const auto verdict = static_cast<int>(out[kRegime]),
              verdict_xy = static_cast<int>(out[kRegimeXy]);
   const Eigen::Index size = default_subsample_size(d.x.rows());
-  std::array<int, kNoSignalCode + 1> count{}, count_xy{};
+  std::array<int, kVerdicts> count{}, count_xy{};
   int agree = 0;
   for (int rep = 0; rep < replicates; ++rep) {
     DiagnoseOptions ro = o;
@@ -137,8 +129,8 @@ void replicate_verdicts(const ModelData& d, const Eigen::MatrixXd& labels,
     }
   }
   out[kSupport] = static_cast<double>(agree) / replicates;
-  out[kMajority] = majority(count, verdict);
-  out[kMajorityXy] = majority(count_xy, verdict_xy);
+  out[kMajority] = majority_verdict(count, verdict);
+  out[kMajorityXy] = majority_verdict(count_xy, verdict_xy);
 }
 
 // Draws n rows of x and y from the model (stream purpose DiagnoseData), L labels as a noisy
