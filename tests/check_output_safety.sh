@@ -267,8 +267,8 @@ run_pc 0 "binding run" run --config binding.ini --output binding.h5
 run_pc 0 "--resume of a complete cube" run --config small.ini --output ref.h5 --resume
 for cube in ref.h5:small.ini binding.h5:binding.ini; do
   file=${cube%:*} config=${cube#*:}
-  [[ $("$PY" -c "import h5py; print(h5py.File('$file')['/'].attrs['numerics_version'])") == 3 ]] ||
-    fail "$file: numerics_version is not 3"
+  [[ $("$PY" -c "import h5py; print(h5py.File('$file')['/'].attrs['numerics_version'])") == 4 ]] ||
+    fail "$file: numerics_version is not 4"
   for change in "attrs['numerics_version'] = numpy.int32(0)" "del attrs['numerics_version']"; do
     cp "$file" changed.h5
     "$PY" -c "import h5py, numpy
@@ -278,9 +278,9 @@ with h5py.File('changed.h5', 'r+') as f:
     cp changed.h5 before.h5
     run_pc 2 "--resume ($file, $change)" run --config "$config" --output changed.h5 --resume
     if [[ $change == del* ]]; then
-      needs "--resume ($file, $change)" "no numerics_version" "this build has numerics_version 3"
+      needs "--resume ($file, $change)" "no numerics_version" "this build has numerics_version 4"
     else
-      needs "--resume ($file, $change)" "numerics_version 0" "this build has 3"
+      needs "--resume ($file, $change)" "numerics_version 0" "this build has 4"
     fi
     cmp -s changed.h5 before.h5 || fail "--resume ($file, $change) changed the cube"
     no_leftovers "$TMP/changed.h5" "--resume ($file, $change)"

@@ -95,10 +95,72 @@ TEST(CvRidge, AuthorsRuleIsTheirFormula) {
       }
   }
   const double want = std::max(0.0, 1 - res(0) / tot(0)) + std::max(0.0, 1 - res(1) / tot(1));
-  const CvTargets authors = cv_targets(t, fold, folds, false, {true, true});
+  const CvTargets authors = cv_targets(t, fold, folds, {true, true});
   EXPECT_NEAR(cv_ridge_r2(z, authors, alpha), want, 1e-12);
   // phasecube's rule is another number here (its totals are about the overall mean).
   EXPECT_GT(std::abs(cv_ridge_r2(z, t, fold, folds, alpha) - want), 1e-3);
+}
+
+// The direct ridge fit of one component (q scores) on one fold split: standardise the train
+// scores, solve (Z^T Z / ntr + ridge I) b = Z^T (T - mean) / ntr, predict row by row.
+Eigen::VectorXd direct_r2(const Eigen::MatrixXd& z, const Eigen::MatrixXd& t,
+                          const std::vector<int>& fold, int folds, double ridge) {
+  Eigen::VectorXd sse = Eigen::VectorXd::Zero(t.cols());
+  for (int f = 0; f < folds; ++f) {
+    std::vector<Eigen::Index> tr, te;
+    for (Eigen::Index i = 0; i < z.rows(); ++i)
+      (fold[static_cast<std::size_t>(i)] == f ? te : tr).push_back(i);
+    const auto ntr = static_cast<double>(tr.size());
+    const Eigen::RowVectorXd zm = z(tr, Eigen::all).colwise().mean();
+    const Eigen::RowVectorXd tm = t(tr, Eigen::all).colwise().mean();
+    const Eigen::MatrixXd zc = z(tr, Eigen::all).rowwise() - zm;
+    const Eigen::RowVectorXd sd = (zc.colwise().squaredNorm() / ntr).cwiseSqrt();
+    const Eigen::MatrixXd zs = zc.array().rowwise() / sd.array();
+    Eigen::MatrixXd g = zs.transpose() * zs / ntr;
+    g.diagonal().array() += ridge;
+    const Eigen::MatrixXd b =
+        g.ldlt().solve(zs.transpose() * (t(tr, Eigen::all).rowwise() - tm) / ntr);
+    for (const Eigen::Index i : te) {
+      const Eigen::RowVectorXd zi = (z.row(i) - zm).array() / sd.array();
+      sse += (t.row(i) - tm - zi * b).array().square().matrix().transpose();
+    }
+  }
+  const Eigen::VectorXd sst = (t.rowwise() - t.colwise().mean()).colwise().squaredNorm();
+  return (1.0 - sse.array() / sst.array()).cwiseMax(0.0).matrix();
+}
+
+// Every component at once (one matrix product per fold, the SSE from its expansion) gives
+// the direct fit's R^2 of each component, for one, two and three scores per component.
+TEST(CvRidge, EveryComponentAtOnceIsTheDirectFit) {
+  const int m = 150, folds = 5, c = 7, L = 3;
+  Stream rng(13, 0, 0);
+  std::vector<int> fold(m);
+  for (int i = 0; i < m; ++i) fold[static_cast<std::size_t>(i)] = (i * 7) % folds;
+  Eigen::MatrixXd t(m, L);
+  std::vector<Eigen::MatrixXd> blocks(3, Eigen::MatrixXd(m, c));
+  for (int i = 0; i < m; ++i) {
+    for (auto& b : blocks)
+      for (int j = 0; j < c; ++j) b(i, j) = (j + 1) * rng.normal() + 0.3 * j;
+    for (int l = 0; l < L; ++l)
+      t(i, l) = blocks[0](i, l) - 0.5 * blocks[1](i, l + 1) + 2.0 * rng.normal() + l;
+  }
+  const CvTargets split = cv_targets(t, fold, folds);
+  for (std::size_t q = 1; q <= 3; ++q) {
+    const std::vector<Eigen::MatrixXd> used(blocks.begin(), blocks.begin() + q);
+    const Eigen::MatrixXd all = cv_ridge_r2_components(used, split, 0.05);
+    ASSERT_EQ(all.rows(), c);
+    ASSERT_EQ(all.cols(), L);
+    for (int j = 0; j < c; ++j) {
+      Eigen::MatrixXd z(m, static_cast<Eigen::Index>(q));
+      for (std::size_t k = 0; k < q; ++k) z.col(static_cast<Eigen::Index>(k)) = used[k].col(j);
+      const Eigen::VectorXd want = direct_r2(z, t, fold, folds, 0.05);
+      for (int l = 0; l < L; ++l) EXPECT_NEAR(all(j, l), want(l), 1e-12) << q << " " << j;
+    }
+  }
+  // The signal components are found: component 0 predicts column 0 well, 6 nothing.
+  const Eigen::MatrixXd one = cv_ridge_r2_components({blocks[0]}, split, 0.05);
+  EXPECT_GT(one(0, 0), 0.05);
+  EXPECT_LT(one(6, 0), 0.05);
 }
 
 struct RegimeCase {

@@ -119,9 +119,9 @@ const char* verdict_name(const DiagnoseResult& r);
 // x (n x dx), y (n x dy) and labels (n x L); labelled[i] says whether row i's labels count.
 // Throws InputError for input the procedure cannot use (fewer labelled rows than folds,
 // constant columns, ...).
-DiagnoseResult diagnose(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
-                        const Eigen::MatrixXd& labels, const std::vector<bool>& labelled,
-                        const DiagnoseOptions& options);
+// x and y by value: moved in, they are centred in place (no copy of a large view).
+DiagnoseResult diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::MatrixXd& labels,
+                        const std::vector<bool>& labelled, const DiagnoseOptions& options);
 
 // Index of the breakpoint of the best two-segment least-squares line fit of `sorted`
 // (descending): the number of points in the first segment, 1..size-1 (size >= 2).
@@ -133,11 +133,7 @@ double cv_ridge_r2(const Eigen::MatrixXd& scores, const Eigen::MatrixXd& targets
                    const std::vector<int>& fold, int folds, double ridge);
 
 // The targets' side of cv_ridge_r2, split by fold once for every component scored against
-// them (the same arithmetic: cv_ridge_r2(s, t, fold, k, r) = cv_ridge_r2(s, cv_targets(t,
-// fold, k), r) bit for bit). With `products` the train targets are stored centred and the
-// test predictions are one matrix product per fold: the same sums in another rounding,
-// several times faster on many columns (the permutation null stacks its permutations).
-// The R^2 rule: phasecube standardises the scores (ridge relative to 1) and takes each
+// them. The R^2 rule: phasecube standardises the scores (ridge relative to 1) and takes each
 // column's total sum of squares about its mean over all rows; the authors' (`raw`) puts the
 // ridge on the raw scores' sums of squares and sums per-fold totals about each test fold's mean.
 struct CvRule {
@@ -146,21 +142,26 @@ struct CvRule {
 struct CvTargets {
   struct Fold {
     std::vector<Eigen::Index> train, test;
-    Eigen::MatrixXd train_targets;  // centred with `products`
-    Eigen::RowVectorXd mean;        // of the train targets
-    Eigen::MatrixXd test_targets;
+    Eigen::MatrixXd train_targets;  // centred on their mean
+    Eigen::MatrixXd test_targets;   // less the train targets' mean
+    Eigen::RowVectorXd test_ss;     // column sums of squares of test_targets
   };
   std::vector<Fold> folds;  // folds with both train and test rows
-  Eigen::VectorXd sst;      // total sum of squares of each column over all rows
-  bool products = false;
+  Eigen::VectorXd sst;      // total sum of squares of each column
   CvRule rule;
 };
 CvTargets cv_targets(const Eigen::MatrixXd& targets, const std::vector<int>& fold, int folds,
-                     bool products = false, CvRule rule = {});
+                     CvRule rule = {});
 double cv_ridge_r2(const Eigen::MatrixXd& scores, const CvTargets& targets, double ridge);
 // Its terms: the clipped R^2 of every target column (cv_ridge_r2 sums them in order).
 Eigen::VectorXd cv_ridge_r2_columns(const Eigen::MatrixXd& scores, const CvTargets& targets,
                                     double ridge);
+// The same for every component of a step at once (c x L): component i's q scores are column
+// i of each of the q blocks (m x c). Per fold, the scores' products with the targets are one
+// matrix product for all components, and a held-out SSE is |u|^2 - 2 b.(z^T u) + b^T z^T z b
+// (u the test targets less the train mean, z the test scores, b the ridge coefficients).
+Eigen::MatrixXd cv_ridge_r2_components(const std::vector<Eigen::MatrixXd>& blocks,
+                                       const CvTargets& targets, double ridge);
 
 // Synthetic data drawn from the model (used by `run` and the tests): n rows of x and y in
 // the canonical basis, and the shared signal s (n x k).

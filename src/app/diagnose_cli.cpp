@@ -12,6 +12,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "app/cli.hpp"
 #include "io/data_io.hpp"
@@ -330,7 +331,10 @@ DiagnoseRun run_diagnose(Eigen::MatrixXd x, Eigen::MatrixXd y, const Eigen::Matr
   check_labels_present(run.labels, "--labels");
   check_dimensions(x, y, run.labels, o, 1);
   if (study.any()) check_uncertainty(x, y, run.labels, o, study);
-  run.result = diagnose(x, y, run.labels.values, run.labels.labelled, o);
+  // Without a study the views are not needed again: moved, they are centred in place.
+  run.result =
+      study.any() ? diagnose(x, y, run.labels.values, run.labels.labelled, o)
+                  : diagnose(std::move(x), std::move(y), run.labels.values, run.labels.labelled, o);
   std::ostringstream json;
   if (study.any()) {
     run.uncertainty = diagnose_uncertainty(x, y, run.labels, o, run.result, study);

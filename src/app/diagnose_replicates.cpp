@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "app/cli.hpp"
 #include "app/diagnose_cli.hpp"
@@ -137,7 +138,7 @@ DiagnoseResult run_replicate(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
     if (!constant.empty()) *view = drop_columns(*view, constant);
   }
   clamp_pca(xr, yr, o);
-  return diagnose(xr, yr, r.labels, r.labelled, o);
+  return diagnose(std::move(xr), std::move(yr), r.labels, r.labelled, o);
 }
 
 // A resample's rows (drawn from the stream with counter word `stream`) and the epsilons run

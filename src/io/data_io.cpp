@@ -204,20 +204,25 @@ Eigen::MatrixXd parse_npy(std::istream& in, const std::string& where) {
   const NpyLayout layout = parse_npy_header(read_npy_header(in, where), where);
   const auto [rows, cols] = npy_extent(in, layout, where);
   const std::size_t count = static_cast<std::size_t>(rows * cols);
-  std::vector<char> raw(count * layout.width);
-  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
-    throw InputError(where + ": truncated data (expected " + std::to_string(count) + " values)");
-  // Eigen's default order is numpy's Fortran order: the values go in as stored.
-  const auto fill = [&](auto& m) {
-    for (std::size_t i = 0; i < count; ++i) m.data()[i] = npy_value(raw, i, layout);
-  };
+  // Read through a bounded buffer straight into the matrix: the peak memory is the matrix
+  // alone (a whole-file buffer and a row-major copy would triple it).
+  constexpr std::size_t kChunk = std::size_t{1} << 16;  // values per read
+  std::vector<char> raw(std::min(count, kChunk) * layout.width);
   Eigen::MatrixXd m(rows, cols);
-  if (layout.fortran) {
-    fill(m);
-  } else {
-    RowMatrix c(rows, cols);
-    fill(c);
-    m = c;
+  Eigen::Index row = 0, col = 0;  // of the next C-order value
+  for (std::size_t at = 0; at < count;) {
+    const std::size_t n = std::min(kChunk, count - at);
+    if (!in.read(raw.data(), static_cast<std::streamsize>(n * layout.width)))
+      throw InputError(where + ": truncated data (expected " + std::to_string(count) + " values)");
+    for (std::size_t i = 0; i < n; ++i, ++at) {
+      const double v = npy_value(raw, i, layout);
+      if (layout.fortran) {  // Eigen's default order is numpy's Fortran order
+        m.data()[at] = v;
+        continue;
+      }
+      m(row, col) = v;
+      if (++col == cols) col = 0, ++row;
+    }
   }
   return m;
 }
