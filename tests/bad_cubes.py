@@ -170,6 +170,18 @@ def regime_compound(f):
     replace(f, "empirical_regime", np.zeros((3, 2), dtype=[("a", "i1"), ("b", "f8")]))
 
 
+# --- compressed storage ----------------------------------------------------------------------
+@case("cube", "empirical_regime")
+def chunk_corrupt(f):
+    # Bytes that are not deflate's in a compressed chunk (a bit-rotted file): the read fails
+    # on zlib's checksum, one line naming the variable.
+    f["empirical_regime"].id.write_direct_chunk((0, 0), b"\x78\x9c" + b"\xa5" * 30)
+@case("cube", "filter 32000")
+def filter_unavailable(f):
+    # LZF, which h5py registers in its own process only: the executable's HDF5 lacks it.
+    replace(f, "done", f["done"][...], compression="lzf")
+
+
 # --- axes ------------------------------------------------------------------------------------
 @case("cube", "the cube")
 def cells_huge_declared(f):
