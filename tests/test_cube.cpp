@@ -537,7 +537,7 @@ TEST_F(CubeTest, EveryDataVariableIsChunkedShuffledAndDeflated) {
 }
 
 // A known cube, the quickstart closed forms on a 300 x 300 grid, is stored at least 8 times
-// smaller than its raw values (measured 14.6x; most simulated variables are NaN there).
+// smaller than its raw values (measured 13.7x; most simulated variables are NaN there).
 TEST_F(CubeTest, TheoryCubeIsStoredCompressed) {
   const std::string path = (dir_ / "theory.h5").string();
   int rc = -1;
