@@ -170,6 +170,26 @@ def regime_compound(f):
     replace(f, "empirical_regime", np.zeros((3, 2), dtype=[("a", "i1"), ("b", "f8")]))
 
 
+# --- compressed storage ----------------------------------------------------------------------
+@case("cube", "empirical_regime")
+def chunk_corrupt(f):
+    # Bytes that are not deflate's in a compressed chunk (a bit-rotted file): the read fails
+    # on zlib's checksum, one line naming the variable.
+    f["empirical_regime"].id.write_direct_chunk((0, 0), b"\x78\x9c" + b"\xa5" * 30)
+@case("cube", "filter 32000")
+def filter_unavailable(f):
+    # LZF, which h5py registers in its own process only (the executable's HDF5 lacks it),
+    # mandatory, on values it compresses: the reader cannot skip it.
+    shape = f["theory_delta_ca"].shape
+    del f["theory_delta_ca"]
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk(shape)
+    dcpl.set_filter(32000, h5py.h5z.FLAG_MANDATORY)
+    ds = h5py.h5d.create(f.id, b"theory_delta_ca", h5py.h5t.IEEE_F64LE,
+                         h5py.h5s.create_simple(shape), dcpl=dcpl)
+    ds.write(h5py.h5s.ALL, h5py.h5s.ALL, np.zeros(shape))
+
+
 # --- axes ------------------------------------------------------------------------------------
 @case("cube", "the cube")
 def cells_huge_declared(f):

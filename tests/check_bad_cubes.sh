@@ -3,9 +3,10 @@
 # and binding), each copy broken in one way by tests/bad_cubes.py (out-of-range codes, flags
 # and counters, done cells without codes, missing / non-string / non-numeric attributes, wrong
 # datatypes, truncated, transposed and huge declared shapes, zero-size, duplicate and 2-D
-# axes, axes that are not the stored config's grid), then fed to inspect, validate and
-# run --resume. Every one must exit 2 with exactly one stderr line "phasecube: error: ..."
-# naming what is wrong, no crash, and leave the cube byte-identical and no file beside it.
+# axes, axes that are not the stored config's grid, a corrupt compressed chunk, a filter the
+# executable's HDF5 lacks), then fed to inspect, validate and run --resume. Every one must
+# exit 2 with exactly one stderr line "phasecube: error: ..." naming what is wrong, no crash,
+# and leave the cube byte-identical and no file beside it.
 # (Cubes that are consistent on their own but not their stored config's grid are refused by
 # validate and --resume; inspect shows them.) Two of them also through --resume under
 # mpirun -np 2, when mpirun exists.

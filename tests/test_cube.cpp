@@ -270,6 +270,12 @@ TEST_F(CubeTest, NcdumpSeesNamedDimensions) {
   EXPECT_NE(out.find("empirical_regime:_FillValue = -1b ;"), std::string::npos) << out;
   EXPECT_NE(out.find(":seed = 42ULL ;"), std::string::npos) << out;
   EXPECT_NE(out.find(":gamma_x = 1., 2. ;"), std::string::npos) << out;
+  // netCDF decodes the storage: shuffled, deflated chunks (one for this small cube).
+  const std::string storage = run_command("ncdump -hs '" + path + "'", &rc);
+  ASSERT_EQ(rc, 0) << storage;
+  EXPECT_NE(storage.find("ca_gap_mean:_ChunkSizes = 3, 4 ;"), std::string::npos) << storage;
+  EXPECT_NE(storage.find("ca_gap_mean:_DeflateLevel = 1 ;"), std::string::npos) << storage;
+  EXPECT_NE(storage.find("ca_gap_mean:_Shuffle = \"true\" ;"), std::string::npos) << storage;
 }
 
 constexpr const char* kXarrayScript = R"(
@@ -414,6 +420,145 @@ TEST_F(CubeTest, ReadCubeRejectsNonCubes) {
   const std::string text = (dir_ / "text.h5").string();
   std::ofstream(text) << "not hdf5 at all\n";
   expect_not_cube(text);
+}
+
+// Chunk shapes (issue 15): equal-ish extents per dimension, clipped to each length and
+// balanced, at most kChunkElements values, a small cube in one chunk.
+TEST(ChunkShape, EqualExtentsClippedToTheDimensionsAndBalanced) {
+  using V = std::vector<hsize_t>;
+  EXPECT_EQ(cube_io::chunk_shape({3, 4}), (V{3, 4}));  // one chunk
+  EXPECT_EQ(cube_io::chunk_shape({1000, 1000}), (V{250, 250}));
+  EXPECT_EQ(cube_io::chunk_shape({10000, 10000}), (V{250, 257}));
+  EXPECT_EQ(cube_io::chunk_shape({100, 100, 100, 100}), (V{15, 15, 17, 17}));
+  EXPECT_EQ(cube_io::chunk_shape({1000, 2, 1000}), (V{167, 2, 167}));  // modality slots whole
+  EXPECT_EQ(cube_io::chunk_shape({5, 100000}), (V{5, 12500}));
+  EXPECT_EQ(cube_io::chunk_shape({1u << 20}), (V{1u << 16}));
+  EXPECT_EQ(cube_io::chunk_shape({1}), (V{1}));
+}
+
+// The bounds every data variable's chunks keep: within the dimension, at most kChunkElements
+// values, and along each axis at least half the equal share kChunkElements^(1/rank) (or the
+// whole axis), so a slice along any axis touches at most ~2 D / share chunks.
+void expect_chunk_bounds(const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk) {
+  ASSERT_EQ(chunk.size(), dims.size());
+  const auto share = static_cast<hsize_t>(std::pow(static_cast<double>(cube_io::kChunkElements),
+                                                   1.0 / static_cast<double>(dims.size())) +
+                                          1e-9);
+  double cells = 1, values = 1;
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    EXPECT_GE(chunk[i], std::min(dims[i], share / 2)) << i;
+    EXPECT_LE(chunk[i], dims[i]) << i;
+    cells *= static_cast<double>(dims[i]);
+    values *= static_cast<double>(chunk[i]);
+  }
+  EXPECT_LE(values, static_cast<double>(cube_io::kChunkElements));
+  if (cells <= static_cast<double>(cube_io::kChunkElements)) {
+    EXPECT_EQ(chunk, dims);
+  }
+}
+
+TEST(ChunkShape, EveryShapeKeepsTheBounds) {
+  std::mt19937 rng(15);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<hsize_t> dims(1 + rng() % 5);
+    for (hsize_t& d : dims) d = 1 + rng() % (trial % 2 == 0 ? 40 : 3000);
+    expect_chunk_bounds(dims, cube_io::chunk_shape(dims));
+  }
+}
+
+// How one dataset is stored: its chunk shape (empty: not chunked) and filter pipeline.
+struct Storage {
+  std::vector<hsize_t> chunk;
+  std::vector<H5Z_filter_t> filters;
+  unsigned deflate_level = 0;
+};
+Storage storage_of(hid_t file, const std::string& name) {
+  h5::Dataset ds = h5::open_dataset(file, name);
+  h5::PropList dcpl(H5Dget_create_plist(ds.get()));
+  Storage s;
+  if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
+    s.chunk.resize(h5::dims_of(ds.get()).size());
+    H5Pget_chunk(dcpl.get(), static_cast<int>(s.chunk.size()), s.chunk.data());
+  }
+  for (int i = 0; i < H5Pget_nfilters(dcpl.get()); ++i) {
+    unsigned flags = 0, cd[4] = {}, config = 0;
+    std::size_t n = 4;
+    s.filters.push_back(
+        H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &n, cd, 0, nullptr, &config));
+    if (s.filters.back() == H5Z_FILTER_DEFLATE && n > 0) s.deflate_level = cd[0];
+  }
+  return s;
+}
+
+std::vector<std::string> dataset_names(hid_t file) {
+  std::vector<std::string> names;
+  auto add = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, nullptr, add, &names);
+  return names;
+}
+
+// Every data variable of a multi-axis cube, two-modality and binding (with its modality
+// dimension), is chunked as chunk_shape says, shuffled then deflated; the axis scales are
+// plain (contiguous): a few values each, read whole.
+TEST_F(CubeTest, EveryDataVariableIsChunkedShuffledAndDeflated) {
+  RunInfo info = info_2d();
+  info.axes = {{"kappa", "", std::vector<double>(40, 1.0)},
+               {"nu", "", std::vector<double>(50, 0.5)},
+               {"n", "", std::vector<double>(60, 100.0)}};
+  StoredKind binding;
+  binding.kind = "binding";
+  binding.modalities = 3;
+  for (const CubeSchema& schema : {two(), stored_schema(binding)}) {
+    const std::string path = (dir_ / ("cube_" + std::string(schema.kind()) + ".h5")).string();
+    const std::vector<double> records(40 * 50 * 60 * schema.record_size(), NAN);
+    write_cube_snapshot(path, info, schema, records, true, 0);
+    h5::File f = h5::open_file(path, true);
+    std::size_t variables = 0;
+    for (const std::string& name : dataset_names(f.get())) {
+      const Storage s = storage_of(f.get(), name);
+      if (name == "kappa" || name == "nu" || name == "n" || name == "modality") {
+        EXPECT_TRUE(s.chunk.empty() && s.filters.empty()) << name;
+        continue;
+      }
+      ++variables;
+      const std::vector<hsize_t> dims = h5::dims_of(h5::open_dataset(f.get(), name).get());
+      EXPECT_EQ(dims.size(), schema.find(name)->spec.per_modality ? 4u : 3u) << name;
+      EXPECT_EQ(s.chunk, cube_io::chunk_shape(dims)) << name;
+      expect_chunk_bounds(dims, s.chunk);
+      EXPECT_EQ(s.filters, (std::vector<H5Z_filter_t>{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE}))
+          << name;
+      EXPECT_EQ(s.deflate_level, cube_io::kDeflateLevel) << name;
+    }
+    EXPECT_EQ(variables, schema.variables().size()) << schema.kind();
+  }
+}
+
+// A known cube, the quickstart closed forms on a 300 x 300 grid, is stored at least 8 times
+// smaller than its raw values (measured 13.7x; most simulated variables are NaN there).
+TEST_F(CubeTest, TheoryCubeIsStoredCompressed) {
+  const std::string path = (dir_ / "theory.h5").string();
+  int rc = -1;
+  const std::string out =
+      run_command(std::string(PHASECUBE_EXE) + " theory --config " + PHASECUBE_SOURCE_DIR +
+                      "/sweeps/quickstart.ini --output '" + path +
+                      "' --axes.kappa='linspace(0,3,300)' --axes.nu='linspace(0,1,300)'",
+                  &rc);
+  ASSERT_EQ(rc, 0) << out;
+  h5::File f = h5::open_file(path, true);
+  double raw = 0;
+  for (const std::string& name : dataset_names(f.get())) {
+    h5::Dataset ds = h5::open_dataset(f.get(), name);
+    h5::Datatype type(H5Dget_type(ds.get()));
+    double values = 1;
+    for (hsize_t d : h5::dims_of(ds.get())) values *= static_cast<double>(d);
+    raw += values * static_cast<double>(H5Tget_size(type.get()));
+  }
+  EXPECT_GT(raw, 300.0 * 300 * 200) << "fewer variables than expected";
+  const auto size = static_cast<double>(fs::file_size(path));
+  EXPECT_GE(raw / size, 8.0) << raw << " raw bytes in a file of " << size;
 }
 
 // Narrowing to the stored integer types is checked (issue 11, item 20): a value that does not

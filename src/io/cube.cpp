@@ -32,18 +32,6 @@ std::vector<hsize_t> shape_of(const std::vector<Axis>& axes) {
   return shape;
 }
 
-// Chunks of at most ~64k elements, whole trailing dimensions first: a row of the last axis is
-// what a cell batch usually touches, and it keeps chunk count low for small cubes.
-std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& dims) {
-  std::vector<hsize_t> chunk(dims.size());
-  hsize_t budget = 65536;
-  for (std::size_t i = dims.size(); i-- > 0;) {
-    chunk[i] = std::clamp<hsize_t>(dims[i], 1, budget);
-    budget = std::max<hsize_t>(1, budget / chunk[i]);
-  }
-  return chunk;
-}
-
 void validate_axes(const RunInfo& info, const CubeSchema& schema) {
   std::set<std::string> seen;
   for (const Axis& a : info.axes) {
@@ -166,12 +154,7 @@ void CubeWriter::Impl::create_variable(const CubeVariable& v,
   const std::string name(v.spec.name);
   std::vector<hsize_t> dims = shape;
   if (v.spec.per_modality) dims.push_back(static_cast<hsize_t>(schema.modalities()));
-  h5::PropList dcpl = h5::make_plist(H5P_DATASET_CREATE);
-  if (!dims.empty()) {
-    const std::vector<hsize_t> chunk = chunk_shape(dims);
-    h5::check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
-              "chunking " + name);
-  }
+  h5::PropList dcpl = cube_io::variable_creation_plist(dims, name);
   h5::Dataset ds;
   with_type(v.spec.type, [&]<class T>(T) {
     const auto fill = static_cast<T>(fill_value(v.spec.type));

@@ -54,6 +54,56 @@ void write_provenance_attributes(hid_t r, const Provenance& p) {
   h5::write_attribute<double>(r, "wall_seconds", p.wall_seconds);
 }
 
+namespace {
+
+// The largest s with s^k <= n (k >= 1).
+hsize_t integer_root(hsize_t n, std::size_t k) {
+  auto fits = [&](hsize_t s) {  // s^k <= n, without overflow
+    hsize_t p = 1;
+    for (std::size_t i = 0; i < k; ++i) {
+      if (p > n / s) return false;
+      p *= s;
+    }
+    return true;
+  };
+  hsize_t s = std::max<hsize_t>(
+      1, static_cast<hsize_t>(std::pow(static_cast<double>(n), 1.0 / static_cast<double>(k))));
+  while (s > 1 && !fits(s)) --s;
+  while (fits(s + 1)) ++s;
+  return s;
+}
+
+}  // namespace
+
+std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& dims) {
+  // Shortest dimensions first: one shorter than its share takes all of it and leaves the
+  // rest of the budget to the longer ones.
+  std::vector<std::size_t> order(dims.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::ranges::stable_sort(order, {}, [&](std::size_t i) { return dims[i]; });
+  std::vector<hsize_t> chunk(dims.size());
+  hsize_t budget = kChunkElements;
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    const hsize_t dim = std::max<hsize_t>(dims[order[j]], 1);
+    const hsize_t side = std::min(dim, integer_root(budget, order.size() - j));
+    const hsize_t pieces = (dim + side - 1) / side;
+    chunk[order[j]] = (dim + pieces - 1) / pieces;  // balanced: no mostly-empty edge chunk
+    budget = std::max<hsize_t>(budget / chunk[order[j]], 1);
+  }
+  return chunk;
+}
+
+h5::PropList variable_creation_plist(const std::vector<hsize_t>& dims, const std::string& name) {
+  h5::PropList dcpl = h5::make_plist(H5P_DATASET_CREATE);
+  if (dims.empty()) return dcpl;  // a scalar cannot be chunked
+  const std::vector<hsize_t> chunk = chunk_shape(dims);
+  const std::string what = "compressing " + name;
+  h5::check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), what);
+  h5::check(H5Pset_shuffle(dcpl.get()), what);  // bytes of equal significance together
+  h5::check(H5Pset_deflate(dcpl.get(), kDeflateLevel), what);
+  return dcpl;
+}
+
 std::vector<h5::Dataset> write_axis_scales(
     hid_t r, const std::vector<Axis>& axes,
     const std::function<std::string(const std::string&)>& long_name) {
@@ -202,8 +252,7 @@ std::vector<double> read_variable(hid_t root, const std::string& name, VarType t
   if (H5Sget_simple_extent_npoints(space.get()) != static_cast<hssize_t>(values.size()))
     throw Malformed(what + " holds no data (null dataspace)");
   if (!values.empty())
-    h5::check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-              "reading " + name);
+    h5::read_dataset(ds.get(), H5T_NATIVE_DOUBLE, values.data(), "reading " + name);
   return values;
 }
 

@@ -84,6 +84,22 @@ struct Provenance {
 };
 void write_provenance_attributes(hid_t root, const Provenance& p);
 
+// The storage of every data variable (per-cell arrays shaped like the grid), in one place so
+// every writer path gets it: chunked, byte-shuffled and deflated (HDF5's own filters, which
+// h5py, xarray/h5netcdf and ncdump decode with no plugin). Chunks hold about kChunkElements
+// values with equal-ish extents per dimension (clipped to its length, then balanced so edge
+// chunks are not mostly empty): slicing along any axis touches a bounded number of chunks,
+// and a cube of at most kChunkElements cells is one chunk. 2^16 values: a double chunk is
+// 512 KiB, inside the 1 MiB default chunk cache of HDF5 and h5py, so a reader walking a slice
+// decompresses each chunk once; 2^18 compressed no better (15.74x vs 15.73x, 10^6 cells).
+// Level 1: levels 6-9 gained <= 2% on the gallery cubes and 7% on a 10^6-cell theory cube,
+// at 1.6x the compression time.
+inline constexpr hsize_t kChunkElements = hsize_t{1} << 16;
+inline constexpr unsigned kDeflateLevel = 1;
+std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& dims);
+// The creation property list of a data variable of `dims` (empty: a scalar, stored plain).
+h5::PropList variable_creation_plist(const std::vector<hsize_t>& dims, const std::string& name);
+
 // One 1-D float64 dataset per axis (values, long_name, spec), made a dimension scale.
 std::vector<h5::Dataset> write_axis_scales(
     hid_t root, const std::vector<Axis>& axes,

@@ -59,9 +59,7 @@ Eigen::MatrixXd read_hdf5(const std::string& file, const std::string& dataset,
     const auto rows = static_cast<Eigen::Index>(rows_u);
     const auto cols = static_cast<Eigen::Index>(cols_u);
     RowMatrix m(rows, cols);
-    if (m.size() > 0)
-      h5::check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.data()),
-                "reading " + dataset);
+    if (m.size() > 0) h5::read_dataset(ds.get(), H5T_NATIVE_DOUBLE, m.data(), "reading " + dataset);
     return m;
   } catch (const h5::Error& e) {
     throw InputError(where + ": " + e.what());

@@ -136,6 +136,29 @@ Dataset open_dataset(hid_t loc, const std::string& name) {
   return Dataset(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "opening dataset " + name));
 }
 
+void read_dataset(hid_t ds, hid_t mem_type, void* buf, std::string_view what) {
+  const std::string w(what);
+  PropList dcpl(check(H5Dget_create_plist(ds), w));
+  const int filters = check(H5Pget_nfilters(dcpl.get()), w);
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t n_values = 0;
+    char name[80] = "";
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &n_values,
+                                           nullptr, sizeof name, name, &config);
+    check(id, w);
+    if ((flags & H5Z_FLAG_OPTIONAL) == 0 && H5Zfilter_avail(id) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      throw Error("HDF5: " + w + ": stored with filter " + std::to_string(id) +
+                  (name[0] != '\0' ? " (" + std::string(name) + ")" : "") +
+                  ", which this HDF5 cannot decode");
+    }
+  }
+  // Filters ran: a failure now is stored data they cannot decode (e.g. deflate's checksum).
+  check(H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf),
+        w + (filters > 0 ? " (stored data corrupt)" : ""));
+}
+
 bool has_link(hid_t loc, const std::string& name) {
   return check(H5Lexists(loc, name.c_str(), H5P_DEFAULT), "looking up " + name) > 0;
 }
