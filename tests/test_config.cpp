@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "app/cli.hpp"
 #include "io/schema.hpp"
 #include "phasecube/model.hpp"
+#include "support/cell_index.hpp"
 #include "support/text.hpp"
 #include "sweep/binding_config.hpp"
 #include "sweep/config.hpp"
@@ -629,6 +631,57 @@ TEST_F(ConfigTest, AxisOverDWithNuisanceListNamesTheCell) {
 
 TEST(Grid, EmptyAxisIsRejected) {
   EXPECT_THROW(Grid(default_param_values(), {MakeAxis("nu", {})}), InputError);
+}
+
+// 64-bit cell indices (issue 15): the one row-major mapping beyond 2^32 cells, exactly. A
+// 32-bit count or coordinate would wrap 2^32 + 5 onto cell 5.
+TEST(CellIndex, CoordinatesBeyondTwoToThe32) {
+  constexpr std::uint64_t k32 = std::uint64_t{1} << 32;
+  const std::vector<std::size_t> shape = {2048, 2048, 2048};  // 2^33 cells
+  std::size_t at[3];
+  auto coords = [&](std::uint64_t cell) {
+    cell_coordinates<std::size_t>(shape, cell, at);
+    return std::vector<std::size_t>(at, at + 3);
+  };
+  EXPECT_EQ(coords(5), (std::vector<std::size_t>{0, 0, 5}));
+  EXPECT_EQ(coords(k32 - 1), (std::vector<std::size_t>{1023, 2047, 2047}));
+  EXPECT_EQ(coords(k32), (std::vector<std::size_t>{1024, 0, 0}));
+  EXPECT_EQ(coords(k32 + 5), (std::vector<std::size_t>{1024, 0, 5}));
+  EXPECT_EQ(coords(2 * k32 - 1), (std::vector<std::size_t>{2047, 2047, 2047}));
+  // 10^12 cells as 10^6 x 10^6: cell 123456789012 is row 123456, column 789012.
+  const std::vector<std::size_t> wide = {1000000, 1000000};
+  cell_coordinates<std::size_t>(wide, 123456789012, at);
+  EXPECT_EQ(at[0], 123456u);
+  EXPECT_EQ(at[1], 789012u);
+}
+
+// A Grid holds its axes, not its cells, so a 2^33-cell grid is cheap to build (the 10^9 limit
+// is check_grid_size's, made from the axis lengths before any Grid exists); its cells map
+// through the same numbering to their parameter values.
+TEST(Grid, CellsBeyondTwoToThe32MapToTheirValues) {
+  ParamValues fixed = default_param_values();
+  for (const char* name : {"kappa", "nu", "n"}) fixed.erase(name);
+  std::vector<double> kappa(2048), nu(2048), n(2048);
+  for (std::size_t i = 0; i < 2048; ++i) {
+    kappa[i] = 0.5 + static_cast<double>(i);
+    nu[i] = static_cast<double>(i) / 4096;
+    n[i] = 100 + static_cast<double>(i);
+  }
+  const Grid g(fixed, {MakeAxis("kappa", kappa), MakeAxis("nu", nu), MakeAxis("n", n)});
+  constexpr std::size_t k32 = std::size_t{1} << 32;
+  EXPECT_EQ(g.cell_count(), 2 * k32);
+  EXPECT_EQ(g.coordinates(k32 + 5), (std::vector<std::size_t>{1024, 0, 5}));
+  const CellParams p = g.cell(k32 + 2048 * 3 + 7);  // (1024, 3, 7)
+  EXPECT_EQ(p.kappa(0), 1024.5);
+  EXPECT_EQ(p.nu, 3.0 / 4096);
+  EXPECT_EQ(p.n, 107);
+  EXPECT_EQ(g.cell(2 * k32 - 1).n, 100 + 2047);
+  EXPECT_THROW(g.coordinates(2 * k32), std::out_of_range);
+  // More cells than a 64-bit count holds (2^16 values on each of 5 axes: 2^80) is refused.
+  std::vector<Axis> axes;
+  for (const char* name : {"kappa", "nu", "n", "gamma_x", "gamma_y"})
+    axes.push_back(MakeAxis(name, std::vector<double>(65536, 1.0)));
+  EXPECT_THROW(Grid(default_param_values(), axes), InputError);
 }
 
 }  // namespace

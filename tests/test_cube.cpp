@@ -398,6 +398,47 @@ TEST_F(CubeTest, WriteCellsRejectsBadInput) {
   EXPECT_THROW(w.write_cells(outside, flat({record_for(0)})), std::out_of_range);
 }
 
+// 64-bit point selections (issue 15): cells of a 2^33-cell cube (2048^3; only the chunks
+// written are stored) land at their own coordinates, read back point by point with HDF5. A
+// 32-bit cell index or coordinate would write cell 2^32 + 5 over cell 5.
+TEST_F(CubeTest, CellsBeyondTwoToThe32LandAtTheirCoordinates) {
+  RunInfo info = info_2d();
+  std::vector<double> values(2048);
+  std::iota(values.begin(), values.end(), 1.0);
+  info.axes = {{"kappa", "", values}, {"nu", "", values}, {"n", "", values}};
+  constexpr std::size_t k32 = std::size_t{1} << 32;
+  const std::vector<std::size_t> cells = {5, k32 - 1, k32, k32 + 5, 2 * k32 - 1};
+  const std::vector<std::vector<hsize_t>> coords = {
+      {0, 0, 5}, {1023, 2047, 2047}, {1024, 0, 0}, {1024, 0, 5}, {2047, 2047, 2047}};
+  std::vector<Record> recs;
+  for (std::size_t c : cells) {
+    recs.push_back(record_for(c));  // cp_gap_mean = 100 c + its slot + 0.25: exact, distinct
+    at(recs.back(), "trials_done") = 7;
+  }
+  const std::string path = (dir_ / "wide.h5").string();
+  {
+    CubeWriter w(path, info, two(), false);
+    w.write_cells(cells, flat(recs));
+    w.finish(false, 0);
+  }
+  h5::File f = h5::open_file(path, true);
+  for (const char* name : {"cp_gap_mean", "trials_done", "done"}) {
+    h5::Dataset ds = h5::open_dataset(f.get(), name);
+    EXPECT_EQ(h5::dims_of(ds.get()), (std::vector<hsize_t>{2048, 2048, 2048}));
+    h5::Dataspace file(H5Dget_space(ds.get()));
+    std::vector<hsize_t> points;
+    for (const auto& c : coords) points.insert(points.end(), c.begin(), c.end());
+    ASSERT_GE(H5Sselect_elements(file.get(), H5S_SELECT_SET, coords.size(), points.data()), 0);
+    const hsize_t n = coords.size();
+    h5::Dataspace mem = h5::make_space(std::span(&n, 1));
+    std::vector<double> got(n);
+    ASSERT_GE(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), file.get(), H5P_DEFAULT, got.data()),
+              0);
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      EXPECT_EQ(got[i], recs[i][slot(name)]) << name << " of cell " << cells[i];
+  }
+}
+
 TEST_F(CubeTest, ReadCubeRejectsNonCubes) {
   auto expect_not_cube = [](const std::string& path) {
     try {

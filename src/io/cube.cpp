@@ -17,6 +17,7 @@
 #include "io/hdf5.hpp"
 #include "io/output.hpp"
 #include "phasecube/binding.hpp"
+#include "support/cell_index.hpp"
 
 namespace phasecube {
 
@@ -81,15 +82,12 @@ Selection select_cells(const std::vector<hsize_t>& grid, std::size_t width,
     return s;  // every cell in order (a snapshot): the whole dataspace, no point list
   std::vector<hsize_t> coords;
   coords.reserve(count * rank);
+  std::vector<hsize_t> at(grid.size());
   for (std::size_t c : cells) {
     if (c >= cell_count)
       throw std::out_of_range("write_cells: cell " + std::to_string(c) + " outside the cube of " +
                               std::to_string(cell_count) + " cells");
-    std::vector<hsize_t> at(grid.size());
-    for (std::size_t d = grid.size(); d-- > 0;) {  // row-major: last axis fastest
-      at[d] = c % grid[d];
-      c /= grid[d];
-    }
+    cell_coordinates<hsize_t>(grid, c, at.data());
     for (std::size_t m = 0; m < width; ++m) {
       coords.insert(coords.end(), at.begin(), at.end());
       if (width > 1) coords.push_back(m);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "support/cell_index.hpp"
+
 namespace phasecube {
 
 Grid::Grid(ParamValues fixed, std::vector<Axis> axes)
@@ -13,27 +15,16 @@ Grid::Grid(ParamValues fixed, std::vector<Axis> axes)
     if (a.values.size() > std::numeric_limits<std::size_t>::max() / cell_count_)
       throw InputError("axes." + a.name + ": the grid has too many cells to count");
     cell_count_ *= a.values.size();
+    shape_.push_back(a.values.size());
   }
-}
-
-std::vector<std::size_t> Grid::shape() const {
-  std::vector<std::size_t> s;
-  s.reserve(axes_.size());
-  for (const auto& a : axes_) s.push_back(a.values.size());
-  return s;
 }
 
 std::vector<std::size_t> Grid::coordinates(std::size_t cell) const {
   if (cell >= cell_count_)
     throw std::out_of_range("cell " + std::to_string(cell) + " outside a grid of " +
                             std::to_string(cell_count_) + " cells");
-  std::vector<std::size_t> c(axes_.size());
-  // Row-major: the last axis varies fastest.
-  for (std::size_t i = axes_.size(); i-- > 0;) {
-    const std::size_t n = axes_[i].values.size();
-    c[i] = cell % n;
-    cell /= n;
-  }
+  std::vector<std::size_t> c(shape_.size());
+  cell_coordinates<std::size_t>(shape_, cell, c.data());
   return c;
 }
 

@@ -15,7 +15,7 @@ class Grid {
   explicit Grid(const Config& c) : Grid(c.fixed, c.axes) {}
 
   const std::vector<Axis>& axes() const { return axes_; }
-  std::vector<std::size_t> shape() const;
+  const std::vector<std::size_t>& shape() const { return shape_; }
   std::size_t cell_count() const { return cell_count_; }
   // Index along each axis of cell `cell`.
   std::vector<std::size_t> coordinates(std::size_t cell) const;
@@ -27,6 +27,7 @@ class Grid {
  private:
   ParamValues fixed_;
   std::vector<Axis> axes_;
+  std::vector<std::size_t> shape_;  // values per axis
   std::size_t cell_count_ = 1;
 };
 

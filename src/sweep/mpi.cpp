@@ -69,7 +69,8 @@ std::vector<T> receive(const Incoming& m) {
     MPI_Probe(m.source, static_cast<int>(m.tag), MPI_COMM_WORLD, &status);
     int count = 0;
     MPI_Get_count(&status, datatype<T>(), &count);
-    if (count < 0) throw std::runtime_error("MPI: a message of an unexpected type arrived");
+    if (count < 0)  // MPI_UNDEFINED: not whole T, or over INT_MAX (a sender with a larger limit)
+      throw std::runtime_error("MPI: a message of an unexpected type or length arrived");
     const std::size_t at = data.size();
     data.resize(at + static_cast<std::size_t>(count));
     MPI_Recv(data.data() + at, count, datatype<T>(), m.source, static_cast<int>(m.tag),
@@ -110,6 +111,7 @@ void PendingSend::start(std::vector<double> data, int dest, Tag tag) {
   send_pieces(buffer_, dest, tag, static_cast<std::vector<MPI_Request>*>(requests_));
 }
 
+// Request counts fit int: a message in memory (< 2^61 doubles) has fewer than 2^30 pieces.
 void PendingSend::wait() {
   if (!requests_) return;
   auto& r = *static_cast<std::vector<MPI_Request>*>(requests_);
