@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <initializer_list>
+#include <random>
 #include <string>
 #include <utility>
 #include <variant>
@@ -1023,6 +1024,174 @@ TEST_F(ConfigTest, IndexedNamesAreOneMechanismInBothKinds) {
   // The two-modality run has no per-modality gamma.
   EXPECT_NE(PlainError("[model]\ngamma[1] = 1\n").find("unknown key 'model.gamma[1]'"),
             std::string::npos);
+}
+
+// ---------------------------------------------------------------- cell checks per axis
+
+// The cell checks' verdict on `c` (check_config_cells): the message, empty when it passes.
+std::string CellVerdict(Config c, bool every_cell) {
+  try {
+    check_config_cells(c, every_cell);
+  } catch (const InputError& e) {
+    return e.message();
+  }
+  return "";
+}
+
+// A loaded config with `axes` added after loading, so planted values reach the cell checks
+// (the loader's checks of each value alone would refuse some of them first).
+Config WithAxes(const std::string& text,
+                const std::vector<std::pair<std::string, std::vector<double>>>& axes) {
+  Config c = config_from_text(text, "t.ini");
+  for (const auto& [name, values] : axes) {
+    c.fixed.erase(name);
+    c.axes.push_back(Axis{name, format_list(values), values});
+  }
+  return c;
+}
+
+// Bad cells planted on later axes: the walk over the axes' sub-grids names the same first bad
+// cell, with the same message, as the walk over every cell.
+TEST(FastCellCheck, PlantedBadCellsGiveTheFullWalksMessage) {
+  const std::vector<std::pair<Config, std::string>> cases = {
+      {WithAxes("", {{"n", {10, 20}}, {"d", {4, 3, 2}}, {"k", {1, 2, 3}}}),
+       "axes.k value 3: must be < d = 3 (at least one nuisance coordinate), in the cell with "
+       "n = 10, d = 3, k = 3"},
+      {WithAxes("[model]\nk = 1\n[run]\nsampler = wishart\n",
+                {{"n", {100, 10}}, {"kappa", {1, 2}}, {"d", {2, 8}}}),
+       "run.sampler = wishart needs n >= 2d, but axes.n value 10 and axes.d value 8 give n < 2d "
+       "= 16, in the cell with n = 10, kappa = 1, d = 8; use sampler = auto or direct"},
+      {WithAxes("[model]\neta = 0.5\n",
+                {{"kappa", {1, 2}}, {"gamma_tilde_x", {1, 0}}, {"gamma_tilde_y", {1, 0}}}),
+       "model.eta = 0.5: > 0 needs positive nuisance variances, in the cell with kappa = 1, "
+       "gamma_tilde_x = 1, gamma_tilde_y = 0"},
+      {WithAxes("[model]\nkappa = 1, 2, 3\nd = 8\nk = 3\n", {{"nu", {0.1, 0.2}}, {"k", {3, 2}}}),
+       "model.kappa = 1, 2, 3: needs 1 value or 2 (k signal coordinates) values, got 3, in the "
+       "cell with nu = 0.1, k = 2"},
+      {WithAxes("[model]\nd = 10\nn = 50\n[diagnose]\npca = 4\n",
+                {{"nu", {0.1, 0.2}}, {"n", {50, 40}}, {"d", {10, 3}}}),
+       "diagnose.pca = 4 exceeds d = 3, in the cell with nu = 0.1, n = 50, d = 3"},
+      {WithAxes("[model]\nmodalities = 3\n", {{"modalities", {4, 2}}, {"anchor", {0, 3}}}),
+       "axes.anchor value 3: must be < modalities = 2 (modalities are 0 .. M-1), in the cell "
+       "with modalities = 2, anchor = 3"},
+      {WithAxes("[model]\nmodalities = 3\n", {{"kappa", {1, 0}}, {"n", {5}}, {"gamma", {1, 0}}}),
+       "axes.gamma value 0: modality 0 has zero variance on a signal coordinate (kappa = 0 and "
+       "gamma = 0), in the cell with kappa = 0, n = 5, gamma = 0"},
+  };
+  for (const auto& [c, message] : cases) {
+    EXPECT_EQ(CellVerdict(c, false), message);
+    EXPECT_EQ(CellVerdict(c, true), message);
+  }
+}
+
+TEST(FastCellCheck, InfoNceNeedsKAtLeastTwoInTheFirstCellWithKOne) {
+  const Config c = WithAxes("[run]\nmethods = infonce\n", {{"nu", {0.1, 0.2}}, {"k", {3, 2, 1}}});
+  const std::string fast = CellVerdict(c, false);
+  EXPECT_EQ(fast, CellVerdict(c, true));
+  EXPECT_NE(fast.find("needs k >= 2"), std::string::npos) << fast;
+  EXPECT_NE(fast.find(", in the cell with nu = 0.1, k = 1"), std::string::npos) << fast;
+}
+
+// Random small grids of both models with bad values among the axes: the fast check refuses
+// exactly the grids the walk over every cell refuses, with the same message, and finds the
+// same largest M. A cross check on parameters missing from the read sets (kCellReads,
+// kBindingCellReads) fails here.
+TEST(FastCellCheck, RandomGridsAgreeWithTheWalkOverEveryCell) {
+  using Pool = std::vector<std::pair<std::string, std::vector<double>>>;
+  const Pool two = {{"d", {2, 3, 4, 6}},       {"k", {1, 2, 3, 4}},
+                    {"n", {1, 3, 8, 20}},      {"kappa", {0, 1, 2}},
+                    {"kappa_decay", {1, 0.5}}, {"nu", {0, 0.5, 1}},
+                    {"gamma_tilde_x", {0, 1}}, {"gamma_tilde_y", {0, 1, 2}},
+                    {"kappa[1]", {0.5, 1}},    {"gamma_tilde_x[2]", {1, 2}},
+                    {"eta", {0, 0.5}},         {"gamma_x", {0, 1}}};
+  const std::vector<std::string> two_bases = {"",
+                                              "[model]\nkappa = 1, 2\n",
+                                              "[model]\neta = 0.3\n",
+                                              "[run]\nsampler = wishart\n",
+                                              "[run]\nmethods = infonce\n",
+                                              "[model]\nd = 5\n[diagnose]\npca = 3\nlabelled = 6\n",
+                                              "[model]\ngamma_tilde_x = 1, 2\nd = 4\nk = 2\n"};
+  const Pool binding = {{"modalities", {2, 3, 4}}, {"d", {2, 3, 5}},      {"k", {1, 2, 3}},
+                        {"n", {2, 6, 20}},         {"anchor", {0, 1, 3}}, {"kappa", {0, 1}},
+                        {"gamma", {0, 1}},         {"gamma[1]", {0, 1}},  {"gamma_tilde", {1, 2}},
+                        {"kappa_decay", {1, 0}},   {"nu", {0.2, 0.5}}};
+  const std::vector<std::string> binding_bases = {
+      "[model]\nmodalities = 3\n", "[model]\nmodalities = 2\nkappa = 1, 0\n",
+      "[model]\nmodalities = 3\n[run]\nsampler = wishart\n",
+      "[model]\nmodalities = 3\nd = 4\nk = 1\nn = 12\n[run]\nsampler = wishart\n",
+      "[model]\nmodalities = 2\ngamma = 1, 0\nnu = 1, 0.5, 0.5, 1\n"};
+  std::mt19937 rng(15);
+  int refused = 0, passed = 0, later = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const bool is_binding = round % 2 == 1;
+    const Pool& pool = is_binding ? binding : two;
+    const auto& bases = is_binding ? binding_bases : two_bases;
+    const std::string base = bases[rng() % bases.size()];
+    std::vector<std::size_t> picks(pool.size());
+    for (std::size_t i = 0; i < picks.size(); ++i) picks[i] = i;
+    std::shuffle(picks.begin(), picks.end(), rng);
+    Pool axes;
+    const std::size_t count = 3 + rng() % 3;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto [name, values] = pool[picks[i]];
+      std::shuffle(values.begin(), values.end(), rng);
+      values.resize(1 + rng() % values.size());
+      axes.emplace_back(name, values);
+    }
+    Config c;
+    try {
+      c = WithAxes(base, axes);
+    } catch (const InputError& e) {
+      FAIL() << "base config refused: " << e.message();
+    }
+    const bool sweeps_eta =
+        std::any_of(axes.begin(), axes.end(), [](const auto& a) { return a.first == "eta"; });
+    if (sweeps_eta && !is_binding) c.fixed.erase("nu");
+    Config full = c;
+    const std::string fast = CellVerdict(c, false);
+    SCOPED_TRACE(base + " " + c.resolved_text());
+    ASSERT_EQ(fast, CellVerdict(full, true));
+    if (fast.empty()) {
+      ++passed;
+      check_config_cells(c, false);
+      check_config_cells(full, true);
+      EXPECT_EQ(c.max_modalities, full.max_modalities);
+    } else {
+      ++refused;
+      std::string first_cell = ", in the cell with ";  // cell 0's context
+      for (std::size_t a = 0; a < c.axes.size(); ++a)
+        first_cell += (a ? ", " : "") + c.axes[a].name + " = " + format_number(c.axes[a].values[0]);
+      later += fast.find(first_cell) == std::string::npos;
+    }
+  }
+  // Both verdicts occur often, and many first bad cells are not cell 0.
+  EXPECT_GT(refused, 80);
+  EXPECT_GT(passed, 80);
+  EXPECT_GT(later, 40);
+  std::printf("%d grids refused (%d of them after cell 0), %d passed\n", refused, later, passed);
+}
+
+// The cells checked grow with the axes, not the grid: 10^8 cells, 2 x 10^4 checks.
+TEST(FastCellCheck, ChecksAreProportionalToTheAxes) {
+  const auto values = [](std::size_t m) {
+    std::vector<double> v(m);
+    for (std::size_t i = 0; i < m; ++i)
+      v[i] = 0.5 * static_cast<double>(i) / static_cast<double>(m);
+    return v;
+  };
+  Config two = WithAxes("", {{"kappa", values(10000)}, {"nu", values(10000)}});
+  EXPECT_EQ(check_config_cells(two), 20000u);
+  // A cross-parameter set walks its own product: d x k (100 x 99) plus kappa alone.
+  std::vector<double> d(100), k(99);
+  for (int i = 0; i < 100; ++i) d[static_cast<std::size_t>(i)] = 101 + i;
+  for (int i = 0; i < 99; ++i) k[static_cast<std::size_t>(i)] = 1 + i;
+  Config cross = WithAxes("", {{"d", d}, {"kappa", values(10000)}, {"k", k}});
+  EXPECT_EQ(check_config_cells(cross), 100u * 99u + 10000u);
+  Config binding = WithAxes("[model]\nmodalities = 3\n",
+                            {{"nu", values(10000)}, {"gamma_tilde", values(10000)}});
+  for (auto& v : binding.axes[1].values) v += 1;  // nuisance variances > 0
+  EXPECT_EQ(check_config_cells(binding), 20000u);
+  EXPECT_EQ(binding.max_modalities, 3);
 }
 
 }  // namespace

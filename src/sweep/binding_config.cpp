@@ -46,10 +46,46 @@ const config_text::ConfigKeys& binding_keys() {
   return keys;
 }
 
+// The parameters each condition on a binding cell reads, beyond those checked one at a time
+// (config_text::check_cells walks the product of only these axes). A swept parameter has one
+// value, so list lengths meet only k and M; tests/test_config.cpp compares with the walk
+// over every cell.
+const std::vector<std::vector<std::string_view>> kBindingCellReads = {
+    {"d", "k"},                // k < d; kappa[i] against k
+    {"anchor", "modalities"},  // anchor < M; gamma[m], gamma_tilde[m], nu's M x M against M
+    {"kappa", "kappa_decay", "k", "gamma", "modalities"},  // kappa_i^2 + gamma_a > 0
+    {"n", "modalities", "d"},                              // sampler = wishart: n >= M d
+};
+
+void check_binding_cell(const Config& c, const std::set<std::string>& given, const Grid& grid,
+                        std::size_t i, int& max_modalities) {
+  BindingParams p;
+  try {
+    p = make_binding_cell(grid.values(i));
+  } catch (const ParamError& e) {
+    const bool swept =
+        std::any_of(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.name == e.key; });
+    std::string label;
+    if (swept) {
+      label = "axes." + e.key + " value " + format_number(grid.values(i).at(e.key)[0]);
+    } else {
+      const auto it = c.fixed.find(e.key);
+      label = "model." + e.key + (it == c.fixed.end() ? "" : " = " + format_list(it->second)) +
+              (given.contains(e.key) || it == c.fixed.end() ? "" : " (default)");
+    }
+    throw InputError(label + ": " + e.what() + cell_context(grid, i));
+  }
+  if (c.run.sampler == SamplerKind::Wishart && p.n < p.m * p.d)
+    throw InputError("run.sampler = wishart needs n >= M d = " + std::to_string(p.m * p.d) +
+                     " but n = " + std::to_string(p.n) + cell_context(grid, i) +
+                     "; use sampler = auto or direct");
+  max_modalities = std::max(max_modalities, p.m);
+}
+
 Config build(const std::vector<ConfigEntry>& entries, const std::string& path) {
   Config c;
   c.source_path = path;
-  c.max_modalities = 2;  // the binding model; every cell has M >= 2, the loop below raises it
+  c.max_modalities = 2;  // the binding model; every cell has M >= 2, the cell check raises it
   c.fixed = default_binding_values();
   std::set<std::string> given;
   for (const auto& e : entries) {
@@ -67,35 +103,22 @@ Config build(const std::vector<ConfigEntry>& entries, const std::string& path) {
   config_text::check_grid_size(c.axes);
   // Then whether the cube and one cell fit in memory, before any cell is built.
   require_memory(memory_need(c, 0), memory_available());
-  const Grid grid(c.fixed, c.axes);
-  for (std::size_t i = 0; i < grid.cell_count(); ++i) {
-    throw_if_stopped();  // big grids take a while
-    BindingParams p;
-    try {
-      p = make_binding_cell(grid.values(i));
-    } catch (const ParamError& e) {
-      const bool swept =
-          std::any_of(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.name == e.key; });
-      std::string label;
-      if (swept) {
-        label = "axes." + e.key + " value " + format_number(grid.values(i).at(e.key)[0]);
-      } else {
-        const auto it = c.fixed.find(e.key);
-        label = "model." + e.key + (it == c.fixed.end() ? "" : " = " + format_list(it->second)) +
-                (given.contains(e.key) || it == c.fixed.end() ? "" : " (default)");
-      }
-      throw InputError(label + ": " + e.what() + cell_context(grid, i));
-    }
-    if (c.run.sampler == SamplerKind::Wishart && p.n < p.m * p.d)
-      throw InputError("run.sampler = wishart needs n >= M d = " + std::to_string(p.m * p.d) +
-                       " but n = " + std::to_string(p.n) + cell_context(grid, i) +
-                       "; use sampler = auto or direct");
-    c.max_modalities = std::max(c.max_modalities, p.m);
-  }
+  check_binding_cells(c, given);
   return c;
 }
 
 }  // namespace
+
+// M of every cell is visited (each axis is walked alone), so the largest is found here.
+std::size_t check_binding_cells(Config& c, const std::set<std::string>& given, bool every_cell) {
+  const Grid grid(c.fixed, c.axes);
+  int max_modalities = 2;
+  const std::size_t checked = config_text::check_cells(
+      grid, kBindingCellReads,
+      [&](std::size_t i) { check_binding_cell(c, given, grid, i, max_modalities); }, every_cell);
+  c.max_modalities = max_modalities;
+  return checked;
+}
 
 Config load_binding_config(const ConfigSource& source) {
   return build(config_text::resolve_entries(source, binding_keys()), source.path);

@@ -241,8 +241,66 @@ void check_alone(const std::string& name, const std::vector<double>& value,
 
 using config_text::cell_context;
 
+// The parameters each condition on a cell reads, beyond those checked one at a time
+// (config_text::check_cells walks the product of only these axes). A swept parameter has one
+// value, so a list length (kappa, gamma_*) meets only k and d, and kappa_decay only a fixed
+// kappa list. tests/test_config.cpp (FastCellCheck*) compares with the walk over every cell.
+const std::vector<std::vector<std::string_view>> kCellReads = {
+    {"d", "k"},  // make_cell: k < d, list lengths and kappa[i] .. indices against k and d - k
+    {"eta", "gamma_tilde_x", "gamma_tilde_y"},  // make_cell: eta > 0 needs positive variances
+    {"n", "d"},                                 // sampler = wishart: n >= 2d
+    {"k"},  // the methods' cell_error (infonce: k >= 2); [diagnose]: n (labelled), d (pca)
+};
+
+void check_cell(const Config& c, const Provenance& where, const MethodPlan<TwoModalityModel>& plan,
+                const Grid& grid, std::size_t i) {
+  CellParams p;
+  try {
+    p = grid.cell(i);
+  } catch (const ParamError& e) {
+    const auto values = grid.values(i);
+    const bool swept = !c.fixed.contains(e.key);
+    const std::string label = swept ? Provenance::axis(e.key, values.at(e.key)[0])
+                                    : where.fixed(e.key, c.fixed.at(e.key));
+    throw InputError(label + ": " + e.what() + cell_context(grid, i));
+  }
+  if (c.run.sampler == SamplerKind::Wishart && p.n < 2 * p.d) {
+    const auto label = [&](const std::string& name) {
+      return c.fixed.contains(name) ? where.fixed(name, c.fixed.at(name))
+                                    : Provenance::axis(name, grid.values(i).at(name)[0]);
+    };
+    throw InputError("run.sampler = wishart needs n >= 2d, but " + label("n") + " and " +
+                     label("d") + " give n < 2d = " + std::to_string(2 * p.d) +
+                     cell_context(grid, i) + "; use sampler = auto or direct");
+  }
+  if (const std::string why = plan.cell_error(p); !why.empty())
+    throw InputError(why + cell_context(grid, i));
+  // [diagnose] must be able to run in every cell: otherwise every trial would fail and the
+  // cube would silently report zero accuracy.
+  if (const auto& dg = c.run.diagnose) {
+    const long m = std::min<long>(dg->labelled, p.n);
+    if (m < dg->folds)
+      throw InputError("diagnose.labelled = " + std::to_string(dg->labelled) +
+                       " with n = " + std::to_string(p.n) + " gives " + std::to_string(m) +
+                       " labelled rows, fewer than diagnose.folds = " + std::to_string(dg->folds) +
+                       cell_context(grid, i));
+    if (dg->pca > p.d)
+      throw InputError("diagnose.pca = " + std::to_string(dg->pca) +
+                       " exceeds d = " + std::to_string(p.d) + cell_context(grid, i));
+  }
+}
+
+// The combinations (k < d, list lengths, n >= 2d for wishart, methods, [diagnose]).
+std::size_t check_two_modality_cells(const Config& c, const Provenance& where,
+                                     const MethodPlan<TwoModalityModel>& plan,
+                                     bool every_cell = false) {
+  const Grid grid(c);
+  return config_text::check_cells(
+      grid, kCellReads, [&](std::size_t i) { check_cell(c, where, plan, grid, i); }, every_cell);
+}
+
 void validate(const Config& c, const Provenance& where) {
-  // Grid size first: everything below walks the grid.
+  // Grid size first: the memory check needs the cell count.
   config_text::check_grid_size(c.axes);
   // Then whether the cube and one cell fit in memory, before any value or cell is built.
   require_memory(memory_need(c, 0), memory_available());
@@ -261,50 +319,22 @@ void validate(const Config& c, const Provenance& where) {
         "data matrix, which only the direct sampler draws; use sampler = auto or "
         "direct");
 
-  // Then every cell: combinations (k < d, list lengths, n >= 2d for wishart).
-  const Grid grid(c);
-  for (std::size_t i = 0; i < grid.cell_count(); ++i) {
-    throw_if_stopped();  // big grids take a while
-    CellParams p;
-    try {
-      p = grid.cell(i);
-    } catch (const ParamError& e) {
-      const auto values = grid.values(i);
-      const bool swept = !c.fixed.contains(e.key);
-      const std::string label = swept ? Provenance::axis(e.key, values.at(e.key)[0])
-                                      : where.fixed(e.key, c.fixed.at(e.key));
-      throw InputError(label + ": " + e.what() + cell_context(grid, i));
-    }
-    if (c.run.sampler == SamplerKind::Wishart && p.n < 2 * p.d) {
-      const auto label = [&](const std::string& name) {
-        return c.fixed.contains(name) ? where.fixed(name, c.fixed.at(name))
-                                      : Provenance::axis(name, grid.values(i).at(name)[0]);
-      };
-      throw InputError("run.sampler = wishart needs n >= 2d, but " + label("n") + " and " +
-                       label("d") + " give n < 2d = " + std::to_string(2 * p.d) +
-                       cell_context(grid, i) + "; use sampler = auto or direct");
-    }
-    if (const std::string why = plan.cell_error(p); !why.empty())
-      throw InputError(why + cell_context(grid, i));
-    // [diagnose] must be able to run in every cell: otherwise every trial would fail and the
-    // cube would silently report zero accuracy.
-    if (const auto& dg = c.run.diagnose) {
-      const long m = std::min<long>(dg->labelled, p.n);
-      if (m < dg->folds)
-        throw InputError("diagnose.labelled = " + std::to_string(dg->labelled) +
-                         " with n = " + std::to_string(p.n) + " gives " + std::to_string(m) +
-                         " labelled rows, fewer than diagnose.folds = " +
-                         std::to_string(dg->folds) + cell_context(grid, i));
-      if (dg->pca > p.d)
-        throw InputError("diagnose.pca = " + std::to_string(dg->pca) +
-                         " exceeds d = " + std::to_string(p.d) + cell_context(grid, i));
-    }
-  }
+  check_two_modality_cells(c, where, plan);
 }
 
 Config build_config(const std::vector<Entry>& entries, const std::string& path);
 
 }  // namespace
+
+std::size_t check_config_cells(Config& c, bool every_cell) {
+  std::set<std::string> given;
+  for (const auto& [name, v] : c.fixed) given.insert(name);
+  if (c.binding()) return check_binding_cells(c, given, every_cell);
+  Provenance where;
+  where.given.insert(given.begin(), given.end());
+  const MethodPlan<TwoModalityModel> plan(c.run.methods, SectionUse::Off, 0);
+  return check_two_modality_cells(c, where, plan, every_cell);
+}
 
 Config load_config(const ConfigSource& source) {
   if (source.sets_modalities()) return load_binding_config(source);

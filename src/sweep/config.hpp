@@ -94,9 +94,14 @@ std::vector<double> parse_number_list(const std::string& key, const std::string&
 
 // Loads FILE.ini, applies overrides ("--model.nu=0.3" or "model.nu=0.3"), decides the model
 // (ConfigSource::sets_modalities), validates every key, every value and every cell of the
-// grid. Throws InputError on any bad input.
+// grid (the cells in time proportional to the axes: config_text::check_cells). Throws
+// InputError on any bad input.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
 Config load_config(const ConfigSource& source);
+// The per-cell checks of a loaded config's grid as load_config runs them
+// (config_text::check_cells), every fixed value labelled as given; `every_cell` walks every
+// cell instead. Throws InputError for a bad cell; returns how many cells were checked.
+std::size_t check_config_cells(Config& c, bool every_cell = false);
 // The same from INI text (e.g. the resolved config stored in a cube); `source` names it.
 Config config_from_text(const std::string& text, const std::string& source);
 // The first difference between two configs that changes results (model, axes, trials, seed,

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "phasecube/model.hpp"
+#include "support/stop.hpp"
 #include "support/text.hpp"
 #include "sweep/grid.hpp"
 
@@ -44,6 +45,78 @@ std::string cell_context(const Grid& grid, std::size_t cell) {
     s += (i ? ", " : "") + grid.axes()[i].name + " = " +
          format_number(grid.axes()[i].values[coords[i]]);
   return s;
+}
+
+namespace {
+
+// The axes (indices, ascending) of the grid that a read set names.
+std::vector<std::size_t> swept_axes(const Grid& grid, const std::vector<std::string_view>& names) {
+  std::vector<std::size_t> out;
+  for (std::size_t a = 0; a < grid.axes().size(); ++a)
+    if (std::find(names.begin(), names.end(), parse_indexed_name(grid.axes()[a].name).base) !=
+        names.end())
+      out.push_back(a);
+  return out;
+}
+
+// The sub-grids to walk: every axis alone and every read set's axes, minus any contained in
+// another (its cells are among the other's).
+std::vector<std::vector<std::size_t>> sub_grids(
+    const Grid& grid, const std::vector<std::vector<std::string_view>>& reads) {
+  std::vector<std::vector<std::size_t>> spans{{}};
+  for (std::size_t a = 0; a < grid.axes().size(); ++a) spans.push_back({a});
+  for (const auto& r : reads) spans.push_back(swept_axes(grid, r));
+  std::sort(spans.begin(), spans.end());
+  spans.erase(std::unique(spans.begin(), spans.end()), spans.end());
+  std::vector<std::vector<std::size_t>> kept;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    bool inside = false;
+    for (std::size_t j = 0; j < spans.size() && !inside; ++j)
+      inside = j != i &&
+               std::includes(spans[j].begin(), spans[j].end(), spans[i].begin(), spans[i].end());
+    if (!inside) kept.push_back(spans[i]);
+  }
+  return kept;
+}
+
+}  // namespace
+
+std::size_t check_cells(const Grid& grid, const std::vector<std::vector<std::string_view>>& reads,
+                        const std::function<void(std::size_t)>& check, bool every_cell) {
+  const auto shape = grid.shape();
+  std::vector<std::size_t> stride(shape.size(), 1);  // row-major, last axis fastest
+  for (std::size_t a = shape.size(); a-- > 1;) stride[a - 1] = stride[a] * shape[a];
+  std::vector<std::vector<std::size_t>> spans;
+  if (every_cell) {
+    spans.emplace_back(shape.size());
+    for (std::size_t a = 0; a < shape.size(); ++a) spans[0][a] = a;
+  } else {
+    spans = sub_grids(grid, reads);
+  }
+  std::size_t first_bad = grid.cell_count(), checked = 0;
+  for (const auto& span : spans) {
+    // The span's cells in increasing cell order (its last axis fastest), the others at 0.
+    std::vector<std::size_t> at(span.size(), 0);
+    for (bool more = true; more;) {
+      std::size_t cell = 0;
+      for (std::size_t j = 0; j < span.size(); ++j) cell += at[j] * stride[span[j]];
+      if (cell >= first_bad) break;  // increasing: nothing earlier follows in this span
+      if (++checked % 4096 == 0) throw_if_stopped();
+      try {
+        check(cell);
+      } catch (const InputError&) {
+        first_bad = cell;
+        break;
+      }
+      more = false;
+      for (std::size_t j = span.size(); j-- > 0 && !more;) {
+        more = ++at[j] < shape[span[j]];
+        if (!more) at[j] = 0;
+      }
+    }
+  }
+  if (first_bad < grid.cell_count()) check(first_bad);  // throws the walk's message
+  return checked;
 }
 
 SamplerKind parse_sampler(const std::string& key, const std::string& text) {

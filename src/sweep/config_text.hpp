@@ -4,6 +4,7 @@
 // parameter table, overrides, integers, [run], the grid limit, the resolved text.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,17 @@ std::string trim(std::string_view s);
 std::string read_config_file(const std::string& path);
 // ", in the cell with kappa = 1, nu = 0.5" (empty for a grid without axes).
 std::string cell_context(const Grid& grid, std::size_t cell);
+
+// The cells to validate before a run, in time proportional to the axes. Every condition on a
+// cell reads a few parameters; `reads` lists those sets (base names: the axis "kappa[1]" is
+// kappa), a condition on one parameter needs none. The first bad cell in cell order has every
+// axis outside the set of a condition it breaks at index 0 (else zeroing those coordinates
+// would give an earlier bad cell), so `check` (throws InputError for a bad cell) runs on the
+// cells where only the axes of one set, or one axis, vary, and finally on the first bad one
+// found: the message is the one a walk over every cell gives. `every_cell` walks every cell
+// (the reference in the tests). Returns the number of cells checked.
+std::size_t check_cells(const Grid& grid, const std::vector<std::vector<std::string_view>>& reads,
+                        const std::function<void(std::size_t)>& check, bool every_cell = false);
 
 // The largest grid either kind of run accepts, checked on the axis lengths before anything
 // per cell is allocated: the memory check (memory.hpp) then decides what fits this machine.

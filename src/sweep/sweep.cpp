@@ -14,6 +14,7 @@
 #include <new>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <vector>
 
 #include "io/cube.hpp"
@@ -21,6 +22,7 @@
 #include "phasecube/model.hpp"
 #include "phasecube/version.hpp"
 #include "sweep/cell.hpp"
+#include "sweep/config_text.hpp"
 #include "sweep/grid.hpp"
 #include "sweep/mpi.hpp"
 
@@ -170,7 +172,7 @@ class ModelJob final : public GridJob {
 
   std::size_t cell_count() const override { return grid_.cell_count(); }
   double cell_cost(std::size_t cell) const override {
-    const auto p = JobModel<Model>::cell(grid_.values(cell));
+    const auto p = params(cell);
     const int m = Model::modalities(p);
     const bool wishart =
         cell_sampler(plan_, config_.run.sampler, p.n, m, p.d) == SamplerKind::Wishart;
@@ -182,17 +184,29 @@ class ModelJob final : public GridJob {
            static_cast<double>(config_.run.trials) * methods;
   }
   bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const override {
-    return simulate_cell<Model>(JobModel<Model>::cell(grid_.values(cell)), config_.run, cell, plan_,
-                                &cancel, out);
+    return simulate_cell<Model>(params(cell), config_.run, cell, plan_, &cancel, out);
   }
   MemoryNeed memory_need(int threads) const override {
     return phasecube::memory_need(config_, threads);
   }
 
+ private:
+  // The cell as computed, with every check of make_cell. The up-front validation
+  // (config_text::check_cells) refuses every bad cell, so a failure here is a bug in its read
+  // sets: stop the run with one line (exit 1, before this cell's record exists).
+  typename Model::Cell params(std::size_t cell) const {
+    try {
+      return JobModel<Model>::cell(grid_.values(cell));
+    } catch (const ParamError& e) {
+      throw std::logic_error("cell " + std::to_string(cell) + " failed its check when computed (" +
+                             e.key + ": " + e.what() + config_text::cell_context(grid_, cell) +
+                             ") although validation passed it: a phasecube bug, please report");
+    }
+  }
+
  protected:
   void theory_record(std::size_t cell, double* out) const override {
-    phasecube::theory_record<Model>(JobModel<Model>::cell(grid_.values(cell)), config_.run, plan_,
-                                    out);
+    phasecube::theory_record<Model>(params(cell), config_.run, plan_, out);
   }
   std::string results_mismatch(const std::string& stored_text,
                                const std::string& source) const override {
