@@ -206,14 +206,15 @@ expect_error "model.d = 1e+20" "must be <= 1000000000" -- \
   run --config good.ini --output o.h5 --model.d=1e20
 expect_error "model.d = 1e+20" "must be <= 100000" -- \
   run --config binding.ini --output o.h5 --model.d=1e20
-# d at its limit, and a 1e9-cell grid, do not fit: refused before any cell is validated.
+# d at its limit does not fit: refused before any cell is validated. A grid's memory no longer
+# grows with its cells (issue 15); one over the 10^9-cell limit is refused as such.
 expect_error "needs about" "memory" -- theory --config good.ini --output o.h5 --model.d=1e9
-expect_error "needs about" "per-cell records" -- \
+expect_error "more than 1000000000 cells" -- \
   theory --config good.ini --output o.h5 --axes.kappa="linspace(0,1,1000)" \
-  --axes.nu="linspace(0,1,1000)" --axes.gamma_x="linspace(1,2,1000)"
-expect_error "needs about" "per-cell records" -- \
+  --axes.nu="linspace(0,1,1000)" --axes.gamma_x="linspace(1,2,1001)"
+expect_error "more than 1000000000 cells" -- \
   theory --config binding.ini --output o.h5 --axes.kappa="linspace(0,1,10000)" \
-  --axes.nu="linspace(0,1,10000)"
+  --axes.nu="linspace(0,1,100001)"
 # A binding per-modality error names the indexed key the user wrote, fixed or swept.
 expect_error "model.gamma_tilde[1] = -3" "modality 1 must be > 0" -- \
   run --config binding.ini --output o.h5 --model.gamma_tilde[1]=-3

@@ -490,7 +490,7 @@ o 2 '--axes.kappa=()'
 o 0 --axes.kappa=1e-300,1e300
 o 2 '--axes.kappa=linspace(0,1,100000)' '--axes.gamma_x=linspace(0,1,100000)'
 c 2 to=30 -- theory --config "$F/good.ini" --output out.h5 \
-  '--axes.kappa=linspace(0,1,100000)' '--axes.gamma_x=linspace(0,1,5000)'
+  '--axes.kappa=linspace(0,1,100000)' '--axes.gamma_x=linspace(0,1,20000)'
 o 2 --axes.k=1,2,6
 o 2 --axes.lambda=-1,0
 k 2 '[axes]\neta = 0.1, -0.1'
@@ -659,9 +659,11 @@ else
     run --config "$F/good.ini" --output out.h5 --axes.nu=0.5 --model.d=10000 --model.k=1 --model.n=10
 fi
 
-# Disk full: a tmpfs that holds one cube but not two, or not even one.
+# Disk full: a tmpfs that holds one final cube but not a working cube beside it (a run's
+# cube while it runs: about a third of a final cube of this size, its metadata not chunked),
+# or not even half a cube.
 if ((ROOT)) && mkdir "$TMP/m" && mount_small "$TMP/m" 64 && umount "$TMP/m"; then
-  K=$((CUBE_KB * 3 / 2))
+  K=$((CUBE_KB * 9 / 8))
   c 1 pre="mount_small full $K" out=full/out.h5 post="readable_cube full/out.h5" -- \
     run --config "$F/good.ini" --output full/out.h5
   c 1 pre="mount_small full $((CUBE_KB / 2))" out=full/out.h5 post="absent full/out.h5" -- \

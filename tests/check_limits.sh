@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Memory limits through the real executable (issue 11 items 8, 9; the other limits are in
 # check_cli_errors.sh):
-#  - a grid over the address-space limit is refused up front: exit 2, one line saying what
-#    it needs and which limit, no file created;
+#  - a grid of 1e6 cells runs under a 300 MB address-space limit (memory does not grow with
+#    the grid), a cell over the limit is refused up front: exit 2, one line saying what it
+#    needs and which limit, no file created;
 #  - a run that passes the estimate but still runs out of memory inside the OpenMP trial
 #    loop (d large, 2 threads, ulimit -v) exits 1 with one line, no SIGABRT, and leaves its
 #    output as the last complete snapshot.
@@ -26,7 +27,8 @@ n = 50
 trials = 3
 EOF
 
-# A grid over a small address-space limit (1e6 cells, ~0.7 GB of records, 300 MB limit).
+# A grid of 1e6 cells under a 300 MB address-space limit runs (issue 15: rank 0 holds a
+# bounded buffer of records and a bit per cell, not the grid's 0.3 GB of records) ...
 cases=$((cases + 1))
 (
   ulimit -v 300000
@@ -34,8 +36,18 @@ cases=$((cases + 1))
     >"$TMP/io/out" 2>"$TMP/io/err"
 )
 rc=$?
+[[ $rc -eq 0 && -s o.h5 ]] || fail "1e6 cells under ulimit -v: exit $rc: $(cat "$TMP/io/err")"
+rm -f o.h5
+# ... and a cell over it (d = 1e8: O(d) closed forms) is refused up front.
+cases=$((cases + 1))
+(
+  ulimit -v 300000
+  "$EXE" theory --config small.ini --output o.h5 --model.d=1e8 --model.k=1 \
+    >"$TMP/io/out" 2>"$TMP/io/err"
+)
+rc=$?
 [[ $rc -eq 2 && $(wc -l <"$TMP/io/err") -eq 1 ]] && grep -qF "RLIMIT_AS" "$TMP/io/err" &&
-  [[ ! -e o.h5 ]] || fail "grid over ulimit -v: exit $rc: $(cat "$TMP/io/err")"
+  [[ ! -e o.h5 ]] || fail "cell over ulimit -v: exit $rc: $(cat "$TMP/io/err")"
 
 # --- item 8: out of memory inside the OpenMP trial region, 2 threads. The estimate (~410 MB
 # here) cannot see the process's own mappings (~300 MB: libraries, MPI, thread stacks, malloc

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Nothing lost (issue 3):
 #   a. kill -9 of the whole job (serial, then mpirun -np 2) at four moments in a row (random
-#      early, random after the first periodic snapshot, while a snapshot is being written,
-#      random early again), each followed by --resume: after every kill the cube, when it
+#      early, random after the first periodic checkpoint, while the cube is being finished or
+#      converted (its temporary exists), random early again), each followed by --resume (in
+#      place when the cube kept its working layout): after every kill the cube, when it
 #      exists, is readable by h5py; a last --resume finishes a cube bitwise equal to an
 #      uninterrupted run, and leaves no temporary (.OUT.XXXXXX.writing) or lock file behind;
 #   b. SIGTERM, SIGINT, SIGUSR1 (serial), then SIGUSR1 to mpirun, SIGTERM to every rank (what
@@ -82,7 +83,6 @@ leftovers() {
   [[ ! -e $d/.$b.lock ]] || echo "$d/.$b.lock"
 }
 writing() { compgen -G "$(dirname "$1")/.$(basename "$1").*.writing" >/dev/null; }
-inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 
 serial_threads=2  # OpenMP threads of a serial job
 # start MODE OUT [ARGS...]: the sweep in the background, in its own session; JOB = its pid
@@ -127,15 +127,31 @@ wait_exit() {  # wait_exit SECONDS: RC = the job's exit status; fails if it runs
   wait "$JOB" || RC=$?
   all_gone 10
 }
-wait_snapshot() {  # wait_snapshot OUT OLD_INODE: until the job has written a new snapshot
-  local t0
+done_cells() {  # done_cells OUT: the cells the cube marks done (-1: no readable cube)
+  local st d n
+  if read -r st d n < <(state "$1" 2>/dev/null); then echo "$d"; else echo -1; fi
+}
+cube_status() {  # cube_status OUT: its status (none: no readable cube)
+  local st d n
+  if read -r st d n < <(state "$1" 2>/dev/null); then echo "$st"; else echo none; fi
+}
+# wait_until OUT WHAT CONDITION...: polls CONDITION while the job runs, for at most 30 s.
+wait_until() {
+  local out=$1 what=$2 t0
+  shift 2
   t0=$(now)
-  while [[ $(inode "$1") == "$2" ]]; do
-    kill -0 "$JOB" 2>/dev/null || fail "job ended before its first snapshot: $(tail -n 3 "$1.log")"
-    lt "$(since "$t0")" 30 || fail "no snapshot of $1 within 30 s"
-    sleep 0.02
+  until "$@"; do
+    kill -0 "$JOB" 2>/dev/null || fail "job ended before $what: $(tail -n 3 "$out.log")"
+    lt "$(since "$t0")" 30 || fail "no $what of $out within 30 s"
+    sleep 0.05
   done
 }
+more_done() { (($(done_cells "$1") > $2)); }
+is_running() { [[ $(cube_status "$1") == running ]]; }
+# The job holds its working cube (created, converted from a partial one, or reopened).
+wait_running() { wait_until "$1" "working cube" is_running "$1"; }
+# A checkpoint: the cube marks more than BEFORE cells done (every 5 s, written in place).
+wait_checkpoint() { wait_until "$1" "checkpoint" more_done "$1" "$2"; }
 finish() {  # finish MODE OUT [ARGS...]: --resume to completion; fails unless exit 0
   start "$1" "$2" --resume "${@:3}"
   wait_exit 120
@@ -161,22 +177,21 @@ done
 
 # --- a. kill -9 at several moments in a row -----------------------------------------------------
 kill_series() {  # kill_series MODE OUT
-  local mode=$1 name=$2 out=$tmp/$2.h5 i how pids t0 end st d n old
+  local mode=$1 name=$2 out=$tmp/$2.h5 i how pids t0 end st d n before
   for i in 1 2 3 4; do
-    old=$(inode "$out")
+    before=$(done_cells "$out")
     start "$mode" "$name" --resume  # the first has no cube yet: --resume starts afresh
     disown "$JOB"                   # no "Killed" notices from bash
     t0=$(now)
     case $i in
-      2)  # a random moment after the first periodic snapshot (5 s in), so cells are saved
-        wait_snapshot "$out" "$old"   # the run's first snapshot (at its start)
-        wait_snapshot "$out" "$(inode "$out")"  # the first periodic one
+      2)  # a random moment after the first periodic checkpoint (5 s in), so cells are saved
+        wait_checkpoint "$out" "$before"
         pick 0.0 2.0
         sleep "$DELAY"
-        how="at $(printf %.2f "$(since "$t0")") s ($(printf %.2f "$DELAY") s after a snapshot)"
+        how="at $(printf %.2f "$(since "$t0")") s ($(printf %.2f "$DELAY") s after a checkpoint)"
         pids=$(job_pids)
         ;;
-      3)  # while a snapshot is being written: as soon as its temporary exists
+      3)  # while a cube is being built (finished or converted): as soon as its temporary exists
         end=$((SECONDS + 15))
         while [[ $(job_pids | wc -w) -lt $([[ $mode == serial ]] && echo 3 || echo 5) ]]; do
           ((SECONDS < end)) || break
@@ -220,10 +235,9 @@ prev_done=0
 # signal_step MODE SIGNAL TARGET EXPECTED_RC [ARGS...]: --resume of sig.h5, SIGNAL to TARGET
 # (job: the process or mpirun; ranks: every MPI rank) once it computes; checks exit and cube.
 signal_step() {
-  local mode=$1 signal=$2 target=$3 want=$4 old t_sig took st d n line
-  old=$(inode "$sig")
+  local mode=$1 signal=$2 target=$3 want=$4 t_sig took st d n line
   start "$mode" sig --resume "${@:5}"
-  wait_snapshot "$sig" "$old"
+  wait_running "$sig"
   if ((prev_done > 0)); then  # inspect on the running sweep shows its progress
     line=$("$exe" inspect "$sig" | grep "cells done") || fail "inspect of the running sweep"
     [[ $line =~ ^\ +cells\ done\ +$prev_done\ /\ $total\  ]] || fail "inspect (running): '$line'"
@@ -330,11 +344,12 @@ same "$sig"
 
 echo "e. inspect at the very start of a sweep (0 cells done)"
 start serial fresh
-wait_snapshot "$tmp/fresh.h5" none
+wait_running "$tmp/fresh.h5"
 line=$("$exe" inspect "$tmp/fresh.h5" | grep -E "status|cells done" | tr -s ' ' | paste -sd ';')
 kill -TERM "$JOB"
 wait_exit 10
-[[ $line == " status partial; cells done 0 / $total ("* ]] || fail "inspect at the start: '$line'"
+# The first checkpoint comes 5 s in: the working cube just created holds no cell yet.
+[[ $line == " status running; cells done 0 / $total ("* ]] || fail "inspect at the start: '$line'"
 echo "  $line"
 
 echo "check_resume: PASS ($((SECONDS - t_start)) s)"

@@ -227,8 +227,8 @@ nu = 0, 0.5, 0.9
 trials = 3
 methods = ca, cp, infonce
 INI
-# The slow sweep must still run when its first snapshot with finished cells appears (snapshots
-# are at least 5 s apart): size it for about 30 s of 2 cores with this machine and build (ASan
+# The slow sweep must still run when its first checkpoint with finished cells appears
+# (checkpoints are 5 s apart): size it for about 30 s of 2 cores with this machine and build (ASan
 # is ~20x slower than Release), timing a tenth of its cells at 1 and at T trials per cell (the
 # difference cancels the start-up cost). Other load during the calibration (ctest -j, an
 # oversubscribed MPI test) can make the job much faster than planned: then (c) retries with 4x
@@ -363,11 +363,12 @@ requeue_attempt() {
   partial_or_complete() {
     local s
     read -r -a s < <("$py" state.py c.h5)
-    [[ ${s[0]} == complete || (${s[0]} == partial && ${s[1]} -gt 0) ]]
+    # running: the working cube of the job in progress (issue 15), checkpointed in place
+    [[ ${s[0]} == complete || ((${s[0]} == partial || ${s[0]} == running) && ${s[1]} -gt 0) ]]
   }
-  wait_for 240 "a partial cube with some cells done" partial_or_complete
+  wait_for 240 "a cube with some cells done" partial_or_complete
   read -r -a st < <("$py" state.py c.h5)
-  if [[ ${st[0]} == partial ]]; then
+  if [[ ${st[0]} == partial || ${st[0]} == running ]]; then
     say "cube before requeue: ${st[*]}"
     timeout 30 scontrol requeue "$job" || fail "scontrol requeue $job failed"
     pending() { [[ $(job_field "$job" JobState) == PENDING ]]; }

@@ -835,7 +835,7 @@ TEST_F(ConfigTest, IntegerLimitsAreNamed) {
 TEST(Memory, RefusedExactlyAboveTheLimit) {
   MemoryNeed need;
   need.records = 600;
-  need.snapshot = 400;
+  need.done_map = 400;
   EXPECT_NO_THROW(require_memory(need, {1000, "test"}));
   EXPECT_TRUE(ThrowsInputError(
       [&] {
@@ -855,7 +855,14 @@ TEST(Memory, NeedGrowsWithGridThreadsAndTrials) {
       MethodPlan<TwoModalityModel>({}, SectionUse::Off, 0).schema().record_size();
   EXPECT_EQ(slots, 41u);
   EXPECT_EQ(theory.records, 1000.0 * static_cast<double>(slots) * sizeof(double));
-  EXPECT_EQ(theory.snapshot, theory.records);
+  EXPECT_EQ(theory.done_map, 2 * 1000.0 / 8);
+  // Rank 0 holds at most 2^17 records in flight, whatever the grid (issue 15).
+  Config big = c;
+  big.axes = {Axis{"kappa", "", std::vector<double>(10000, 1.0)},
+              Axis{"nu", "", std::vector<double>(10000, 0.5)}};
+  const MemoryNeed streamed = memory_need(big, 0);
+  EXPECT_EQ(streamed.records, 131072.0 * static_cast<double>(slots) * sizeof(double));
+  EXPECT_EQ(streamed.done_map, 2 * 1e8 / 8);
   EXPECT_EQ(theory.workspaces + theory.outcomes, 0.0);
   const MemoryNeed one = memory_need(c, 1), two = memory_need(c, 2);
   EXPECT_GT(one.workspaces, 48.0 * 8 * 10 * 10 - 1);  // ~48 d^2 doubles per thread at d = 10
@@ -863,9 +870,11 @@ TEST(Memory, NeedGrowsWithGridThreadsAndTrials) {
   EXPECT_GT(one.outcomes, 1000.0 * 8 * 10);
 }
 
-// A grid whose records just fit under RLIMIT_AS is accepted, one more cell is refused, before
-// any cell is validated. In a child process: the limit must not touch the test runner.
-TEST(MemoryDeathTest, GridJustOverTheAddressSpaceLimitIsRefused) {
+// Under a 600 MB RLIMIT_AS a grid of 10^8 cells is accepted (rank 0 holds two bits per cell
+// and a bounded buffer of records, issue 15: 68 MB), and the same grid at d = 10^8 (a cell's
+// O(d) closed forms) is refused, before any cell is validated. In a child process: the limit must
+// not touch the test runner.
+TEST(MemoryDeathTest, GridOf1e8CellsFitsAndOneOverTheLimitIsRefused) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "address-space limits (RLIMIT_AS) cannot apply under AddressSanitizer, whose "
                   "shadow memory reserves terabytes; the Release build runs this test";
@@ -878,16 +887,14 @@ TEST(MemoryDeathTest, GridJustOverTheAddressSpaceLimitIsRefused) {
     const MemoryLimit available = memory_available();
     if (available.bytes != limit || available.source.find("RLIMIT_AS") == std::string::npos)
       std::_Exit(11);
-    const auto config = [](double cells) {
-      return "[model]\nd = 4\nk = 1\n[axes]\nkappa = 1\nnu = linspace(0, 1, " +
-             format_number(cells) + ")\n";
+    const auto config = [](const char* d) {
+      return std::string("[model]\nd = ") + d +
+             "\nk = 1\n[axes]\nkappa = linspace(1, 2, 10000)\nnu = linspace(0, 1, 10000)\n";
     };
-    Config probe = config_from_text(config(1), "t");
-    const double cell = memory_need(probe, 0).cell, record = 2.0 * 41 * sizeof(double);
-    const double fits = std::floor((limit - cell) / record);
-    config_from_text(config(fits), "t");  // fits exactly
+    const Config fits = config_from_text(config("4"), "t");
+    if (memory_need(fits, 2).total() > 2e8) std::_Exit(12);  // 10^8 cells: well under the limit
     try {
-      config_from_text(config(fits + 1), "t");
+      config_from_text(config("1e8"), "t");
     } catch (const InputError& e) {
       const std::string msg = e.what();
       if (msg.find("needs about") != std::string::npos &&

@@ -198,19 +198,77 @@ TEST_F(CubeTest, RoundTripValuesFillsAndAttributes) {
   EXPECT_EQ(n.at("theory_only"), std::vector<double>{0});
 }
 
-TEST_F(CubeTest, PartialUntilFinishedAndFinishRewritesStatus) {
+// The working cube (issue 15): status "running" while the writer is open, readable at any
+// moment with every cell not done at its fill (cell 7 is written but not done); finish()
+// makes it final, keeping what was written of cell 7, and a second finish is refused.
+TEST_F(CubeTest, RunningUntilFinishedThenFinal) {
   const std::string path = (dir_ / "cube.h5").string();
+  const std::vector<std::size_t> cells = {7, 3};
+  std::vector<Record> recs = {record_for(7), record_for(3)};
+  at(recs[0], "done") = 0;
   {
     CubeWriter w(path, info_2d(), two(), false);
-    const CubeContents c = read_cube(path);  // readable while the writer is open
-    EXPECT_EQ(c.string_attributes.at("status"), "partial");
+    CubeContents c = read_cube(path);  // readable while the writer is open
+    EXPECT_EQ(c.string_attributes.at("status"), "running");
     EXPECT_TRUE(std::isnan(c.number_attributes.at("wall_seconds").at(0)));
-    w.finish(true, 1.0);
-    w.finish(false, 2.0);  // a shorter status after a longer one
+    EXPECT_EQ(c.variables.at("done"), std::vector<double>(12, 0));
+    w.write_cells(cells, flat(recs));
+    c = read_cube(path);
+    EXPECT_EQ(c.variables.at("done")[3], 1);
+    EXPECT_EQ(c.variables.at("cp_gap_mean")[3], record_for(3)[slot("cp_gap_mean")]);
+    EXPECT_TRUE(std::isnan(c.variables.at("cp_gap_mean")[7]));  // not done: fill
+    EXPECT_EQ(c.variables.at("trials_done")[7], 0);
+    EXPECT_EQ(w.done_cells(), [] {
+      std::vector<bool> d(12, false);
+      d[3] = true;
+      return d;
+    }());
+    w.finish(false, 2.0);
+    EXPECT_THROW(w.finish(true, 1.0), std::logic_error);
   }
   const CubeContents c = read_cube(path);
   EXPECT_EQ(c.string_attributes.at("status"), "partial");
   EXPECT_EQ(c.number_attributes.at("wall_seconds"), std::vector<double>{2.0});
+  EXPECT_EQ(c.variables.at("cp_gap_mean")[7], record_for(7)[slot("cp_gap_mean")]);
+  EXPECT_EQ(c.variables.at("done")[7], 0);
+  EXPECT_TRUE(std::isnan(c.variables.at("cp_gap_mean")[0]));  // never written: fill
+}
+
+// A writer dropped without finish (what a kill -9 leaves) is resumed in place; a final
+// partial cube is converted back to a working one with its done cells. Either way the cells
+// written before and after land where they belong, and never-written cells are fill.
+TEST_F(CubeTest, ResumeInPlaceAndFromAFinalCube) {
+  for (const bool finish_first : {false, true}) {
+    const std::string path = (dir_ / (finish_first ? "final.h5" : "killed.h5")).string();
+    const std::vector<std::size_t> first = {0, 5, 11}, second = {2, 4};
+    auto records = [](const std::vector<std::size_t>& cells) {
+      std::vector<Record> recs;
+      for (std::size_t c : cells) recs.push_back(record_for(c));
+      return flat(recs);
+    };
+    {
+      CubeWriter w(path, info_2d(), two(), false);
+      w.write_cells(first, records(first));
+      if (finish_first) w.finish(false, 1.0);
+    }
+    CubeWriter w = CubeWriter::resume(path, info_2d(), two());
+    const std::vector<bool> done = w.done_cells();
+    for (std::size_t c = 0; c < 12; ++c)
+      EXPECT_EQ(done[c], c == 0 || c == 5 || c == 11) << c << (finish_first ? " final" : "");
+    EXPECT_EQ(read_cube(path).string_attributes.at("status"), "running");
+    w.write_cells(second, records(second));
+    w.finish(false, 3.0);
+    const CubeContents c = read_cube(path);
+    for (std::size_t cell = 0; cell < 12; ++cell) {
+      const bool written = cell == 0 || cell == 5 || cell == 11 || cell == 2 || cell == 4;
+      const double gap = c.variables.at("cp_gap_mean")[cell];
+      if (written)
+        EXPECT_EQ(gap, record_for(cell)[slot("cp_gap_mean")]) << cell;
+      else
+        EXPECT_TRUE(std::isnan(gap)) << cell;
+      EXPECT_EQ(c.variables.at("done")[cell], written ? 1 : 0) << cell;
+    }
+  }
 }
 
 TEST_F(CubeTest, ManyCellsInShuffledBatchesOnThreeAxes) {
@@ -373,7 +431,7 @@ TEST_F(CubeTest, ExistingFileIsKeptWithoutOverwrite) {
   { CubeWriter w(path, other, two(), true); }
   const CubeContents c = read_cube(path);
   EXPECT_EQ(c.number_attributes.at("seed"), std::vector<double>{7});
-  EXPECT_EQ(c.string_attributes.at("status"), "partial");
+  EXPECT_EQ(c.string_attributes.at("status"), "running");
   EXPECT_EQ(c.variables.at("done")[0], 0);  // the old data is gone
 }
 

@@ -3,6 +3,7 @@
 // know HDF5 exists.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -30,39 +31,59 @@ struct RunInfo {
   bool theory_only = false;  // `phasecube theory`: no Monte Carlo variables are computed
 };
 
-// Writes a complete cube of `schema` (every cell's record, row-major cells, each
-// schema.record_size() doubles) to `path` atomically: built in memory, then
-// write_file_atomically (output.hpp). A reader, or a kill -9 at any moment, sees either the
-// previous file or the new one, never a torn one. Throws OutputFault when the disk fails
-// (`path` unchanged).
+// The records of one block of cells (row-major linear indices), record i into
+// out[i * record_size()]. Returns false when none of them has a record (the block is then
+// left unwritten: every value reads as its fill).
+using BlockSource = std::function<bool(std::span<const std::size_t> cells, double* out)>;
+
+// Writes a final cube (chunked, compressed) to `path` atomically, block by block: each block
+// is one chunk of the grid (at most 2^16 cells), so memory does not grow with the grid. It is
+// built in a temporary renamed over `path` (replace_file_atomically, output.hpp): a reader or
+// a kill -9 at any moment sees the previous file or the new one, never a torn one. Throws
+// OutputFault when the disk fails (`path` unchanged). `wall_seconds` is asked once every cell
+// is written.
+void write_cube(const std::string& path, const RunInfo& info, const CubeSchema& schema,
+                const BlockSource& source, bool complete,
+                const std::function<double()>& wall_seconds);
+// write_cube of every cell's record held in memory (row-major, record_size() doubles each).
 void write_cube_snapshot(const std::string& path, const RunInfo& info, const CubeSchema& schema,
                          std::span<const double> records, bool complete, double wall_seconds);
 
-// The cube built in memory; the constructor and every finish() replace the file at `path`
-// atomically with the cube as it stands.
+// The streaming writer of a run. The cube on disk is a working cube while the writer is open:
+// status "running", every variable contiguous and allocated when created (a sparse file;
+// nothing is written at creation), so its HDF5 metadata never changes and cells are written
+// in place with pwrite. A cell's data reaches the file (and is synced) before its `done`
+// byte, so a kill -9 at any moment leaves a cube whose done cells are whole; a reader opening
+// it sees every done cell whole too (read `done` first). finish() converts it to the final
+// layout (compressed, cells never written at their fill).
 class CubeWriter {
  public:
-  // Creates the file with every axis, variable (filled with its fill value) and attribute,
-  // status "partial". Fails if it exists unless `overwrite`. Throws InputError when the
-  // path cannot be created.
+  // Creates the working cube. Fails if `path` exists unless `overwrite`. Throws InputError
+  // when the path cannot be created, OutputFault when the disk fails.
   CubeWriter(const std::string& path, const RunInfo& info, const CubeSchema& schema,
              bool overwrite);
+  // --resume: reopens the working cube at `path` in place, or converts a final cube (status
+  // partial or complete) into a working one holding its done cells. The caller has checked
+  // that the cube is this run's (same config, axes, schema).
+  static CubeWriter resume(const std::string& path, const RunInfo& info, const CubeSchema& schema);
   ~CubeWriter();
   CubeWriter(CubeWriter&&) noexcept;
   CubeWriter& operator=(CubeWriter&&) noexcept;
 
+  // Which cells the cube on disk marks done (`done` = 1), linear row-major.
+  std::vector<bool> done_cells() const;
   // Writes the records of the given cells (linear indices, row-major; record i at
-  // records[i * record_size()]) to every variable.
+  // records[i * record_size()]) in place: every variable, synced, then `done`, synced.
+  // Throws OutputFault when the disk fails: the cube still holds every cell written before.
   void write_cells(std::span<const std::size_t> cells, std::span<const double> records);
-  // Sets status ("complete" or "partial") and wall_seconds, and writes the file.
+  // Converts the cube to the final layout with status "complete" or "partial" and
+  // wall_seconds (a cell never written holds its fill values), atomically.
   void finish(bool complete, double wall_seconds);
 
  private:
-  friend void write_cube_snapshot(const std::string&, const RunInfo&, const CubeSchema&,
-                                  std::span<const double>, bool, double);
+  CubeWriter();
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::string path_;
 };
 
 // Read side, used by inspect, validate, --resume and tests: any kind of cube.
@@ -81,7 +102,11 @@ struct CubeContents {
 // every attribute, shape, type and code the readers rely on is checked (cube_io.hpp), the
 // variables against the schema `resolve` gives for the stored kind (the sweep layer's
 // read_cube(path) passes the method registry's).
-CubeContents read_cube(const std::string& path, SchemaResolver resolve);
+// `Header`: everything but the data variables (for --resume's checks of a big cube). A cube
+// with status "running" is read as it stands: every cell not done at its fill values.
+enum class CubeParts { All, Header };
+CubeContents read_cube(const std::string& path, SchemaResolver resolve,
+                       CubeParts parts = CubeParts::All);
 
 // The first difference between the axes read from a cube and a grid's (names, counts,
 // values), or "" when they agree: a cube's arrays are only meaningful for its config's grid.

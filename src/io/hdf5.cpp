@@ -36,6 +36,10 @@ hssize_t npoints(hid_t space) {
 
 void init() {
   static const bool done = [] {
+    // No library shutdown at exit: a file whose close failed on a full disk stays open in
+    // HDF5, and flushing it again from exit() crashes the library (H5F__close_cb). Every
+    // cube is closed explicitly; a failed one is a temporary that is removed anyway.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -69,30 +73,6 @@ File create_file(const std::string& path, bool truncate) {
   PropList fcpl = creation_plist();
   const unsigned mode = truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL;
   return File(check(H5Fcreate(path.c_str(), mode, fcpl.get(), H5P_DEFAULT), "creating " + path));
-}
-
-File create_memory_file() {
-  PropList fcpl = creation_plist();
-  PropList fapl = make_plist(H5P_FILE_ACCESS);
-  // Backing store off: HDF5 never opens a file; 1 MiB growth steps.
-  check(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, 0), "setting the in-memory driver");
-  // HDF5 first tries to open the name on disk (to compare it with the files it has open),
-  // so it must be a name no open() can reach: a component longer than any file system's
-  // NAME_MAX (255). It must also differ between files open at once.
-  static std::atomic<unsigned long> count{0};
-  std::string name = "phasecube-in-memory-" + std::to_string(++count) + "-";
-  name.resize(300, '_');
-  return File(check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
-                    "creating a cube in memory"));
-}
-
-std::vector<unsigned char> file_image(hid_t file) {
-  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing");
-  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
-  if (size < 0) fail("taking the file image");
-  std::vector<unsigned char> image(static_cast<std::size_t>(size));
-  if (H5Fget_file_image(file, image.data(), image.size()) != size) fail("taking the file image");
-  return image;
 }
 
 File open_file(const std::string& path, bool read_only) {

@@ -67,11 +67,6 @@ using Datatype = Handle<H5Tclose>;
 // attribute creation order, as netCDF-4 does, so tools list things in the order written.
 File create_file(const std::string& path, bool truncate);
 File open_file(const std::string& path, bool read_only);
-// A new file that lives in memory only (core driver, no backing store): HDF5 never touches
-// the disk for it, so a full disk cannot fail HDF5; file_image gives its bytes (flushed) for
-// write_file_atomically (output.hpp).
-File create_memory_file();
-std::vector<unsigned char> file_image(hid_t file);
 
 // Dataspaces: scalar for empty `dims`, simple otherwise.
 Dataspace make_space(std::span<const hsize_t> dims);

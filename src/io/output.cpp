@@ -15,6 +15,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <utility>
 
 #include "phasecube/error.hpp"
@@ -135,10 +136,9 @@ struct Failure {
   throw Failure{std::move(step), err};
 }
 
-// Creates the temporary in `dir_fd` (never a fixed name, never through a link) and writes
-// `bytes` to it, fsynced; `temp` is its name as soon as it exists.
-void write_temp(int dir_fd, const std::string& name, std::span<const unsigned char> bytes,
-                std::string& temp) {
+// Creates the temporary in `dir_fd` (never a fixed name, never through a link), empty;
+// `temp` is its name as soon as it exists.
+void create_temp(int dir_fd, const std::string& name, std::string& temp) {
   int fd = -1;
   for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
     const std::string candidate =
@@ -149,15 +149,14 @@ void write_temp(int dir_fd, const std::string& name, std::span<const unsigned ch
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) fail("creating a temporary beside it");
-  Fd file(fd);
-  for (std::size_t done = 0; done < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("writing the temporary " + temp, n == 0 ? EIO : errno);
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) fail("syncing the temporary " + temp);
-  if (::close(file.release()) != 0) fail("closing the temporary " + temp);
+  if (::close(fd) != 0) fail("closing the temporary " + temp);
+}
+
+// Makes what the builder wrote to `temp` durable.
+void sync_temp(int dir_fd, const std::string& temp) {
+  Fd file(::openat(dir_fd, temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (file.get() < 0) fail("reopening the temporary " + temp);
+  if (::fsync(file.get()) != 0) fail("syncing the temporary " + temp);
 }
 
 // Renames `temp` over `name`: replacing a regular file, or only if nothing is there.
@@ -191,20 +190,35 @@ std::string non_regular_kind(const std::string& path) {
   return "not a regular file";
 }
 
-void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes) {
+void replace_file_atomically(const std::string& path,
+                             const std::function<void(const std::string& temp)>& build) {
   const Split where = split(path);
   const Fd dir(::open(where.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   std::string temp;
+  auto unchanged = [&] {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 ? path + " is unchanged"
+                                           : std::string("nothing written");
+  };
   try {
     if (dir.get() < 0) fail("opening its directory");
-    write_temp(dir.get(), where.name, bytes, temp);
+    create_temp(dir.get(), where.name, temp);
+    try {
+      build((fs::path(where.dir) / temp).string());
+    } catch (const BuildFailure& e) {
+      throw Failure{std::string(e.what()), 0};
+    }
+    sync_temp(dir.get(), temp);
     rename_over(dir.get(), temp, where.name);
   } catch (const Failure& f) {
     if (!temp.empty()) ::unlinkat(dir.get(), temp.c_str(), 0);
-    struct stat st {};
     throw OutputFault(
-        "cannot write " + path + ": " + std::strerror(f.err) + " (" + f.step + "); " +
-        (::lstat(path.c_str(), &st) == 0 ? path + " is unchanged" : "nothing written"));
+        "cannot write " + path + ": " +
+        (f.err != 0 ? std::string(std::strerror(f.err)) + " (" + f.step + ")" : f.step) + "; " +
+        unchanged());
+  } catch (...) {
+    if (!temp.empty()) ::unlinkat(dir.get(), temp.c_str(), 0);
+    throw;
   }
   // The rename is durable only once the directory is; some file systems cannot sync one.
   if (::fsync(dir.get()) != 0 && errno != EINVAL && errno != EROFS)

@@ -1,9 +1,9 @@
 #pragma once
 // The output layer: how a cube reaches the disk, for `run`, `--resume`, `--overwrite` and
 // `theory`, two-modality and binding cubes alike. It knows nothing of HDF5: the cube layer
-// builds each cube in memory and hands the finished bytes to write_file_atomically.
+// builds each new cube in a temporary that replace_file_atomically renames over the output.
 #include <cstddef>
-#include <span>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -38,12 +38,21 @@ class OutputLock {
 // nor absent; empty otherwise. Symbolic links are never followed: "a symbolic link".
 std::string non_regular_kind(const std::string& path);
 
-// Makes `bytes` the contents of `path` so that a reader or a crash sees either the previous
-// file or the new one, never a torn one: a new temporary `.NAME.XXXXXX.writing` in the
-// output's directory (O_EXCL, never through a link), written and fsynced, then renamed over
-// `path` (when `path` does not exist: without replacing anything that appeared meanwhile),
-// then the directory fsynced. On any failure the temporary is removed and OutputFault says
-// what failed and that `path` is unchanged (or that nothing was written).
-void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes);
+// What a builder of replace_file_atomically throws when writing the temporary failed for a
+// reason of the disk (full, I/O error): its message says what, e.g. "No space left on device
+// (writing variable done)". Any other exception passes through unchanged.
+struct BuildFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Replaces `path` with the file `build` writes at the path it is given, so that a reader or
+// a crash sees either the previous file or the new one, never a torn one: a new temporary
+// `.NAME.XXXXXX.writing` in the output's directory (O_EXCL, never through a link), built,
+// fsynced, then renamed over `path` (when `path` does not exist: without replacing anything
+// that appeared meanwhile), then the directory fsynced. On any failure the temporary is
+// removed; a failure of the disk is an OutputFault saying what failed and that `path` is
+// unchanged (or that nothing was written).
+void replace_file_atomically(const std::string& path,
+                             const std::function<void(const std::string& temp)>& build);
 
 }  // namespace phasecube

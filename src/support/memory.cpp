@@ -70,8 +70,8 @@ std::string bytes_text(double bytes) {
 
 void require_memory(const MemoryNeed& need, const MemoryLimit& limit) {
   if (!(need.total() > limit.bytes)) return;
-  std::string parts = "per-cell records " + bytes_text(need.records) + ", snapshot image " +
-                      bytes_text(need.snapshot) + ", one cell " + bytes_text(need.cell);
+  std::string parts = "records in flight " + bytes_text(need.records) + ", done maps " +
+                      bytes_text(need.done_map) + ", one cell " + bytes_text(need.cell);
   if (need.workspaces > 0)
     parts += ", thread workspaces " + bytes_text(need.workspaces) + ", per-trial outcomes " +
              bytes_text(need.outcomes);

@@ -8,12 +8,12 @@ namespace phasecube {
 
 // Peak bytes of a run, by what holds them. An estimate: the large terms, not every byte.
 struct MemoryNeed {
-  double records = 0;     // rank 0's per-cell records of the whole grid
-  double snapshot = 0;    // the snapshot image built from them (about the same size)
+  double records = 0;     // rank 0's records in flight: the write buffer and one block
+  double done_map = 0;    // rank 0's done maps, a bit per cell (the master's and the writer's)
   double cell = 0;        // one cell's closed forms and covariance blocks, O(d)
   double workspaces = 0;  // per-thread trial workspaces, O((M d)^2) each, all threads
   double outcomes = 0;    // one cell's per-trial outcomes, O(trials)
-  double total() const { return records + snapshot + cell + workspaces + outcomes; }
+  double total() const { return records + done_map + cell + workspaces + outcomes; }
 };
 
 // The bytes the process may use: the least of physical memory, RLIMIT_AS, RLIMIT_DATA and

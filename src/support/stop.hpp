@@ -11,6 +11,7 @@ namespace phasecube {
 // "stopped by a signal before any cell was computed; nothing written"
 struct Stopped : std::runtime_error {
   Stopped();
+  explicit Stopped(const char* what) : std::runtime_error(what) {}
 };
 
 // Set once a stop signal arrived; never cleared. Lock-free, so async-signal-safe.

@@ -66,6 +66,16 @@ double diagnose_bytes(double n, double d, double labels) {
 
 namespace {
 MemoryNeed binding_memory_need(const Config& c, int threads);
+
+// Rank 0 holds the records of at most kRecordsInFlight cells (sweep.cpp's write buffer, and
+// one block of the cube being finished), never the grid's.
+constexpr double kRecordsInFlight = 1 << 17;
+double records_in_flight(double cells, double record) {
+  return std::min(cells, kRecordsInFlight) * record * kDouble;
+}
+double done_map_bytes(double cells) {
+  return 2 * cells / 8;
+}
 }  // namespace
 
 MemoryNeed memory_need(const Config& c, int threads) {
@@ -74,8 +84,8 @@ MemoryNeed memory_need(const Config& c, int threads) {
   const double cells = cell_count(c.axes);
   const MethodPlan<TwoModalityModel> plan(c.run.methods,
                                           c.run.diagnose ? SectionUse::On : SectionUse::Off, 0);
-  need.records = cells * static_cast<double>(plan.schema().record_size()) * kDouble;
-  need.snapshot = need.records;
+  need.records = records_in_flight(cells, static_cast<double>(plan.schema().record_size()));
+  need.done_map = done_map_bytes(cells);
   const double d = largest(c.fixed, c.axes, "d", kMaxModelInteger, 2);
   need.cell = cell_bytes(d, 2);
   if (threads > 0) {
@@ -101,8 +111,8 @@ MemoryNeed binding_memory_need(const Config& c, int threads) {
   const double m = largest(c.fixed, c.axes, "modalities", kMaxModalities, 2);
   const MethodPlan<BindingModel> plan(c.run.methods, SectionUse::Off, static_cast<int>(m));
   const double record = static_cast<double>(plan.schema().record_size());
-  need.records = cells * record * kDouble;  // one flat array of every record
-  need.snapshot = cells * record * kDouble;
+  need.records = records_in_flight(cells, record);
+  need.done_map = done_map_bytes(cells);
   const double d = largest(c.fixed, c.axes, "d", kMaxBindingDimension, 2);
   need.cell = cell_bytes(d, m);
   if (threads > 0) {

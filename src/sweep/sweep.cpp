@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <new>
@@ -109,6 +110,58 @@ std::deque<Chunk> plan_chunks(const SweepJob& job, const std::vector<std::size_t
   for (auto& c : chunks) out.push_back(std::move(c.second));
   return out;
 }
+
+// The chunks still to hand out: the planned chunks of plan_chunks when at most kPlannedCells
+// cells are to do (each cell's cost balanced), else chunks cut lazily from the done map in
+// cell order, so a grid of 10^8 cells costs no list of them. A chunk given back by a stopping
+// worker goes first.
+class ChunkQueue {
+ public:
+  ChunkQueue(const SweepJob& job, const std::vector<bool>& done, int ranks) : done_(done) {
+    const auto todo = static_cast<std::size_t>(std::count(done.begin(), done.end(), false));
+    if (todo <= kPlannedCells) {
+      std::vector<std::size_t> cells;
+      cells.reserve(todo);
+      for (std::size_t c = 0; c < done.size(); ++c)
+        if (!done[c]) cells.push_back(c);
+      queue_ = plan_chunks(job, cells, ranks);
+      next_ = done.size();
+      return;
+    }
+    // A chunk's result message stays within kMaxMessageDoubles.
+    const std::size_t most = std::max<std::size_t>(1, kMaxMessageDoubles / (job.record_size() + 1));
+    const std::size_t share = todo / (16 * static_cast<std::size_t>(ranks));
+    lazy_cells_ = job.run().chunk_cells > 0 ? static_cast<std::size_t>(job.run().chunk_cells)
+                                            : std::clamp<std::size_t>(share, 1, most);
+  }
+  bool empty() {
+    skip_done();
+    return queue_.empty() && next_ == done_.size();
+  }
+  Chunk pop() {  // not empty()
+    if (!queue_.empty()) {
+      Chunk c = std::move(queue_.front());
+      queue_.pop_front();
+      return c;
+    }
+    Chunk c;
+    for (skip_done(); next_ < done_.size() && c.size() < lazy_cells_; ++next_)
+      if (!done_[next_]) c.push_back(next_);
+    return c;
+  }
+  void push_front(Chunk c) { queue_.push_front(std::move(c)); }
+
+ private:
+  static constexpr std::size_t kPlannedCells = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxMessageDoubles = std::size_t{1} << 19;
+  // Cells past next_ were never handed out: only --resume marked them done.
+  void skip_done() {
+    while (next_ < done_.size() && done_[next_]) ++next_;
+  }
+  const std::vector<bool>& done_;
+  std::deque<Chunk> queue_;
+  std::size_t next_ = 0, lazy_cells_ = 1;
+};
 
 // Progress of the master: one updating line on a terminal, a line every 5 s otherwise
 // (SLURM logs).
@@ -227,79 +280,80 @@ class ModelJob final : public GridJob {
   Grid grid_;
 };
 
-// The master's state: which cells are done (the job holds their records) and the snapshots
-// of the cube on disk.
+// The master's state: which cells are done (a bit per cell) and what of them has reached the
+// cube on disk (the job buffers finished cells; checkpoint() streams them into the cube).
 class Master {
  public:
   Master(SweepJob& job, const SweepOptions& options, std::ostream& log)
-      : job_(job), options_(options), log_(log), done_(job.cell_count(), false) {
-    job_.init_records();
-  }
+      : job_(job), options_(options), log_(log) {}
 
-  // With --resume and an existing cube: take over its finished cells. Throws InputError when
-  // the cube was made by a different config.
-  void load_previous() {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (!options_.resume || !fs::exists(options_.output, ec)) return;
-    SweepJob::Previous prev = job_.take_previous(options_.output);
-    for (std::size_t c = 0; c < done_.size() && c < prev.done.size(); ++c)
-      if (prev.done[c]) {
-        done_[c] = true;
-        ++done_count_;
-      }
+  // Creates the working cube, or with --resume and an existing cube takes over its finished
+  // cells. Throws InputError when the cube was made by a different config.
+  void open() {
+    SweepJob::Previous prev = job_.open_cube();
+    done_ = std::move(prev.done);
+    done_.resize(job_.cell_count(), false);
+    done_count_ = static_cast<std::size_t>(std::count(done_.begin(), done_.end(), true));
     previous_wall_ = prev.wall_seconds;
     saved_cells_ = done_count_;
-    log_ << "phasecube: resuming " << options_.output << ": " << done_count() << " of "
-         << done_.size() << " cells already done\n";
+    if (prev.resumed)
+      log_ << "phasecube: resuming " << options_.output << ": " << done_count() << " of "
+           << done_.size() << " cells already done\n";
   }
 
-  std::vector<std::size_t> todo() const {
-    std::vector<std::size_t> t;
-    for (std::size_t c = 0; c < done_.size(); ++c)
-      if (!done_[c]) t.push_back(c);
-    return t;
-  }
+  const std::vector<bool>& done() const { return done_; }
   std::size_t done_count() const { return done_count_; }
   bool is_done(std::size_t cell) const { return done_[cell]; }
   bool complete() const { return done_count_ == done_.size(); }
   std::size_t cell_count() const { return done_.size(); }
 
   void store(std::size_t cell, const double* record) {
+    if (done_[cell]) return;  // computed twice (a chunk given back by a stopping worker)
     job_.store(cell, record);
-    if (!done_[cell]) ++done_count_;
+    ++done_count_;
     done_[cell] = true;
   }
 
-  // Writes a snapshot now, or when enough time has passed since the last one: at most every
-  // 5 s, and never more than ~5% of the time (big cubes take a while to write).
+  // Writes the buffered cells into the cube now, or when the buffer is full or 5 s have
+  // passed since the last time: a checkpoint costs what it writes, not the cube.
   void checkpoint(bool force) {
-    if (!force && seconds_since(last_snapshot_) < snapshot_interval_) return;
-    const auto t0 = Clock::now();
-    try {
-      job_.write_snapshot(complete(), previous_wall_ + seconds_since(start_));
-    } catch (const OutputFault& e) {
-      if (!saved_cells_) throw;
-      throw OutputFault(std::string(e.what()) + ": it holds " + std::to_string(*saved_cells_) +
-                        " of " + std::to_string(cell_count()) +
-                        " cells (status partial); rerun with --resume to finish it");
-    }
+    if (!force && job_.buffered() < kBufferedCells &&
+        seconds_since(last_checkpoint_) < kCheckpointSeconds)
+      return;
+    guarded("", [&] { job_.checkpoint(); });
     saved_cells_ = done_count_;
-    const double took = seconds_since(t0);
-    snapshot_interval_ = std::max(5.0, 20.0 * took);
-    last_snapshot_ = Clock::now();
+    last_checkpoint_ = Clock::now();
+  }
+  // The last checkpoint, then the cube in its final layout.
+  void finish() {
+    checkpoint(true);
+    guarded(" (status running)",
+            [&] { job_.finish(complete(), previous_wall_ + seconds_since(start_)); });
   }
 
  private:
+  static constexpr std::size_t kBufferedCells = std::size_t{1} << 15;
+  static constexpr double kCheckpointSeconds = 5.0;
+  // Runs a write; a disk failure says what the cube on disk holds and how to go on.
+  template <class F>
+  void guarded(const char* status, F write) {
+    try {
+      write();
+    } catch (const OutputFault& e) {
+      throw OutputFault(std::string(e.what()) + ": " + options_.output + " holds " +
+                        std::to_string(saved_cells_) + " of " + std::to_string(cell_count()) +
+                        " cells" + status + "; rerun with --resume to finish it");
+    }
+  }
+
   SweepJob& job_;
   const SweepOptions& options_;
   std::ostream& log_;
   std::vector<bool> done_;
   std::size_t done_count_ = 0;
   double previous_wall_ = 0;
-  std::optional<std::size_t> saved_cells_;  // done cells in the cube on disk, once known
-  double snapshot_interval_ = 5.0;
-  Clock::time_point start_ = Clock::now(), last_snapshot_ = Clock::now();
+  std::size_t saved_cells_ = 0;  // done cells in the cube on disk
+  Clock::time_point start_ = Clock::now(), last_checkpoint_ = Clock::now();
 };
 
 // Result messages: [cell, record...] per cell, flattened as doubles. A cell index is exact
@@ -348,8 +402,8 @@ void release_workers(int ranks) {
 Master start_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
   try {
     Master master(job, options, log);
-    master.load_previous();
-    throw_if_stopped();
+    // A stop signal from here on is a stop of the run: the cube exists (exit 3, partial).
+    master.open();
     return master;
   } catch (const InputError&) {
     release_workers(ranks);
@@ -364,7 +418,7 @@ Master start_master(SweepJob& job, const SweepOptions& options, int ranks, std::
 // Each worker holds up to two chunks, so it never waits for a master busy with a cell.
 class WorkerPool {
  public:
-  WorkerPool(const SweepJob& job, Master& master, std::deque<Chunk>& queue, int ranks)
+  WorkerPool(const SweepJob& job, Master& master, ChunkQueue& queue, int ranks)
       : job_(job), master_(master), queue_(queue) {
     for (int w = 1; w < ranks; ++w) workers_[w];
   }
@@ -374,8 +428,7 @@ class WorkerPool {
     Worker& wk = workers_[w];
     if (wk.finished) return;  // it sent its Final (e.g. its own stop signal): gone
     while (wk.outstanding.size() < kPrefetch && !queue_.empty() && !g_stop.load()) {
-      Chunk c = std::move(queue_.front());
-      queue_.pop_front();
+      Chunk c = queue_.pop();
       sends_.post(std::vector<std::uint64_t>(c.begin(), c.end()), w, mpi::Tag::Work);
       wk.outstanding.push_back(std::move(c));
     }
@@ -453,14 +506,14 @@ class WorkerPool {
   };
   const SweepJob& job_;
   Master& master_;
-  std::deque<Chunk>& queue_;
+  ChunkQueue& queue_;
   std::map<int, Worker> workers_;
   mpi::SendQueue sends_;  // declared after `workers_`: destroyed (all sends done) first
 };
 
 // The master's loop: between the workers' messages it computes cells of its own from the
 // queue; when it has none left it waits for the workers. Returns false after a stop signal.
-bool serve_and_compute(SweepJob& job, Master& master, std::deque<Chunk>& queue, WorkerPool& pool,
+bool serve_and_compute(SweepJob& job, Master& master, ChunkQueue& queue, WorkerPool& pool,
                        Progress& progress) {
   Chunk own;
   std::size_t own_pos = 0;
@@ -471,8 +524,7 @@ bool serve_and_compute(SweepJob& job, Master& master, std::deque<Chunk>& queue, 
     master.checkpoint(false);
     if (g_stop.load()) return false;
     if (own_pos == own.size() && !queue.empty()) {
-      own = std::move(queue.front());
-      queue.pop_front();
+      own = queue.pop();
       own_pos = 0;
     }
     if (own_pos < own.size()) {
@@ -490,10 +542,9 @@ bool serve_and_compute(SweepJob& job, Master& master, std::deque<Chunk>& queue, 
 }
 
 int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostream& log) {
-  Master master = start_master(job, options, ranks, log);
-  std::deque<Chunk> queue = plan_chunks(job, master.todo(), ranks);
+  Master master = start_master(job, options, ranks, log);  // the cube exists from the start
+  ChunkQueue queue(job, master.done(), ranks);
   Progress progress(log, master.cell_count(), master.done_count(), job.run().trials);
-  master.checkpoint(true);  // the cube exists (with its closed forms) from the start
   WorkerPool pool(job, master, queue, ranks);
   pool.send_work();
   const bool interrupted = !serve_and_compute(job, master, queue, pool, progress);
@@ -503,7 +554,7 @@ int run_master(SweepJob& job, const SweepOptions& options, int ranks, std::ostre
     master.checkpoint(true);
     pool.stop_all(kStopGraceSeconds);
   }
-  master.checkpoint(true);
+  master.finish();
   progress.update(master.done_count(), true);
   if (!interrupted && master.complete()) {
     log << "phasecube: wrote " << options.output << " (" << master.cell_count() << " cells)\n";
@@ -570,66 +621,92 @@ RunInfo make_run_info(const std::vector<Axis>& axes, const ParamValues& fixed,
   return info;
 }
 
-void GridJob::init_records() {
-  const std::size_t size = record_size();
-  records_.resize(cell_count() * size);
-  for (std::size_t c = 0; c < cell_count(); ++c) {
-    throw_if_stopped();
-    theory_record(c, records_.data() + c * size);
-  }
-}
-
-void GridJob::store(std::size_t cell, const double* record) {
-  std::copy(record, record + record_size(), records_.begin() + cell * record_size());
-}
-
-SweepJob::Previous GridJob::take_previous(const std::string& path) {
-  const CubeContents old = read_cube(path);
+double GridJob::check_resumable(const std::string& path) const {
+  // Every value of a cube up to this size is checked too; a bigger one by its header (its
+  // cells were checked as they were computed).
+  constexpr std::uintmax_t kFullCheckBytes = std::uintmax_t{1} << 28;
+  std::error_code ec;
+  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+  const CubeContents old =
+      read_cube(path, !ec && bytes <= kFullCheckBytes ? CubeParts::All : CubeParts::Header);
   auto kind = [](std::string_view k) {
     return k.empty() ? std::string("two-modality") : std::string(k);
   };
   if (old.kind != schema_.kind())
     throw InputError("--resume: " + path + " is a " + kind(old.kind) +
                      " cube, the config makes a " + kind(schema_.kind()) + " cube");
-  Previous prev;
-  prev.wall_seconds = resumable_wall_seconds(old.number_attributes, path);
+  const double wall = resumable_wall_seconds(old.number_attributes, path);
   const std::string diff =
       results_mismatch(stored_config_text(old.string_attributes, path), path + " (stored config)");
   if (!diff.empty() || old.modalities != schema_.modalities())
     throw InputError("--resume: the config differs from the one stored in " + path + ": " +
                      (diff.empty() ? "the modality dimension differs" : diff));
   check_resumed_grid(old.axes, old.number_attributes, info_.axes, run_.trials, path);
-  const auto& done = old.variables.at("done");
-  const std::size_t size = record_size();
-  prev.done.assign(cell_count(), false);
-  for (std::size_t c = 0; c < cell_count(); ++c) {
-    if (done[c] != 1) continue;
-    for (const CubeVariable& v : schema_.variables())  // diagnose variables only if stored
-      if (auto it = old.variables.find(std::string(v.spec.name)); it != old.variables.end())
-        std::copy_n(it->second.begin() + c * v.width, v.width,
-                    records_.begin() + c * size + v.offset);
-    prev.done[c] = true;
+  return wall;
+}
+
+SweepJob::Previous GridJob::open_cube() {
+  Previous prev;
+  std::error_code ec;
+  if (options_.resume && std::filesystem::exists(options_.output, ec)) {
+    prev.wall_seconds = check_resumable(options_.output);
+    writer_.emplace(CubeWriter::resume(options_.output, info_, schema_));
+    prev.done = writer_->done_cells();
+    prev.resumed = true;
+    return prev;
   }
+  // The command line refused an existing output without --overwrite or --resume.
+  writer_.emplace(options_.output, info_, schema_, true);
+  prev.done.assign(cell_count(), false);
   return prev;
 }
 
-void GridJob::write_snapshot(bool complete, double wall_seconds) {
-  write_cube_snapshot(options_.output, info_, schema_, records_, complete, wall_seconds);
+void GridJob::store(std::size_t cell, const double* record) {
+  buffer_cells_.push_back(cell);
+  buffer_records_.insert(buffer_records_.end(), record, record + record_size());
 }
 
-void GridJob::write_theory(double wall_seconds) {
+void GridJob::checkpoint() {
+  if (buffer_cells_.empty()) return;
+  writer_->write_cells(buffer_cells_, buffer_records_);
+  buffer_cells_.clear();
+  buffer_records_.clear();
+}
+
+void GridJob::finish(bool complete, double wall_seconds) {
+  checkpoint();
+  writer_->finish(complete, wall_seconds);
+  writer_.reset();
+}
+
+void GridJob::write_theory(double seconds_before) {
+  const auto t0 = Clock::now();
   const std::size_t done = schema_.find("done")->offset, size = record_size();
-  for (std::size_t c = 0; c < cell_count(); ++c)
-    records_[c * size + done] = 1;  // the cell holds everything a theory cube computes
-  throw_if_stopped();
-  write_snapshot(true, wall_seconds);
+  auto block = [&](std::span<const std::size_t> cells, double* out) {
+    std::exception_ptr error;
+    const auto n = static_cast<std::ptrdiff_t>(cells.size());
+#pragma omp parallel for schedule(dynamic, 64)
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      try {
+        theory_record(cells[static_cast<std::size_t>(i)], out + static_cast<std::size_t>(i) * size);
+        out[static_cast<std::size_t>(i) * size + done] = 1;  // all a theory cube computes
+      } catch (...) {
+#pragma omp critical(theory_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    if (g_stop.load())  // the cube is built in a temporary: nothing reaches the output
+      throw Stopped("stopped by a signal before the theory cube was complete; nothing written");
+    return true;
+  };
+  write_cube(options_.output, info_, schema_, block, true,
+             [&] { return seconds_before + seconds_since(t0); });
 }
 
 void run_theory_job(GridJob& job, const SweepOptions& options, std::ostream& log,
                     const char* cells_kind) {
-  const auto t0 = Clock::now();
-  job.init_records();
-  job.write_theory(seconds_since(t0));
+  job.write_theory(0);
   log << "phasecube: wrote " << options.output << " (" << job.cell_count() << cells_kind
       << " cells, closed forms only)\n";
 }

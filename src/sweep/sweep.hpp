@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,8 +39,9 @@ void run_theory(const Config& config, const SweepOptions& options, std::ostream&
 
 // What the master/worker driver distributes: a grid of cells, each computed into a record of
 // record_size() doubles. Every rank holds a job; only rank 0 calls the master-side members
-// (init_records, store, take_previous, write_snapshot). GridJob (below) implements those for
-// both models; ModelJob<Model> (sweep.cpp) adds a model's cells.
+// (open_cube, store, checkpoint, finish), which stream finished cells into the one cube
+// writer. GridJob (below) implements those for both models; ModelJob<Model> (sweep.cpp)
+// adds a model's cells.
 class SweepJob {
  public:
   virtual ~SweepJob() = default;
@@ -51,18 +53,21 @@ class SweepJob {
   // The record of `cell` into out[0, record_size()); false when `cancel` abandoned it.
   virtual bool simulate(std::size_t cell, const std::atomic<bool>& cancel, double* out) const = 0;
 
-  // Master side. Every cell's closed forms (its record until store()).
-  virtual void init_records() = 0;
-  virtual void store(std::size_t cell, const double* record) = 0;
-  // --resume: reads the cube at `path`, throws InputError when it cannot be resumed (made by a
-  // different config, theory-only), stores its finished cells and returns which they are.
+  // Master side. Creates the working cube at options.output, or with --resume and an existing
+  // cube takes it over (InputError when it cannot be resumed: a different config,
+  // theory-only); returns which cells it holds done.
   struct Previous {
     std::vector<bool> done;
+    bool resumed = false;
     double wall_seconds = 0;  // of the runs that made it
   };
-  virtual Previous take_previous(const std::string& path) = 0;
-  // Writes every record to options.output atomically, status complete or partial.
-  virtual void write_snapshot(bool complete, double wall_seconds) = 0;
+  virtual Previous open_cube() = 0;
+  // Buffers a finished cell's record; checkpoint() writes the buffer into the cube (durable).
+  virtual void store(std::size_t cell, const double* record) = 0;
+  virtual std::size_t buffered() const = 0;
+  virtual void checkpoint() = 0;
+  // Writes the buffer, then converts the cube to its final layout, status complete or partial.
+  virtual void finish(bool complete, double wall_seconds) = 0;
   // What the run needs on `threads` threads (memory.hpp): checked before anything is written.
   virtual MemoryNeed memory_need(int threads) const = 0;
 };
@@ -82,12 +87,14 @@ class GridJob : public SweepJob {
       : schema_(std::move(schema)), info_(std::move(info)), run_(run), options_(options) {}
   std::size_t record_size() const override { return schema_.record_size(); }
   const RunSettings& run() const override { return run_; }
-  void init_records() override;
+  Previous open_cube() override;
   void store(std::size_t cell, const double* record) override;
-  Previous take_previous(const std::string& path) override;
-  void write_snapshot(bool complete, double wall_seconds) override;
-  // `phasecube theory`: every cell's closed forms, each cell done, written once.
-  void write_theory(double wall_seconds);
+  std::size_t buffered() const override { return buffer_cells_.size(); }
+  void checkpoint() override;
+  void finish(bool complete, double wall_seconds) override;
+  // `phasecube theory`: every cell's closed forms, each cell done, written once, block by
+  // block (OpenMP-parallel within a block).
+  void write_theory(double seconds_before);
 
  protected:
   // The closed forms of `cell` into out[0, record_size()), every other slot at its fill.
@@ -99,11 +106,16 @@ class GridJob : public SweepJob {
   const CubeSchema& schema() const { return schema_; }
 
  private:
+  // --resume: the checks that the cube at `path` is this run's (InputError when not).
+  double check_resumable(const std::string& path) const;
+
   CubeSchema schema_;
   RunInfo info_;
   const RunSettings& run_;
   const SweepOptions& options_;
-  std::vector<double> records_;  // cell c at records_[c * record_size()]
+  std::optional<CubeWriter> writer_;
+  std::vector<std::size_t> buffer_cells_;  // finished cells not yet in the cube
+  std::vector<double> buffer_records_;     // their records, record_size() each
 };
 
 // The theory driver of any job: closed forms of every cell into options.output.

@@ -232,8 +232,8 @@ CubeSchema stored_schema(const StoredKind& stored) {
                     std::string(kBindingSchema) + ", or none for two modalities)");
 }
 
-CubeContents read_cube(const std::string& path) {
-  return read_cube(path, stored_schema);
+CubeContents read_cube(const std::string& path, CubeParts parts) {
+  return read_cube(path, stored_schema, parts);
 }
 
 template std::string methods_text<TwoModalityModel>(const std::vector<std::string>&);

@@ -73,6 +73,6 @@ std::string join_methods(const std::vector<std::string>& names);
 // (none stored: the default_on estimators), Section variables optional.
 CubeSchema stored_schema(const StoredKind& stored);
 // io's one reader with the registry's schemas: what inspect, validate and --resume read.
-CubeContents read_cube(const std::string& path);
+CubeContents read_cube(const std::string& path, CubeParts parts = CubeParts::All);
 
 }  // namespace phasecube
