@@ -211,8 +211,9 @@ echo "  two fresh runs at once: exit ${rcs[*]}: $(cat "$TMP/twin1.err" "$TMP/twi
 
 # --- 17. a stop signal at the start of a big grid ------------------------------------------------
 # Validation takes milliseconds (per axis, issue 15) and `run` starts computing at once: a
-# signal 0.3 s in stops a run with a resumable partial cube, and a theory cube, built in a
-# temporary, with nothing written.
+# signal 0.3 s in stops a run with a resumable partial cube (or, on a slow start still
+# validating, with nothing written), and a theory cube, built in a temporary, with nothing
+# written.
 echo "17. stop signals at the start of a big grid (9 x 10^6 cells)"
 cat >big.ini <<'EOF'
 [model]
@@ -256,18 +257,20 @@ for sub_sig in run:TERM run:INT run:USR1 theory:TERM; do
   kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "$sub, SIG$sig: still running 20 s later"; }
   rc=0
   wait "$pid" 2>/dev/null || rc=$?
-  ERR=$(tail -n 3 "$TMP/err")
   ERR=$(tail -n 1 "$TMP/err")
   ((rc == 3)) || fail "$sub, SIG$sig at the start: exit $rc, expected 3: $ERR"
-  if [[ $sub == theory ]]; then
-    [[ $ERR == "phasecube: stopped by a signal before the theory cube was complete; nothing written" ]] ||
-      fail "$sub, SIG$sig: stderr: $ERR"
-    [[ ! -e big.h5 ]] || fail "$sub, SIG$sig at the start wrote big.h5"
-  else
+  # A slow start (ASan, a loaded machine) can still be validating: then nothing is written.
+  if [[ $ERR == "phasecube: stopped by a signal before any cell was computed; nothing written" ||
+    ($sub == theory &&
+    $ERR == "phasecube: stopped by a signal before the theory cube was complete; nothing written") ]]; then
+    [[ ! -e big.h5 ]] || fail "$sub, SIG$sig: '$ERR', but big.h5 exists"
+  elif [[ $sub == run ]]; then
     [[ $ERR =~ ^phasecube:\ stopped\;\ big.h5\ holds\ [0-9]+\ of\ 9000000\ cells\ \(status\ partial\) ]] ||
       fail "$sub, SIG$sig: stderr: $ERR"
     read -r st d n < <(state big.h5) || fail "$sub, SIG$sig: big.h5 is not a readable cube"
     [[ $st == partial ]] && ((d < n)) || fail "$sub, SIG$sig: big.h5 is $st with $d of $n cells"
+  else
+    fail "$sub, SIG$sig: stderr: $ERR"
   fi
   no_leftovers "$TMP/big.h5" "$sub, SIG$sig"
   echo "  $sub, SIG$sig: exit $rc: $ERR"

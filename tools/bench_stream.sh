@@ -32,7 +32,8 @@ measure() {
       start=$(echo "$(now) - $t0" | bc)
     fi
     if [[ $stop != - ]] && (($(echo "$(now) - $t0 > $stop" | bc))); then
-      pkill -TERM -f -- "--output $(basename "${out%%\**}")" || true
+      # phasecube itself, not /usr/bin/time (whose command line holds the same words)
+      pkill -TERM -f -- "^$exe .*--output $(basename "${out%%\**}")" || true
       stop=-
     fi
     sleep 0.05

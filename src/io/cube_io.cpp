@@ -184,8 +184,7 @@ double Attributes::integer(const std::string& name, double lo, double hi) const 
 
 double check_common_attributes(const Attributes& a) {
   for (const char* name : {"axes", "status", "config"}) a.text(name);
-  if (const std::string& s = a.text("status");
-      s != "complete" && s != "partial" && s != "running")
+  if (const std::string& s = a.text("status"); s != "complete" && s != "partial" && s != "running")
     throw Malformed("attribute 'status' = '" + s + "' is not complete, partial or running");
   a.integer("seed", 0, 0x1p64);
   a.integer("theory_only", 0, 1);
