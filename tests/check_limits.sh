@@ -37,6 +37,43 @@ cases=$((cases + 1))
 )
 rc=$?
 [[ $rc -eq 0 && -s o.h5 ]] || fail "1e6 cells under ulimit -v: exit $rc: $(cat "$TMP/io/err")"
+# inspect reads it block by block under the same limit and prints what it prints without
+# one; validate, which holds whole variables (0.4 GB here), refuses it in one line.
+cases=$((cases + 1))
+"$EXE" inspect o.h5 >"$TMP/io/free" 2>&1 || fail "inspect of the 1e6-cell cube: $(cat "$TMP/io/free")"
+(
+  ulimit -v 300000
+  "$EXE" inspect o.h5 >"$TMP/io/out" 2>"$TMP/io/err"
+)
+rc=$?
+[[ $rc -eq 0 ]] && cmp -s "$TMP/io/out" "$TMP/io/free" &&
+  grep -q "theory regimes (1000000 of 1000000 cells computed)" "$TMP/io/out" ||
+  fail "inspect of 1e6 cells under ulimit -v: exit $rc: $(cat "$TMP/io/err")"
+cases=$((cases + 1))
+(
+  ulimit -v 300000
+  "$EXE" validate o.h5 >"$TMP/io/out" 2>"$TMP/io/err"
+)
+rc=$?
+[[ $rc -eq 2 && $(wc -l <"$TMP/io/err") -eq 1 ]] && grep -qF "this process may use" "$TMP/io/err" ||
+  fail "validate of 1e6 cells under ulimit -v: exit $rc: $(cat "$TMP/io/err")"
+rm -f o.h5
+# A stopped 2e6-cell run resumes under a 450 MB limit (a run's own address space is ~330 MB
+# with 2 threads): --resume checks its values block by block (before, it read the whole
+# cube, 0.8 GB, and refused).
+cases=$((cases + 1))
+printf '[model]\nd = 2\nk = 1\nn = 4\n[axes]\nkappa = linspace(0, 1, 2000)\n' >trivial.ini
+printf 'nu = linspace(0, 0.9, 1000)\n[run]\ntrials = 1\n' >>trivial.ini
+(
+  ulimit -v 450000
+  timeout --preserve-status -s TERM 2 "$EXE" run --config trivial.ini --output o.h5 2>/dev/null
+  echo "first $?"
+  timeout --preserve-status -s TERM 3 "$EXE" run --config trivial.ini --output o.h5 --resume
+  echo "second $?"
+) >"$TMP/io/out" 2>"$TMP/io/err"
+grep -q "^first 3$" "$TMP/io/out" && grep -q "^second 3$" "$TMP/io/out" &&
+  grep -q "resuming o.h5: [1-9][0-9]* of 2000000 cells already done" "$TMP/io/err" ||
+  fail "resume of 2e6 cells under ulimit -v: $(cat "$TMP/io/out" "$TMP/io/err" | tail -3)"
 rm -f o.h5
 # ... and a cell over it (d = 1e8: O(d) closed forms) is refused up front.
 cases=$((cases + 1))

@@ -254,11 +254,17 @@ if ((w1 - w0 < 1000)); then
 fi
 dt=$((w1 - w0 > 50 ? w1 - w0 : 50))
 rate=$((120 * (ct - 1) * 1000 / dt)) # trials per second on 2 threads
+# On a loaded machine the 1-trial run can take longer than the long one (CI saw 1612 ms against
+# 1336 ms), which makes dt meaningless. All of w1 spent on trials bounds the rate from below, so
+# the sweep is capped at 60 s of that slowest plausible rate: it can end too early (then the retry
+# below takes 4x the trials), never run for many minutes past the waits.
+floor=$((120 * ct * 1000 / (w1 > 1 ? w1 : 1)))
 trials=$((30 * rate / 1200))
+((trials <= 60 * floor / 1200)) || trials=$((60 * floor / 1200))
 ((trials >= 40)) || trials=40
 ((trials <= 50000)) || trials=50000
 trials=${PHASECUBE_SLURM_TRIALS:-$trials} # to exercise the retry below
-say "slow sweep: 1200 cells x $trials trials (calibration: $rate trials/s; 120 cells took ${w0} ms at 1 trial, ${w1} ms at $ct)"
+say "slow sweep: 1200 cells x $trials trials (calibration: $rate trials/s, at least $floor; 120 cells took ${w0} ms at 1 trial, ${w1} ms at $ct)"
 
 # Same data variables bit for bit (axes excluded), status complete, and the expected run layout.
 cat >compare.py <<'PY'

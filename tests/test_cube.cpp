@@ -304,6 +304,54 @@ TEST_F(CubeTest, ManyCellsInShuffledBatchesOnThreeAxes) {
   EXPECT_EQ(c.axes[2].values, n_values);
 }
 
+// read_cube_blocks (what inspect reads, memory one block) gives every cell exactly once, in
+// blocks of at most one chunk, with the values read_cube gives; a running cube's undone cells
+// read as fill, as read_cube's do.
+TEST_F(CubeTest, ReadCubeBlocksGivesEveryCellOnceAsReadCube) {
+  RunInfo info = info_2d();
+  info.axes = {{"kappa", "", std::vector<double>(300, 1.0)},
+               {"nu", "", std::vector<double>(301, 0.5)}};
+  const std::string path = (dir_ / "blocks.h5").string();
+  std::vector<std::size_t> cells(300 * 301);
+  std::iota(cells.begin(), cells.end(), 0);
+  std::shuffle(cells.begin(), cells.end(), std::mt19937(3));
+  cells.resize(60000);  // a third never written
+  CubeWriter w(path, info, two(), false);
+  std::vector<Record> recs;
+  for (std::size_t c : cells) recs.push_back(record_for(c));
+  w.write_cells(cells, flat(recs));
+  for (const bool running : {true, false}) {
+    if (!running) w.finish(false, 1.0);
+    const CubeContents whole = read_cube(path);
+    EXPECT_EQ(whole.string_attributes.at("status"), running ? "running" : "partial");
+    std::vector<int> seen(300 * 301, 0);
+    std::size_t blocks = 0, done = 0;
+    read_cube_blocks(path, stored_schema, [&](const CubeContents& header, const CubeBlock& b) {
+      EXPECT_EQ(header.axes.size(), 2u);
+      EXPECT_LE(b.cells.size(), std::size_t{1} << 16);
+      ++blocks;
+      for (const auto& [name, values] : b.variables) {
+        const std::vector<double>& all = whole.variables.at(name);
+        ASSERT_EQ(values.size(), b.cells.size()) << name;
+        for (std::size_t i = 0; i < b.cells.size(); ++i) {
+          const double want = all[b.cells[i]];
+          ASSERT_TRUE(values[i] == want || (std::isnan(values[i]) && std::isnan(want)))
+              << name << " cell " << b.cells[i];
+        }
+      }
+      for (std::size_t i = 0; i < b.cells.size(); ++i) {
+        ++seen[b.cells[i]];
+        done += b.variables.at("done")[i] == 1;
+      }
+    });
+    EXPECT_GT(blocks, 1u);
+    EXPECT_TRUE(std::ranges::all_of(seen, [](int n) { return n == 1; }));
+    EXPECT_EQ(done, 60000u);
+    EXPECT_EQ(whole.variables.at("cp_gap_mean")[cells[0]],
+              record_for(cells[0])[slot("cp_gap_mean")]);
+  }
+}
+
 TEST_F(CubeTest, NcdumpSeesNamedDimensions) {
   if (!have_command("ncdump")) GTEST_SKIP() << "ncdump not installed";
   const std::string path = write_2d();

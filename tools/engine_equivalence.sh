@@ -5,21 +5,24 @@
 # --allow-new (new variables and attributes allowed, nothing changed or dropped).
 #
 #   tools/engine_equivalence.sh REF_EXE NEW_EXE [--trials T] [--only NAME] [--keep DIR]
+#                               [--set --section.key=value ...]
 #
 # --trials T caps the trials of every run (the grid stays the sweep's own); default: the
-# sweep's own trials. Prints one table row per sweep and exits 1 if any cube differs.
+# sweep's own trials. --set passes one config override to every run and theory of both
+# executables (e.g. --set --model.infonce_max_steps=40 to make the InfoNCE sweeps affordable). Prints one table row per sweep and exits 1 if any cube differs.
 # Build the reference from any commit with e.g.
 #   git worktree add /tmp/ref 01b3590 && tools/build.sh /tmp/ref/build -DPHASECUBE_BENCH=OFF
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ref=$(realpath "$1") new=$(realpath "$2")
 shift 2
-trials="" only="" keep=""
+trials="" only="" keep="" sets=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --trials) trials=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    --set) sets+=("$2"); shift 2 ;;
     *) echo "engine_equivalence: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -35,14 +38,14 @@ printf '| sweep | cells | run: serial | run: mpirun -np 3 | theory |\n|---|---|-
 for ini in "$ROOT"/sweeps/*.ini; do
   name=$(basename "$ini" .ini)
   [[ -z $only || $name == "$only" ]] || continue
-  extra=()
+  extra=("${sets[@]}")
   [[ -n $trials ]] && extra+=("--run.trials=$trials")
   row=()
   # A sweep REF refuses as input (exit 2: e.g. a key added after it) has nothing to compare;
   # NEW must still run it.
-  "$ref" theory --config "$ini" --output "$tmp/$name.probe.h5" --overwrite 2>/dev/null
+  "$ref" theory --config "$ini" --output "$tmp/$name.probe.h5" --overwrite "${sets[@]}" 2>/dev/null
   if [[ $? -eq 2 ]]; then
-    if "$new" theory --config "$ini" --output "$tmp/$name.tnew.h5" --overwrite 2>/dev/null; then
+    if "$new" theory --config "$ini" --output "$tmp/$name.tnew.h5" --overwrite "${sets[@]}" 2>/dev/null; then
       echo "| $name | - | new: REF refuses the config | | |"
     else
       echo "| $name | - | a run failed | | |"
@@ -54,8 +57,8 @@ for ini in "$ROOT"/sweeps/*.ini; do
     "$new" run --config "$ini" --output "$tmp/$name.new.h5" --overwrite "${extra[@]}" 2>/dev/null &&
     OMP_NUM_THREADS=1 mpirun -np 3 "$new" run --config "$ini" --output "$tmp/$name.mpi.h5" \
       --overwrite "${extra[@]}" 2>/dev/null &&
-    "$ref" theory --config "$ini" --output "$tmp/$name.tref.h5" --overwrite 2>/dev/null &&
-    "$new" theory --config "$ini" --output "$tmp/$name.tnew.h5" --overwrite 2>/dev/null
+    "$ref" theory --config "$ini" --output "$tmp/$name.tref.h5" --overwrite "${sets[@]}" 2>/dev/null &&
+    "$new" theory --config "$ini" --output "$tmp/$name.tnew.h5" --overwrite "${sets[@]}" 2>/dev/null
   if [[ $? -ne 0 ]]; then
     echo "| $name | - | a run failed | | |"
     bad=1

@@ -10,6 +10,7 @@
 #include "io/cube.hpp"
 #include "phasecube/theory.hpp"
 #include "support/text.hpp"
+#include "sweep/config_text.hpp"
 #include "sweep/methods/registry.hpp"
 
 namespace phasecube {
@@ -79,14 +80,10 @@ void print_fixed(const CubeContents& c, std::ostream& out) {
 }
 
 // A theory cube: how its cells divide into the four closed-form regimes.
-void print_theory_regimes(const std::vector<double>& theory, std::size_t cells, std::ostream& out) {
-  std::array<std::size_t, 4> counts{};
+void print_theory_regimes(const std::array<std::size_t, 4>& counts, std::size_t cells,
+                          std::ostream& out) {
   std::size_t computed = 0;
-  for (double t : theory)
-    if (const int r = regime_code(t); r >= 0) {
-      ++counts[static_cast<std::size_t>(r)];
-      ++computed;
-    }
+  for (std::size_t n : counts) computed += n;
   out << "\ntheory regimes (" << computed << " of " << cells << " cells computed)\n";
   for (std::size_t r = 0; r < 4; ++r)
     out << "  " << std::left << std::setw(10) << regime_label(r) << std::right << std::setw(8)
@@ -100,21 +97,82 @@ struct RegimeTable {
   std::size_t unknown = 0;
 };
 
-RegimeTable regime_table(const CubeContents& c) {
-  const auto& done = c.variables.at("done");
-  const auto& theory = c.variables.at("theory_regime");
-  const auto& empirical = c.variables.at("empirical_regime");
+// Per subspace method in the cube (any `<m>_recovery_rate`: ca, cp, cp_rev, pls, infonce,
+// ...), over done cells: the recovery rates, projector distances (when stored) and, where the
+// method has a closed form (`theory_delta_<m>`), how often Delta > 1 agrees with rate >= 0.5.
+struct MethodTally {
+  std::string method;
+  bool projector = false, closed_form = false;
+  double cells = 0, rate_sum = 0, proj_sum = 0, agree = 0;
+};
+
+// Everything the summary prints of a cube's cells, gathered block by block so that memory
+// stays one block whatever the grid.
+struct CellTally {
+  std::array<std::size_t, 4> theory{};  // theory cube: cells per closed-form regime
+  std::size_t done_cells = 0;
+  double trials_sum = 0;
   RegimeTable table;
-  for (std::size_t i = 0; i < done.size(); ++i) {
-    if (done[i] <= 0.5) continue;
-    const int t = regime_code(theory[i]), e = regime_code(empirical[i]);
-    if (t < 0 || e < 0)
-      ++table.unknown;
-    else
-      ++table.count[static_cast<std::size_t>(t)][static_cast<std::size_t>(e)];
+  std::vector<MethodTally> methods;
+  bool started = false;
+
+  void add(const CubeSchema& schema, const CubeBlock& b) {
+    if (!started) start(schema, b);
+    const auto& v = b.variables;
+    if (const auto t = v.find("theory_regime"); t != v.end())
+      for (double x : t->second)
+        if (const int r = regime_code(x); r >= 0) ++theory[static_cast<std::size_t>(r)];
+    const auto& done = v.at("done");
+    const auto& trials_done = v.at("trials_done");
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      done_cells += done[i] > 0.5;
+      if (std::isfinite(trials_done[i])) trials_sum += trials_done[i];
+    }
+    if (!schema.empirical_code().empty()) add_regimes(v);
+    for (MethodTally& m : methods) add_method(v, m);
   }
-  return table;
-}
+
+ private:
+  void start(const CubeSchema& schema, const CubeBlock& b) {
+    started = true;
+    const std::string suffix = "_recovery_rate";
+    for (const CubeVariable& var : schema.variables()) {
+      const std::string name(var.spec.name);
+      if (!name.ends_with(suffix) || !b.variables.contains(name)) continue;
+      MethodTally m{name.substr(0, name.size() - suffix.size())};
+      m.projector = b.variables.contains(m.method + "_projector_distance_mean");
+      m.closed_form = b.variables.contains("theory_delta_" + m.method);
+      methods.push_back(m);
+    }
+  }
+  void add_regimes(const std::map<std::string, std::vector<double>>& v) {
+    const auto& done = v.at("done");
+    const auto& theory_code = v.at("theory_regime");
+    const auto& empirical = v.at("empirical_regime");
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      if (done[i] <= 0.5) continue;
+      const int t = regime_code(theory_code[i]), e = regime_code(empirical[i]);
+      if (t < 0 || e < 0)
+        ++table.unknown;
+      else
+        ++table.count[static_cast<std::size_t>(t)][static_cast<std::size_t>(e)];
+    }
+  }
+  static void add_method(const std::map<std::string, std::vector<double>>& v, MethodTally& m) {
+    const auto& done = v.at("done");
+    const auto& rate = v.at(m.method + "_recovery_rate");
+    const std::vector<double>* proj =
+        m.projector ? &v.at(m.method + "_projector_distance_mean") : nullptr;
+    const std::vector<double>* delta = m.closed_form ? &v.at("theory_delta_" + m.method) : nullptr;
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      if (done[i] != 1 || !std::isfinite(rate[i])) continue;
+      m.cells += 1;
+      m.rate_sum += rate[i];
+      if (proj) m.proj_sum += (*proj)[i];
+      if (delta) m.agree += ((*delta)[i] > 1) == (rate[i] >= 0.5) ? 1 : 0;
+    }
+  }
+};
 
 // The confusion table over done cells (rows theory, columns empirical) and the agreement.
 void print_regime_table(const RegimeTable& table, std::size_t done_cells, std::ostream& out) {
@@ -146,37 +204,17 @@ void print_regime_table(const RegimeTable& table, std::size_t done_cells, std::o
       << percent_text(agree, done_cells) << ")\n";
 }
 
-// Per subspace method in the cube (any `<m>_recovery_rate`: ca, cp, cp_rev, pls, infonce,
-// ...), over done cells: the mean recovery rate and projector distance, and where the method
-// has a closed form (`theory_delta_<m>`) how often Delta > 1 agrees with recovery rate >= 0.5.
-void print_methods(const CubeContents& c, std::ostream& out) {
-  const auto& done = c.variables.at("done");
+void print_methods(const std::vector<MethodTally>& methods, std::ostream& out) {
   out << "\nmethods over done cells: mean recovery rate, mean projector distance, agreement of "
          "Delta > 1 with recovery rate >= 0.5\n";
-  for (const CubeVariable& v : c.schema.variables()) {
-    const std::string name(v.spec.name);
-    const std::string suffix = "_recovery_rate";
-    if (!name.ends_with(suffix) || !c.variables.contains(name)) continue;
-    const std::string m = name.substr(0, name.size() - suffix.size());
-    const auto& rate = c.variables.at(name);
-    const auto proj = c.variables.find(m + "_projector_distance_mean");
-    const auto delta = c.variables.find("theory_delta_" + m);
-    double cells = 0, rate_sum = 0, proj_sum = 0, agree = 0;
-    for (std::size_t i = 0; i < done.size(); ++i) {
-      if (done[i] != 1 || !std::isfinite(rate[i])) continue;
-      cells += 1;
-      rate_sum += rate[i];
-      if (proj != c.variables.end()) proj_sum += proj->second[i];
-      if (delta != c.variables.end()) agree += (delta->second[i] > 1) == (rate[i] >= 0.5) ? 1 : 0;
-    }
-    if (cells == 0) continue;
+  for (const MethodTally& m : methods) {
+    if (m.cells == 0) continue;
     char line[200];
     std::snprintf(
-        line, sizeof line, "  %-10s %6.3f  %s  %s\n", m.c_str(), rate_sum / cells,
-        proj == c.variables.end() ? "    -" : significant_text(proj_sum / cells, 3).c_str(),
-        delta == c.variables.end()
-            ? "(no closed form)"
-            : (percent_text(agree, cells) + " of " + integer_text(cells)).c_str());
+        line, sizeof line, "  %-10s %6.3f  %s  %s\n", m.method.c_str(), m.rate_sum / m.cells,
+        m.projector ? significant_text(m.proj_sum / m.cells, 3).c_str() : "    -",
+        m.closed_form ? (percent_text(m.agree, m.cells) + " of " + integer_text(m.cells)).c_str()
+                      : "(no closed form)");
     out << line;
   }
 }
@@ -200,8 +238,19 @@ const char* regime_label(std::size_t code) {
 }
 
 int inspect_cube(const std::string& path, std::ostream& out) {
-  const CubeContents c = read_cube(path);
-  if (!c.kind.empty()) return inspect_binding_cube(c, path, out);
+  const CubeContents header = read_cube(path, CubeParts::Header);
+  if (!header.kind.empty()) return inspect_binding_cube(read_cube(path), path, out);
+  // Reading block by block takes any size; a grid no config can make would take hours.
+  double grid_cells = 1;
+  for (const Axis& a : header.axes) grid_cells *= static_cast<double>(a.values.size());
+  if (grid_cells > static_cast<double>(config_text::kMaxCells))
+    throw InputError(path + ": not a phasecube cube (its axes make " + integer_text(grid_cells) +
+                     " cells, more than the " + std::to_string(config_text::kMaxCells) +
+                     " a config may make)");
+  CellTally tally;
+  const CubeContents c =
+      read_cube_blocks(path, stored_schema,
+                       [&](const CubeContents& h, const CubeBlock& b) { tally.add(h.schema, b); });
   auto num = [&](const char* key) { return attribute_number(c.number_attributes, key); };
   print_run(c, path, out);
   std::size_t cells = 1;
@@ -215,29 +264,21 @@ int inspect_cube(const std::string& path, std::ostream& out) {
       out << "\nno closed-form regime: methods = " << methods_text<TwoModalityModel>(c.methods)
           << " (it needs ca and cp)\n";
     else
-      print_theory_regimes(c.variables.at("theory_regime"), cells, out);
+      print_theory_regimes(tally.theory, cells, out);
     return 0;
-  }
-  const auto& done = c.variables.at("done");
-  const auto& trials_done = c.variables.at("trials_done");
-  std::size_t done_cells = 0;
-  double trials_sum = 0;
-  for (std::size_t i = 0; i < cells; ++i) {
-    done_cells += done[i] > 0.5;
-    if (std::isfinite(trials_done[i])) trials_sum += trials_done[i];
   }
   const double trials_total = num("trials") * static_cast<double>(cells);
   out << "\ncompleteness\n";
-  field(out, "cells done") << done_cells << " / " << cells << " ("
-                           << percent_text(done_cells, cells) << ")\n";
-  field(out, "trials done") << integer_text(trials_sum) << " / " << integer_text(trials_total)
-                            << " (" << percent_text(trials_sum, trials_total) << ")\n";
+  field(out, "cells done") << tally.done_cells << " / " << cells << " ("
+                           << percent_text(tally.done_cells, cells) << ")\n";
+  field(out, "trials done") << integer_text(tally.trials_sum) << " / " << integer_text(trials_total)
+                            << " (" << percent_text(tally.trials_sum, trials_total) << ")\n";
   if (!c.schema.empirical_code().empty())
-    print_regime_table(regime_table(c), done_cells, out);
+    print_regime_table(tally.table, tally.done_cells, out);
   else
     out << "\nno simulated regime: methods = " << methods_text<TwoModalityModel>(c.methods)
         << " (it needs ca and cp)\n";
-  print_methods(c, out);
+  print_methods(tally.methods, out);
   return 0;
 }
 

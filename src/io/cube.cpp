@@ -84,10 +84,14 @@ class BlockGrid {
     }
     return b;
   }
-  // The linear cells of a box, row-major within it.
-  std::vector<std::size_t> cells(const Box& b) const {
+  static std::size_t size(const Box& b) {
     std::size_t n = 1;
     for (hsize_t c : b.count) n *= c;
+    return n;
+  }
+  // The linear cells of a box, row-major within it.
+  std::vector<std::size_t> cells(const Box& b) const {
+    const std::size_t n = size(b);
     std::vector<std::size_t> out(n);
     std::vector<hsize_t> at(dims_.size());
     for (std::size_t l = 0; l < n; ++l) {
@@ -98,15 +102,18 @@ class BlockGrid {
     }
     return out;
   }
-  // The block of `cell` and its position in that block's cells().
+  // The block of `cell` and its position in that block's cells(). Runs once per written cell
+  // (10^8 on resuming a full cube), so it walks the axes last to first without allocating.
   std::pair<std::size_t, std::size_t> locate(std::size_t cell) const {
-    std::vector<hsize_t> at(dims_.size());
-    cell_coordinates<hsize_t>(dims_, cell, at.data());
-    std::size_t block = 0, local = 0;
-    for (std::size_t i = 0; i < dims_.size(); ++i) {
-      const hsize_t b = at[i] / chunk_[i];
-      block = block * blocks_[i] + b;
-      local = local * std::min(chunk_[i], dims_[i] - b * chunk_[i]) + (at[i] - b * chunk_[i]);
+    std::size_t block = 0, local = 0, block_stride = 1, local_stride = 1;
+    for (std::size_t i = dims_.size(); i-- > 0;) {
+      const hsize_t at = cell % dims_[i], b = at / chunk_[i];
+      cell /= dims_[i];
+      const hsize_t extent = std::min(chunk_[i], dims_[i] - b * chunk_[i]);
+      block += b * block_stride;
+      local += (at - b * chunk_[i]) * local_stride;
+      block_stride *= blocks_[i];
+      local_stride *= extent;
     }
     return {block, local};
   }
@@ -120,6 +127,14 @@ std::size_t cell_count_of(const std::vector<hsize_t>& shape) {
   std::size_t n = 1;
   for (hsize_t d : shape) n *= d;
   return n;
+}
+
+// The index of the `done` variable in the schema's record, variables().size() when absent.
+std::size_t done_index(const CubeSchema& schema) {
+  const auto& vars = schema.variables();
+  std::size_t vi = 0;
+  while (vi < vars.size() && vars[vi].spec.name != "done") ++vi;
+  return vi;
 }
 
 std::size_t stored_size(VarType t) {
@@ -251,8 +266,9 @@ Selection select_box(hid_t ds, const BlockGrid::Box& box, std::size_t width) {
   h5::check(H5Sselect_hyperslab(s.file.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
                                 nullptr),
             "selecting cells");
-  const hsize_t n = cell_count_of(count);
-  s.mem = h5::make_space(std::span(&n, 1));
+  // The memory buffer has the box's shape (row-major, as cells() orders it): with the same
+  // shape on both sides HDF5 copies a chunk whole instead of mapping every element.
+  s.mem = h5::make_space(count);
   return s;
 }
 
@@ -406,7 +422,7 @@ struct CubeWriter::Impl {
   void mark_written(std::size_t cell) {
     const auto [block, local] = blocks.locate(cell);
     std::vector<bool>& bits = written[block];
-    if (bits.empty()) bits.resize(blocks.cells(blocks.box(block)).size());
+    if (bits.empty()) bits.resize(BlockGrid::size(blocks.box(block)));
     bits[local] = true;
   }
   [[noreturn]] void fault(const std::string& step) const {
@@ -483,16 +499,12 @@ void CubeWriter::write_cells(std::span<const std::size_t> cells, std::span<const
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return cells[a] < cells[b]; });
-  const auto& vars = w.schema.variables();
-  std::size_t done_var = vars.size();
-  for (std::size_t vi = 0; vi < vars.size(); ++vi)
-    if (vars[vi].spec.name == "done")
-      done_var = vi;
-    else
-      w.write_variable(vi, cells, records, order);
+  const std::size_t var_count = w.schema.variables().size(), done_var = done_index(w.schema);
+  for (std::size_t vi = 0; vi < var_count; ++vi)
+    if (vi != done_var) w.write_variable(vi, cells, records, order);
   // The data is on disk before any of these cells is marked done: a torn write is never done.
   if (::fdatasync(w.fd) != 0) w.fault("syncing the cells");
-  if (done_var < vars.size()) w.write_variable(done_var, cells, records, order);
+  if (done_var < var_count) w.write_variable(done_var, cells, records, order);
   if (::fdatasync(w.fd) != 0) w.fault("syncing the done map");
   for (std::size_t c : cells) w.mark_written(c);
 }
@@ -501,9 +513,7 @@ std::vector<bool> CubeWriter::done_cells() const {
   if (!impl_ || impl_->fd < 0) throw std::logic_error("CubeWriter used after finish or move");
   const Impl& w = *impl_;
   std::vector<bool> done(w.cell_count, false);
-  const auto& vars = w.schema.variables();
-  for (std::size_t vi = 0; vi < vars.size(); ++vi) {
-    if (vars[vi].spec.name != "done") continue;
+  if (const std::size_t vi = done_index(w.schema); vi < w.schema.variables().size()) {
     std::vector<std::uint8_t> buf;
     for (std::size_t at = 0; at < w.cell_count; at += buf.size()) {
       buf.resize(std::min<std::size_t>(std::size_t{1} << 20, w.cell_count - at));
@@ -586,20 +596,15 @@ void copy_done_cells(const std::string& old_path, const CubeFile& c, const CubeS
   h5::File old = h5::open_file(old_path, true);
   h5::Group root(h5::check(H5Gopen2(old.get(), "/", H5P_DEFAULT), "opening /"));
   const auto& vars = schema.variables();
-  std::size_t done_var = 0;
-  while (done_var < vars.size() && vars[done_var].spec.name != "done") ++done_var;
-  std::vector<unsigned char> buf;
+  const h5::Dataset done_ds = h5::open_dataset(root.get(), "done");
   for (std::size_t b = 0; b < grid.count(); ++b) {
     const BlockGrid::Box box = grid.box(b);
     const std::vector<std::size_t> cells = grid.cells(box);
     std::vector<std::uint8_t> done(cells.size());
-    {
-      h5::Dataset ds = h5::open_dataset(root.get(), "done");
-      const Selection sel = select_box(ds.get(), box, 1);
-      h5::check(H5Dread(ds.get(), H5T_NATIVE_UINT8, sel.mem.get(), sel.file.get(), H5P_DEFAULT,
-                        done.data()),
-                "reading done");
-    }
+    const Selection sel = select_box(done_ds.get(), box, 1);
+    h5::check(H5Dread(done_ds.get(), H5T_NATIVE_UINT8, sel.mem.get(), sel.file.get(), H5P_DEFAULT,
+                      done.data()),
+              "reading done");
     if (std::none_of(done.begin(), done.end(), [](std::uint8_t d) { return d == 1; })) continue;
     for (std::size_t vi = 0; vi < vars.size(); ++vi) {
       const CubeVariable& v = vars[vi];
@@ -694,43 +699,92 @@ StoredKind stored_kind(hid_t r, const cube_io::Attributes& attrs) {
   return k;
 }
 
-// Every variable of `schema` the cube has (the required ones must be there), values checked,
-// so inspect, validate and --resume can index by what they read. A running cube is read
-// `done` first, and every cell it does not mark done reads as fill: its other values may be
-// being written (the writer marks a cell done only once its data is on disk).
-void read_variables(hid_t r, const CubeSchema& schema, const std::vector<hsize_t>& shape,
-                    double trials, bool running, CubeContents& c) {
-  std::vector<double> done;
-  if (running) done = cube_io::read_variable(r, "done", VarType::UInt8, shape);
-  for (const CubeVariable& v : schema.variables()) {
-    const std::string name(v.spec.name);
-    if (!v.required && !h5::has_link(r, name)) continue;
-    std::vector<hsize_t> want = shape;
-    if (v.spec.per_modality) want.push_back(static_cast<hsize_t>(schema.modalities()));
-    std::vector<double> values =
-        running && name == "done" ? done : cube_io::read_variable(r, name, v.spec.type, want);
-    if (running && name != "done")
-      for (std::size_t cell = 0; cell < done.size(); ++cell)
-        if (done[cell] != 1)
-          std::fill_n(values.begin() + static_cast<std::ptrdiff_t>(cell * v.width), v.width,
-                      fill_value(v.spec.type));
-    cube_io::check_values(name, v.spec.type, values,
-                          v.spec.type == VarType::Int8 ? v.spec.code_max : trials, v.width);
-    c.variables[name] = std::move(values);
+// The variables of a cube read one block of the grid's chunk grid at a time (one chunk each,
+// decompressed once), checked so that inspect, validate and --resume can index by what they
+// read: every variable of `schema` the cube has (the required ones must be there). A running
+// cube is read `done` first, and every cell it does not mark done reads as fill: its other
+// values may be being written (the writer marks a cell done only once its data is on disk).
+class BlockReader {
+ public:
+  BlockReader(hid_t r, const CubeSchema& schema, const std::vector<hsize_t>& shape, double trials,
+              bool running, bool theory_only)
+      : schema_(schema),
+        grid_(shape),
+        trials_(trials),
+        running_(running),
+        theory_only_(theory_only) {
+    for (const CubeVariable& v : schema.variables()) {
+      const std::string name(v.spec.name);
+      if (!v.required && !h5::has_link(r, name)) continue;
+      std::vector<hsize_t> want = shape;
+      if (v.spec.per_modality) want.push_back(static_cast<hsize_t>(schema.modalities()));
+      vars_.push_back({&v, name, cube_io::open_variable(r, name, v.spec.type, want)});
+    }
   }
-  const std::string theory(schema.theory_code()), empirical(schema.empirical_code());
-  if (theory.empty()) return;  // no code variable (e.g. methods without ca and cp)
-  const bool theory_only = c.number_attributes.at("theory_only").at(0) == 1;
-  // Without a simulated code (methods without both ca and cp) only the closed form is checked.
-  const std::vector<double>& codes =
-      empirical.empty() ? c.variables.at(theory) : c.variables.at(empirical);
-  cube_io::check_done_cells({c.variables.at("done"), theory, c.variables.at(theory),
-                             empirical.empty() ? theory : empirical, codes, theory_only});
-}
+  std::size_t count() const { return grid_.count(); }
+  void read(std::size_t block, CubeBlock& out) const {
+    const BlockGrid::Box box = grid_.box(block);
+    out.cells = grid_.cells(box);
+    out.variables.clear();
+    std::vector<double> done;
+    if (running_) done = read_box(*find("done"), box);
+    for (const Variable& var : vars_) {
+      std::vector<double> values = running_ && var.name == "done" ? done : read_box(var, box);
+      const std::size_t width = var.v->width;
+      if (running_ && var.name != "done")
+        for (std::size_t i = 0; i < out.cells.size(); ++i)
+          if (done[i] != 1)
+            std::fill_n(values.begin() + static_cast<std::ptrdiff_t>(i * width), width,
+                        fill_value(var.v->spec.type));
+      cube_io::check_values(var.name, var.v->spec.type, values,
+                            var.v->spec.type == VarType::Int8 ? var.v->spec.code_max : trials_,
+                            width, out.cells);
+      out.variables[var.name] = std::move(values);
+    }
+    check_codes(out);
+  }
 
-}  // namespace
+ private:
+  struct Variable {
+    const CubeVariable* v;
+    std::string name;
+    h5::Dataset ds;
+  };
+  const Variable* find(std::string_view name) const {
+    for (const Variable& var : vars_)
+      if (var.name == name) return &var;
+    throw cube_io::Malformed("variable '" + std::string(name) + "' missing");
+  }
+  static std::vector<double> read_box(const Variable& var, const BlockGrid::Box& box) {
+    const Selection sel = select_box(var.ds.get(), box, var.v->width);
+    std::vector<double> values(BlockGrid::size(box) * var.v->width);
+    h5::read_dataset(var.ds.get(), H5T_NATIVE_DOUBLE, values.data(), "reading " + var.name,
+                     sel.mem.get(), sel.file.get());
+    return values;
+  }
+  // A done cell has its closed-form code and (but in a theory cube) its simulated one.
+  void check_codes(const CubeBlock& b) const {
+    const std::string theory(schema_.theory_code()), empirical(schema_.empirical_code());
+    if (theory.empty()) return;  // no code variable (e.g. methods without ca and cp)
+    // Without a simulated code (methods without both ca and cp) only the closed form is checked.
+    const std::vector<double>& codes =
+        empirical.empty() ? b.variables.at(theory) : b.variables.at(empirical);
+    cube_io::check_done_cells({b.variables.at("done"), theory, b.variables.at(theory),
+                               empirical.empty() ? theory : empirical, codes, theory_only_,
+                               b.cells});
+  }
 
-CubeContents read_cube(const std::string& path, SchemaResolver resolve, CubeParts parts) {
+  const CubeSchema& schema_;
+  BlockGrid grid_;
+  double trials_;
+  bool running_, theory_only_;
+  std::vector<Variable> vars_;  // schema order
+};
+
+// read_cube and read_cube_blocks: the header, then (unless `visit` is null) every block.
+CubeContents read_cube_parts(const std::string& path, const SchemaResolver& resolve,
+                             const std::function<void(const CubeContents&)>& before_blocks,
+                             const BlockVisitor* visit) {
   auto not_cube = [&](const std::string& why) {
     return InputError(path + ": not a phasecube cube (" + why + ")");
   };
@@ -757,10 +811,18 @@ CubeContents read_cube(const std::string& path, SchemaResolver resolve, CubePart
     });
     c.string_attributes = std::move(attrs.strings);
     c.number_attributes = std::move(attrs.numbers);
-    const std::vector<hsize_t> shape = shape_of(c.axes);
-    cube_io::checked_elements(shape, schema.record_size() * sizeof(double), "the cube");
-    if (parts == CubeParts::All)
-      read_variables(r, schema, shape, trials, c.string_attributes.at("status") == "running", c);
+    cube_io::checked_elements(shape_of(c.axes), 0, "the cube");  // the cell count fits
+    if (before_blocks) before_blocks(c);
+    if (visit) {
+      const BlockReader reader(r, schema, shape_of(c.axes), trials,
+                               c.string_attributes.at("status") == "running",
+                               c.number_attributes.at("theory_only").at(0) == 1);
+      CubeBlock block;
+      for (std::size_t b = 0; b < reader.count(); ++b) {
+        reader.read(b, block);
+        (*visit)(c, block);
+      }
+    }
     return c;
   } catch (const h5::Error& e) {
     throw not_cube(e.what());
@@ -769,6 +831,36 @@ CubeContents read_cube(const std::string& path, SchemaResolver resolve, CubePart
   } catch (const SchemaError& e) {
     throw not_cube(e.what());
   }
+}
+
+}  // namespace
+
+CubeContents read_cube(const std::string& path, SchemaResolver resolve, CubeParts parts) {
+  if (parts == CubeParts::Header) return read_cube_parts(path, resolve, nullptr, nullptr);
+  std::size_t cells = 0;
+  const std::function<void(const CubeContents&)> fits = [&](const CubeContents& h) {
+    const std::vector<hsize_t> shape = shape_of(h.axes);
+    cells = cube_io::checked_elements(shape, h.schema.record_size() * sizeof(double), "the cube");
+  };
+  std::map<std::string, std::vector<double>> variables;  // filled block by block
+  const BlockVisitor gather = [&](const CubeContents&, const CubeBlock& b) {
+    for (const auto& [name, values] : b.variables) {
+      const std::size_t width = values.size() / b.cells.size();
+      std::vector<double>& all = variables[name];
+      if (all.empty()) all.resize(cells * width);
+      for (std::size_t i = 0; i < b.cells.size(); ++i)
+        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(i * width), width,
+                    all.begin() + static_cast<std::ptrdiff_t>(b.cells[i] * width));
+    }
+  };
+  CubeContents c = read_cube_parts(path, resolve, fits, &gather);
+  c.variables = std::move(variables);
+  return c;
+}
+
+CubeContents read_cube_blocks(const std::string& path, SchemaResolver resolve,
+                              const BlockVisitor& visit) {
+  return read_cube_parts(path, resolve, nullptr, &visit);
 }
 
 std::string axes_mismatch(const std::vector<Axis>& cube, const std::vector<Axis>& grid) {

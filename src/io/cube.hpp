@@ -102,11 +102,25 @@ struct CubeContents {
 // every attribute, shape, type and code the readers rely on is checked (cube_io.hpp), the
 // variables against the schema `resolve` gives for the stored kind (the sweep layer's
 // read_cube(path) passes the method registry's).
-// `Header`: everything but the data variables (for --resume's checks of a big cube). A cube
+// `All` refuses a cube whose variables exceed this machine's memory; `Header`: everything but
+// the data variables, whatever the cube's size (for --resume's checks of a big cube). A cube
 // with status "running" is read as it stands: every cell not done at its fill values.
 enum class CubeParts { All, Header };
 CubeContents read_cube(const std::string& path, SchemaResolver resolve,
                        CubeParts parts = CubeParts::All);
+
+// One block of a cube's chunk grid (at most 2^16 cells) as read_cube_blocks gives it.
+struct CubeBlock {
+  std::vector<std::size_t> cells;  // row-major linear indices, ascending within the block
+  // Every data variable over `cells`, as double, cell by cell (per-modality: modality last).
+  std::map<std::string, std::vector<double>> variables;
+};
+// read_cube for readers whose memory must not grow with the grid (inspect of a cube bigger
+// than memory): visit(header, block) for every block in block order, each read, checked and
+// masked as read_cube's (the header as read_cube(..., Header) gives it); returns the header.
+using BlockVisitor = std::function<void(const CubeContents& header, const CubeBlock& block)>;
+CubeContents read_cube_blocks(const std::string& path, SchemaResolver resolve,
+                              const BlockVisitor& visit);
 
 // The first difference between the axes read from a cube and a grid's (names, counts,
 // values), or "" when they agree: a cube's arrays are only meaningful for its config's grid.

@@ -232,8 +232,8 @@ std::vector<Axis> read_axes(hid_t root, const Attributes& a,
   return axes;
 }
 
-std::vector<double> read_variable(hid_t root, const std::string& name, VarType type,
-                                  const std::vector<hsize_t>& shape, std::string_view kind) {
+h5::Dataset open_variable(hid_t root, const std::string& name, VarType type,
+                          const std::vector<hsize_t>& shape, std::string_view kind) {
   const std::string what = std::string(kind) + " '" + name + "'";
   if (!h5::has_link(root, name)) throw Malformed(what + " missing");
   h5::Dataset ds = h5::open_dataset(root, name);
@@ -248,16 +248,25 @@ std::vector<double> read_variable(hid_t root, const std::string& name, VarType t
     throw Malformed(what + " has shape " + shape_text(dims) + ", expected " + shape_text(shape) +
                     " (from the axes)");
   h5::Dataspace space(h5::check(H5Dget_space(ds.get()), "reading " + name));
-  std::vector<double> values(checked_elements(shape, sizeof(double), what));
-  if (H5Sget_simple_extent_npoints(space.get()) != static_cast<hssize_t>(values.size()))
+  std::size_t elements = 1;
+  for (hsize_t d : shape) elements *= d;  // as dims == shape, only a null dataspace differs
+  if (H5Sget_simple_extent_npoints(space.get()) != static_cast<hssize_t>(elements))
     throw Malformed(what + " holds no data (null dataspace)");
+  return ds;
+}
+
+std::vector<double> read_variable(hid_t root, const std::string& name, VarType type,
+                                  const std::vector<hsize_t>& shape, std::string_view kind) {
+  const std::string what = std::string(kind) + " '" + name + "'";
+  h5::Dataset ds = open_variable(root, name, type, shape, kind);
+  std::vector<double> values(checked_elements(shape, sizeof(double), what));
   if (!values.empty())
     h5::read_dataset(ds.get(), H5T_NATIVE_DOUBLE, values.data(), "reading " + name);
   return values;
 }
 
 void check_values(const std::string& name, VarType type, const std::vector<double>& values,
-                  double max, std::size_t width) {
+                  double max, std::size_t width, std::span<const std::size_t> cells) {
   if (type == VarType::Float64) return;
   const double lo = type == VarType::Int8 ? -1 : 0;
   const double hi = type == VarType::UInt8 ? 1 : max;
@@ -265,8 +274,8 @@ void check_values(const std::string& name, VarType type, const std::vector<doubl
     const double x = values[i];
     if (!(x >= lo && x <= hi && x == std::floor(x)))
       throw Malformed("variable '" + name + "' holds " + number_text(x) + " at " +
-                      cell_text(i, width) + ", outside " + number_text(lo) + " .. " +
-                      number_text(hi));
+                      cell_text(cells.empty() ? i : cells[i / width] * width + i % width, width) +
+                      ", outside " + number_text(lo) + " .. " + number_text(hi));
   }
 }
 
@@ -275,8 +284,9 @@ void check_done_cells(const DoneCodes& c) {
     if (c.done[i] != 1) continue;
     const bool no_theory = c.theory[i] < 0, no_empirical = !c.theory_only && c.empirical[i] < 0;
     if (no_theory || no_empirical)
-      throw Malformed("cell " + std::to_string(i) + " is done but its '" +
-                      (no_theory ? c.theory_name : c.empirical_name) + "' is -1 (not computed)");
+      throw Malformed("cell " + std::to_string(c.cells.empty() ? i : c.cells[i]) +
+                      " is done but its '" + (no_theory ? c.theory_name : c.empirical_name) +
+                      "' is -1 (not computed)");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -135,17 +136,22 @@ std::size_t checked_elements(const std::vector<hsize_t>& dims, std::size_t bytes
 std::vector<Axis> read_axes(hid_t root, const Attributes& a,
                             const std::function<bool(const std::string&)>& reserved);
 
-// Dataset `name` as doubles: it must hold numbers of `type`'s class (float or integer) in
-// exactly `shape` (empty: a scalar). `kind` names it in errors ("variable 'done' ...").
+// Dataset `name`, opened once it is known to hold numbers of `type`'s class (float or
+// integer) in exactly `shape` (empty: a scalar). `kind` names it in errors ("variable 'done'
+// ...").
+h5::Dataset open_variable(hid_t root, const std::string& name, VarType type,
+                          const std::vector<hsize_t>& shape, std::string_view kind = "variable");
+// open_variable, then all of it as doubles.
 std::vector<double> read_variable(hid_t root, const std::string& name, VarType type,
                                   const std::vector<hsize_t>& shape,
                                   std::string_view kind = "variable");
 
 // Refuses a value a variable of `type` cannot hold: a code (Int8) outside -1 (not computed)
 // .. max, a counter (Int32) outside 0 .. max, a flag (UInt8) other than 0 or 1, a non-integer
-// in any integer variable. Float64 takes anything: NaN is data. `width` values per cell.
+// in any integer variable. Float64 takes anything: NaN is data. `width` values per cell;
+// `cells`, when given, are the cells the values belong to (a block of the grid), else 0, 1, ...
 void check_values(const std::string& name, VarType type, const std::vector<double>& values,
-                  double max, std::size_t width = 1);
+                  double max, std::size_t width = 1, std::span<const std::size_t> cells = {});
 
 // A done cell has its closed-form code, and unless `theory_only` its simulated code too (a
 // theory cube marks every cell done with no simulation).
@@ -156,6 +162,7 @@ struct DoneCodes {
   const std::string& empirical_name;
   const std::vector<double>& empirical;
   bool theory_only;
+  std::span<const std::size_t> cells = {};  // which cells these are (none: 0, 1, ...)
 };
 void check_done_cells(const DoneCodes& c);
 

@@ -116,7 +116,8 @@ Dataset open_dataset(hid_t loc, const std::string& name) {
   return Dataset(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "opening dataset " + name));
 }
 
-void read_dataset(hid_t ds, hid_t mem_type, void* buf, std::string_view what) {
+void read_dataset(hid_t ds, hid_t mem_type, void* buf, std::string_view what, hid_t mem_space,
+                  hid_t file_space) {
   const std::string w(what);
   PropList dcpl(check(H5Dget_create_plist(ds), w));
   const int filters = check(H5Pget_nfilters(dcpl.get()), w);
@@ -135,7 +136,7 @@ void read_dataset(hid_t ds, hid_t mem_type, void* buf, std::string_view what) {
     }
   }
   // Filters ran: a failure now is stored data they cannot decode (e.g. deflate's checksum).
-  check(H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf),
+  check(H5Dread(ds, mem_type, mem_space, file_space, H5P_DEFAULT, buf),
         w + (filters > 0 ? " (stored data corrupt)" : ""));
 }
 

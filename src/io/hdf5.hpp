@@ -78,10 +78,12 @@ Dataset create_dataset(hid_t loc, const std::string& name, hid_t file_type,
                        std::span<const hsize_t> dims, hid_t dcpl = H5P_DEFAULT);
 Dataset open_dataset(hid_t loc, const std::string& name);
 bool has_link(hid_t loc, const std::string& name);
-// Reads all of dataset `ds` as `mem_type` into `buf`. A filter this HDF5 cannot run (e.g. a
-// plugin compressor that is not installed) is refused by name before reading; corrupt
-// compressed data fails the read itself (deflate's checksum). Both throw Error naming `what`.
-void read_dataset(hid_t ds, hid_t mem_type, void* buf, std::string_view what);
+// Reads all of dataset `ds` as `mem_type` into `buf` (or the part `file_space` selects, into
+// `mem_space`). A filter this HDF5 cannot run (e.g. a plugin compressor that is not installed)
+// is refused by name before reading; corrupt compressed data fails the read itself (deflate's
+// checksum). Both throw Error naming `what`.
+void read_dataset(hid_t ds, hid_t mem_type, void* buf, std::string_view what,
+                  hid_t mem_space = H5S_ALL, hid_t file_space = H5S_ALL);
 
 // HDF5 types matching C++ arithmetic types: in memory (native) and on disk (little endian).
 template <class T>

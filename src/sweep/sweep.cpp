@@ -622,13 +622,7 @@ RunInfo make_run_info(const std::vector<Axis>& axes, const ParamValues& fixed,
 }
 
 double GridJob::check_resumable(const std::string& path) const {
-  // Every value of a cube up to this size is checked too; a bigger one by its header (its
-  // cells were checked as they were computed).
-  constexpr std::uintmax_t kFullCheckBytes = std::uintmax_t{1} << 28;
-  std::error_code ec;
-  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
-  const CubeContents old =
-      read_cube(path, !ec && bytes <= kFullCheckBytes ? CubeParts::All : CubeParts::Header);
+  const CubeContents old = read_cube(path, CubeParts::Header);
   auto kind = [](std::string_view k) {
     return k.empty() ? std::string("two-modality") : std::string(k);
   };
@@ -642,6 +636,12 @@ double GridJob::check_resumable(const std::string& path) const {
     throw InputError("--resume: the config differs from the one stored in " + path + ": " +
                      (diff.empty() ? "the modality dimension differs" : diff));
   check_resumed_grid(old.axes, old.number_attributes, info_.axes, run_.trials, path);
+  // The cube is this run's. Every value of one of up to 2^22 cells is checked too, block by
+  // block (seconds, memory one block); a bigger one is taken on its header, so that start-up
+  // does not grow with the grid (its cells were checked as they were computed).
+  constexpr std::size_t kFullCheckCells = std::size_t{1} << 22;
+  if (cell_count() <= kFullCheckCells)
+    read_cube_blocks(path, stored_schema, [](const CubeContents&, const CubeBlock&) {});
   return wall;
 }
 
