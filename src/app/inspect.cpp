@@ -247,14 +247,13 @@ int inspect_cube(const std::string& path, std::ostream& out) {
     throw InputError(path + ": not a phasecube cube (its axes make " + integer_text(grid_cells) +
                      " cells, more than the " + std::to_string(config_text::kMaxCells) +
                      " a config may make)");
+  const auto cells = static_cast<std::size_t>(grid_cells);
   CellTally tally;
   const CubeContents c =
       read_cube_blocks(path, stored_schema,
                        [&](const CubeContents& h, const CubeBlock& b) { tally.add(h.schema, b); });
   auto num = [&](const char* key) { return attribute_number(c.number_attributes, key); };
   print_run(c, path, out);
-  std::size_t cells = 1;
-  for (const Axis& a : c.axes) cells *= a.values.size();
   print_axes(c, cells, out);
   print_fixed(c, out);
   // A theory cube says so (and stores trials = 0); a sweep that has just started has no

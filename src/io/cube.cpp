@@ -597,14 +597,17 @@ void copy_done_cells(const std::string& old_path, const CubeFile& c, const CubeS
   h5::Group root(h5::check(H5Gopen2(old.get(), "/", H5P_DEFAULT), "opening /"));
   const auto& vars = schema.variables();
   const h5::Dataset done_ds = h5::open_dataset(root.get(), "done");
+  std::vector<h5::Dataset> from_ds(vars.size());  // each opened once; an absent one stays empty
+  for (std::size_t vi = 0; vi < vars.size(); ++vi)
+    if (const std::string name(vars[vi].spec.name); h5::has_link(root.get(), name))
+      from_ds[vi] = h5::open_dataset(root.get(), name);
   for (std::size_t b = 0; b < grid.count(); ++b) {
     const BlockGrid::Box box = grid.box(b);
     const std::vector<std::size_t> cells = grid.cells(box);
     std::vector<std::uint8_t> done(cells.size());
     const Selection sel = select_box(done_ds.get(), box, 1);
-    h5::check(H5Dread(done_ds.get(), H5T_NATIVE_UINT8, sel.mem.get(), sel.file.get(), H5P_DEFAULT,
-                      done.data()),
-              "reading done");
+    h5::read_dataset(done_ds.get(), H5T_NATIVE_UINT8, done.data(), "reading done", sel.mem.get(),
+                     sel.file.get());
     if (std::none_of(done.begin(), done.end(), [](std::uint8_t d) { return d == 1; })) continue;
     for (std::size_t vi = 0; vi < vars.size(); ++vi) {
       const CubeVariable& v = vars[vi];
@@ -612,12 +615,10 @@ void copy_done_cells(const std::string& old_path, const CubeFile& c, const CubeS
       const Selection to = select_box(c.vars[vi].get(), box, v.width);
       with_type(v.spec.type, [&]<class T>(T) {
         std::vector<T> values(cells.size() * v.width, static_cast<T>(fill_value(v.spec.type)));
-        if (h5::has_link(root.get(), name)) {  // an optional variable may be absent: fill
-          h5::Dataset ds = h5::open_dataset(root.get(), name);
+        if (const h5::Dataset& ds = from_ds[vi]) {  // an optional variable may be absent: fill
           const Selection from = select_box(ds.get(), box, v.width);
-          h5::check(H5Dread(ds.get(), h5::native_type<T>(), from.mem.get(), from.file.get(),
-                            H5P_DEFAULT, values.data()),
-                    "reading " + name);
+          h5::read_dataset(ds.get(), h5::native_type<T>(), values.data(), "reading " + name,
+                           from.mem.get(), from.file.get());
         }
         h5::check(H5Dwrite(c.vars[vi].get(), h5::native_type<T>(), to.mem.get(), to.file.get(),
                            H5P_DEFAULT, values.data()),
